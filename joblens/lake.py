@@ -31,6 +31,16 @@ __all__ = ["Lake"]
 _TMP_PREFIX = ".tmp-"
 
 
+def _file_name(tbl: Table, run_id: str, part: str | int | None) -> str:
+    if "run" in tbl.partitions:
+        if isinstance(part, str):
+            return f"part-{part}.parquet"
+        return f"part-{part or 0:05d}.parquet"
+    if part is None:
+        return f"{run_id}.parquet"
+    return f"{run_id}-{part}.parquet"
+
+
 class Lake:
     """A hive-partitioned Parquet lake rooted at a local directory."""
 
@@ -61,7 +71,9 @@ class Lake:
     def _partition_dir(self, tbl: Table, values: dict[str, str]) -> Path:
         missing = [p for p in tbl.partitions if p != "run" and p not in values]
         if missing:
-            raise LakeError(f"table {tbl.name!r} is partitioned by {tbl.partitions}; missing {missing}")
+            raise LakeError(
+                f"table {tbl.name!r} is partitioned by {tbl.partitions}; missing {missing}"
+            )
         d = self.root / tbl.path
         for key in tbl.partitions:
             value = values[key]
@@ -78,12 +90,15 @@ class Lake:
         *,
         run_id: str,
         partition: dict[str, str],
-        part: int | None = None,
+        part: str | int | None = None,
     ) -> Path:
         """Write `data` as one file of run `run_id` in `partition`; return its path.
 
         The data is conformed to the table's schema (missing columns become nulls, extra ones
-        are dropped). An existing file of the same run and part is replaced atomically.
+        are dropped). The file is ``<run_id>.parquet``, or ``<run_id>-<part>.parquet`` when a
+        run writes several files into one partition (one per source, say); tables partitioned
+        by run get ``part-<part>.parquet``. An existing file of that name is replaced
+        atomically, so re-running a run id never duplicates rows.
         """
         tbl = table(name)
         values = dict(partition)
@@ -92,8 +107,7 @@ class Lake:
         arrow = data.to_arrow() if isinstance(data, pl.DataFrame) else data
         arrow = conform(arrow, tbl.schema)
         target_dir = self._partition_dir(tbl, values)
-        filename = f"part-{part:05d}.parquet" if part is not None else f"{run_id}.parquet"
-        target = target_dir / filename
+        target = target_dir / _file_name(tbl, run_id, part)
         target_dir.mkdir(parents=True, exist_ok=True)
         # The temp name does not end in .parquet, so no reader's glob ever picks it up.
         tmp = target_dir / f"{_TMP_PREFIX}{uuid.uuid4().hex}.parquet.partial"
@@ -105,15 +119,24 @@ class Lake:
             raise LakeError(f"writing {name} to {target}: {exc}") from exc
         return target
 
-    def clear_run(self, name: str, *, run_id: str, partition: dict[str, str]) -> None:
-        """Remove what run `run_id` wrote into a part-wise table's partition (before a rewrite)."""
+    def clear_run(self, name: str, *, run_id: str, partition: dict[str, str]) -> int:
+        """Remove every file run `run_id` wrote into `partition` of `name`; return how many."""
         tbl = table(name)
         values = dict(partition, run=run_id) if "run" in tbl.partitions else dict(partition)
         target_dir = self._partition_dir(tbl, values)
+        if not target_dir.exists():
+            return 0
         if "run" in tbl.partitions:
-            shutil.rmtree(target_dir, ignore_errors=True)
-        else:
-            (target_dir / f"{run_id}.parquet").unlink(missing_ok=True)
+            n = len(list(target_dir.glob("*.parquet")))
+            shutil.rmtree(target_dir)
+            return n
+        victims = [target_dir / f"{run_id}.parquet", *target_dir.glob(f"{run_id}-*.parquet")]
+        removed = 0
+        for path in victims:
+            if path.exists():
+                path.unlink()
+                removed += 1
+        return removed
 
     # -- reads -------------------------------------------------------------------------
     def files(self, name: str) -> list[Path]:
@@ -165,6 +188,8 @@ class Lake:
         """Run `sql` against the lake's DuckDB views (read-only) and return a Polars frame."""
         con = duckdb.connect(str(self.duckdb_path), read_only=True)
         try:
-            return con.execute(sql).pl()
+            result = pl.from_arrow(con.execute(sql).to_arrow_table())
+            assert isinstance(result, pl.DataFrame)
+            return result
         finally:
             con.close()

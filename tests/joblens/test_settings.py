@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from joblens import settings
+
+
+def test_env_overrides_nested_sections(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOBLENS_EMBED__DEVICE", "cpu")
+    monkeypatch.setenv("JOBLENS_SCORING__TOP_K", "7")
+    monkeypatch.setenv("JOBLENS_LLM__API_KEY", "sk-secret")
+    s = settings.load()
+    assert s.embed.device == "cpu"
+    assert s.scoring.top_k == 7
+    assert "sk-secret" not in repr(s)  # secrets never print
+    assert s.llm.api_key is not None and s.llm.api_key.get_secret_value() == "sk-secret"
+
+
+def test_toml_file_is_read_and_env_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "joblens.toml"
+    cfg.write_text('[lake]\nroot = "/srv/lake"\n[scoring]\ntop_k = 5\nw_skills = 0.4\n')
+    monkeypatch.setenv("JOBLENS_CONFIG", str(cfg))
+    monkeypatch.setenv("JOBLENS_SCORING__TOP_K", "9")
+    s = settings.load()
+    assert s.lake.root == "/srv/lake"
+    assert s.scoring.w_skills == 0.4
+    assert s.scoring.top_k == 9
+
+
+def test_invalid_values_fail_with_the_field_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOBLENS_SCORING__TOP_K", "0")
+    with pytest.raises(ValidationError, match="top_k"):
+        settings.load()
