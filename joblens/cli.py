@@ -1,0 +1,211 @@
+"""The `joblens` command. Flows (and so Prefect) are imported lazily, inside the commands
+that run them, so `joblens synth`, `eval`, `query` and `bench` start fast."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from joblens import settings as joblens_settings
+from joblens.lake import Lake
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+app = typer.Typer(help="JobLens: match people to jobs at scale.", no_args_is_help=True)
+run_app = typer.Typer(help="Run a flow locally (Prefect's ephemeral API or PREFECT_API_URL).")
+bench_app = typer.Typer(help="Benchmarks; each prints one JSON object as its last line.")
+app.add_typer(run_app, name="run")
+app.add_typer(bench_app, name="bench")
+
+console = Console(stderr=False)
+
+WorldOpt = Annotated[Path, typer.Option("--world", help="World directory (sources/ and cvs/)")]
+LakeOpt = Annotated[
+    Path | None, typer.Option("--lake", help="Lake root (default: settings lake.root)")
+]
+
+
+def _lake_root(lake: Path | None) -> str:
+    return str(lake) if lake is not None else joblens_settings.load().lake.root
+
+
+def _emit_json(obj: dict[str, Any]) -> None:
+    """Print `obj` as the last line of stdout, compact, for scripts to parse."""
+    sys.stdout.write(json.dumps(obj, default=str) + "\n")
+    sys.stdout.flush()
+
+
+@app.command()
+def synth(
+    jobs: Annotated[int, typer.Option(help="Canonical jobs to generate")] = 2000,
+    candidates: Annotated[int, typer.Option(help="Candidates (CV files) to generate")] = 50,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same world")] = 7,
+    out: Annotated[Path, typer.Option(help="Output directory")] = Path("world"),
+) -> None:
+    """Generate a synthetic world: source files, CVs and hidden ground truth."""
+    from joblens import synth as synth_mod
+
+    summary = synth_mod.generate(out, jobs=jobs, candidates=candidates, seed=seed)
+    console.print(f"[green]world written to {out}[/green]")
+    _emit_json(_jsonable(summary))
+
+
+def _jsonable(obj: Any) -> dict[str, Any]:
+    from dataclasses import asdict, is_dataclass
+
+    data = asdict(obj) if is_dataclass(obj) and not isinstance(obj, type) else dict(obj)
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in data.items()}
+
+
+@run_app.command("pipeline")
+def run_pipeline(
+    world: WorldOpt,
+    lake: LakeOpt = None,
+    run_id: Annotated[str | None, typer.Option(help="Re-run (replace) this run id")] = None,
+) -> None:
+    """Run the whole pipeline over a world's files and print the run summary."""
+    summary = _run_pipeline(world, _lake_root(lake), run_id)
+    print_summary(summary)
+
+
+def _run_pipeline(world: Path, lake_root: str, run_id: str | None) -> dict[str, Any]:
+    if not (world / "sources").is_dir() and not (world / "cvs").is_dir():
+        raise typer.BadParameter(f"{world} has neither sources/ nor cvs/", param_hint="--world")
+    from flows.pipeline import pipeline
+
+    return pipeline(world=str(world), lake=lake_root, run_id=run_id)
+
+
+@app.command()
+def demo(
+    jobs: Annotated[int, typer.Option(help="Canonical jobs in the demo world")] = 2000,
+    candidates: Annotated[int, typer.Option(help="Candidates in the demo world")] = 50,
+    seed: Annotated[int, typer.Option(help="World seed")] = 7,
+    lake: LakeOpt = None,
+) -> None:
+    """Generate a small world into the lake's landing zone, run the pipeline, show results."""
+    from joblens import evaluate, synth as synth_mod
+
+    root = _lake_root(lake)
+    world = Path(root) / "_landing" / f"demo-{jobs}x{candidates}-seed{seed}"
+    t0 = time.perf_counter()
+    console.rule("[bold]JobLens demo")
+    console.print(f"Generating a synthetic world ({jobs:,} jobs, {candidates} candidates) in {world}")
+    synth_mod.generate(world, jobs=jobs, candidates=candidates, seed=seed)
+    console.print(f"World ready in {time.perf_counter() - t0:.1f} s; running the pipeline flow")
+    summary = _run_pipeline(world, root, None)
+    print_summary(summary)
+    metrics = evaluate.evaluate(world, Lake(root))
+    _print_eval(metrics)
+    console.print(f"\n[bold]Demo finished in {time.perf_counter() - t0:.0f} s.[/bold]")
+
+
+@app.command("eval")
+def eval_cmd(
+    world: WorldOpt,
+    lake: LakeOpt = None,
+    k: Annotated[int, typer.Option(help="Cut-off of the ranking metrics")] = 10,
+) -> None:
+    """Score the stored matches against the world's ground truth, next to two baselines."""
+    from joblens import evaluate
+
+    metrics = evaluate.evaluate(world, Lake(_lake_root(lake)), k=k)
+    _print_eval(metrics)
+    _emit_json(metrics)
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL over the lake's views (matches, jobs, ...)")],
+    lake: LakeOpt = None,
+) -> None:
+    """Run SQL against the lake's DuckDB views and print the result."""
+    lk = Lake(_lake_root(lake))
+    lk.refresh_views()
+    console.print(lk.query(sql))
+
+
+@bench_app.command("score")
+def bench_score(
+    candidates: Annotated[int, typer.Option(help="Candidates")] = 2000,
+    jobs: Annotated[int, typer.Option(help="Jobs")] = 20000,
+    top_k: Annotated[int, typer.Option(help="Matches kept per candidate")] = 100,
+    seed: Annotated[int, typer.Option(help="Seed of the random inputs")] = 0,
+) -> None:
+    """Time the scoring engine against numpy and FAISS baselines on the same random inputs."""
+    from joblens import bench
+
+    _emit_json(bench.bench_score(candidates=candidates, jobs=jobs, top_k=top_k, seed=seed))
+
+
+# -- printing -------------------------------------------------------------------------------
+
+
+def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> Table:
+    t = Table(title=title, title_justify="left")
+    for c in columns:
+        t.add_column(c, overflow="fold")
+    for r in rows:
+        t.add_row(*(_cell(r.get(c)) for c in columns))
+    return t
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    if isinstance(v, list):
+        return ", ".join(map(str, v[:6])) + (" ..." if len(v) > 6 else "")
+    return "" if v is None else str(v)
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """Print a run summary: rows, quarantine, stage seconds, example matches, how to query."""
+    console.rule(f"[bold]Run {summary['run_id']}")
+    rows = [{"table": t, "rows": f"{n:,}"} for t, n in summary["rows"].items()]
+    console.print(_table("Rows written by this run", rows, ["table", "rows"]))
+    if summary["sources"]:
+        cols = ["source", "origins", "records", "parsed", "quarantined", "status", "error"]
+        console.print(_table("Sources", summary["sources"], cols))
+    if summary["quarantine"]:
+        console.print(_table("Quarantined rows (why)", summary["quarantine"], ["stage", "reason", "rows"]))
+    else:
+        console.print("Quarantined rows: none")
+    cols = ["stage", "rows_in", "rows_out", "rows_quarantined", "seconds"]
+    console.print(_table("Seconds per stage", summary["stages"], cols))
+    cols = ["candidate_id", "rank", "score", "title", "company", "city", "work_mode",
+            "semantic", "skills", "location", "seniority", "salary", "freshness"]
+    console.print(_table("Top 3 matches of two candidates (factor breakdown)", summary["examples"], cols))
+    console.print(
+        "\nExplore the lake with DuckDB:\n"
+        f"  .venv/bin/joblens query \"SELECT * FROM matches WHERE rank <= 3 LIMIT 20\""
+        f" --lake {summary['lake']}\n"
+        f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{summary['duckdb']}',"
+        " read_only=True).sql('SELECT stage, reason, count(*) FROM quarantine GROUP BY ALL'))\""
+    )
+
+
+def _print_eval(m: dict[str, Any]) -> None:
+    k = next((key.split("_")[-1] for key in m if key.startswith("ndcg_at_")), "10")
+    rows = [{"ranker": "joblens", **{x: m[x] for x in (f"ndcg_at_{k}", f"recall_at_{k}", "mrr")}}]
+    rows += [{"ranker": name, **vals} for name, vals in m["baselines"].items()]
+    console.print(
+        _table(
+            f"Match quality vs ground truth ({m['candidates']} candidates, {m['jobs']} jobs)",
+            rows,
+            ["ranker", f"ndcg_at_{k}", f"recall_at_{k}", "mrr"],
+        )
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,28 @@
+"""Task: analyze each candidate's best matches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from joblens import stages
+from joblens.llm.client import LLMClient, RulesAnalyzer
+from joblens.settings import Settings
+
+
+def _client(settings: Settings) -> LLMClient:
+    # The OpenAI-compatible client arrives with the LLM issue; until then every row says
+    # "rules-v1" in its analyzer column, so nobody mistakes it for a model's judgement.
+    return RulesAnalyzer()
+
+
+# Retried: with a configured LLM this is network work (429s, timeouts).
+@task(
+    name="analyze-matches", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE,
+    persist_result=False,
+)
+def analyze(ctx: dict[str, str], settings: Settings) -> dict[str, Any]:
+    """Analyze the top matches of every candidate; return the stage report."""
+    return stages.analyze(stages.RunContext.from_dict(ctx), settings, _client(settings)).to_dict()

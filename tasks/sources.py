@@ -1,0 +1,26 @@
+"""Task: one source kind from bronze to silver/postings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from joblens import stages
+
+
+# Retried: reading a source is the one step here that meets the outside world (files on a
+# shared mount today, HTTP boards in live mode). Not cached: a source must be re-read each run.
+@task(
+    name="ingest-source",
+    task_run_name="ingest-{kind}",
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+def ingest_source(ctx: dict[str, str], root: str, kind: str) -> dict[str, Any]:
+    """Land one source kind in bronze and parse it to silver/postings; return its report."""
+    return stages.ingest_source(stages.RunContext.from_dict(ctx), Path(root), kind).to_dict()

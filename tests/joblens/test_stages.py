@@ -1,0 +1,97 @@
+"""The stages end to end without Prefect, on a tiny synthetic world, with the hashing embedder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from joblens import report, stages, synth
+from joblens.embed import EmbeddingCache, HashingEmbedder
+from joblens.lake import Lake
+from joblens.llm.client import RulesAnalyzer
+from joblens.settings import Settings
+from joblens.sources import sources_in
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("world")
+    synth.generate(out, jobs=120, candidates=6, seed=3)
+    return out
+
+
+def _run(world: Path, lake_root: Path, run_id: str | None = None) -> stages.RunContext:
+    settings = Settings()
+    ctx = stages.RunContext.create(str(lake_root), run_id)
+    for kind in sources_in(world / "sources"):
+        stages.ingest_source(ctx, world / "sources", kind)
+    embedder, cache = HashingEmbedder(), EmbeddingCache(ctx.lake.index_dir)
+    stages.dedupe_postings(ctx, settings)
+    stages.embed_jobs(ctx, embedder, cache)
+    stages.ingest_cvs(ctx, world / "cvs")
+    stages.embed_candidates(ctx, embedder, cache)
+    stages.score(ctx, settings)
+    stages.analyze(ctx, settings, RulesAnalyzer())
+    ctx.lake.refresh_views()
+    return ctx
+
+
+def test_every_row_is_accounted_for(world: Path, tmp_path: Path) -> None:
+    ctx = _run(world, tmp_path)
+    lake = Lake(tmp_path)
+    raw = lake.read("raw_postings", run_id=ctx.run_id).height
+    postings = lake.read("postings", run_id=ctx.run_id).height
+    quarantine = lake.read("quarantine", run_id=ctx.run_id)
+    normalize_q = quarantine.filter(pl.col("stage") == "normalize").height
+    assert raw > 120  # jobs appear in several sources
+    assert raw == postings + normalize_q
+    jobs = lake.read("jobs", run_id=ctx.run_id)
+    prefilter_q = quarantine.filter(pl.col("stage") == "prefilter").height
+    assert int(jobs["n_postings"].sum()) == postings - prefilter_q
+    assert jobs["embedding"].list.len().unique().to_list() == [384]
+    cvs = lake.read("raw_cvs", run_id=ctx.run_id).height
+    cands = lake.read("candidates", run_id=ctx.run_id).height
+    assert cvs == cands + quarantine.filter(pl.col("stage") == "profile").height
+    stats = lake.read("run_stats", run_id=ctx.run_id)
+    assert {"prefilter+dedupe", "embed:jobs", "score", "analyze"} <= set(stats["stage"])
+    for row in stats.filter(pl.col("stage").str.starts_with("ingest")).iter_rows(named=True):
+        assert row["rows_in"] == row["rows_out"] + row["rows_quarantined"], row
+
+
+def test_matches_and_analyses_cover_every_candidate(world: Path, tmp_path: Path) -> None:
+    ctx = _run(world, tmp_path)
+    lake = Lake(tmp_path)
+    settings = Settings()
+    matches = lake.read("matches", run_id=ctx.run_id)
+    cands = lake.read("candidates", run_id=ctx.run_id)
+    per_cand = matches.group_by("candidate_id").agg(pl.len().alias("n"), pl.col("rank").max())
+    assert set(per_cand["candidate_id"]) == set(cands["candidate_id"])
+    assert (per_cand["n"] <= settings.scoring.top_k).all()
+    # Ranks follow scores.
+    for _, group in matches.group_by("candidate_id"):
+        ordered = group.sort("rank")["score"].to_list()
+        assert ordered == sorted(ordered, reverse=True)
+    analyses = lake.read("analyses", run_id=ctx.run_id)
+    assert set(analyses["analyzer"]) == {"rules-v1"}
+    assert analyses.height == matches.filter(pl.col("rank") <= settings.llm.top_n).height
+
+
+def test_rerunning_a_run_id_replaces_its_rows(world: Path, tmp_path: Path) -> None:
+    first = _run(world, tmp_path, run_id="r-fixed")
+    before = {t: Lake(tmp_path).read(t).height for t in ("postings", "jobs", "matches", "quarantine")}
+    _run(world, tmp_path, run_id=first.run_id)
+    after = {t: Lake(tmp_path).read(t).height for t in ("postings", "jobs", "matches", "quarantine")}
+    assert after == before
+
+
+def test_summary_reports_what_the_run_wrote(world: Path, tmp_path: Path) -> None:
+    ctx = _run(world, tmp_path)
+    summary = report.summarize(Lake(tmp_path), ctx.run_id)
+    assert summary["rows"]["matches"] > 0
+    assert summary["rows"]["jobs"] == Lake(tmp_path).read("jobs").height
+    assert {s["source"] for s in summary["sources"]} >= {"greenhouse", "lever", "ashby"}
+    assert len({e["candidate_id"] for e in summary["examples"]}) == 2
+    assert all(e["rank"] <= 3 and e["title"] for e in summary["examples"])
+    assert "Rows written" in report.to_markdown(summary)
