@@ -100,7 +100,9 @@ def demo(
     world = Path(root) / "_landing" / f"demo-{jobs}x{candidates}-seed{seed}"
     t0 = time.perf_counter()
     console.rule("[bold]JobLens demo")
-    console.print(f"Generating a synthetic world ({jobs:,} jobs, {candidates} candidates) in {world}")
+    console.print(
+        f"Generating a synthetic world ({jobs:,} jobs, {candidates} candidates) in {world}"
+    )
     synth_mod.generate(world, jobs=jobs, candidates=candidates, seed=seed)
     console.print(f"World ready in {time.perf_counter() - t0:.1f} s; running the pipeline flow")
     summary = _run_pipeline(world, root, None)
@@ -177,17 +179,34 @@ def print_summary(summary: dict[str, Any]) -> None:
         cols = ["source", "origins", "records", "parsed", "quarantined", "status", "error"]
         console.print(_table("Sources", summary["sources"], cols))
     if summary["quarantine"]:
-        console.print(_table("Quarantined rows (why)", summary["quarantine"], ["stage", "reason", "rows"]))
+        console.print(
+            _table("Quarantined rows (why)", summary["quarantine"], ["stage", "reason", "rows"])
+        )
     else:
         console.print("Quarantined rows: none")
     cols = ["stage", "rows_in", "rows_out", "rows_quarantined", "seconds"]
     console.print(_table("Seconds per stage", summary["stages"], cols))
-    cols = ["candidate_id", "rank", "score", "title", "company", "city", "work_mode",
-            "semantic", "skills", "location", "seniority", "salary", "freshness"]
-    console.print(_table("Top 3 matches of two candidates (factor breakdown)", summary["examples"], cols))
+    cols = [
+        "candidate_id",
+        "rank",
+        "score",
+        "title",
+        "company",
+        "city",
+        "work_mode",
+        "semantic",
+        "skills",
+        "location",
+        "seniority",
+        "salary",
+        "freshness",
+    ]
+    console.print(
+        _table("Top 3 matches of two candidates (factor breakdown)", summary["examples"], cols)
+    )
     console.print(
         "\nExplore the lake with DuckDB:\n"
-        f"  .venv/bin/joblens query \"SELECT * FROM matches WHERE rank <= 3 LIMIT 20\""
+        f'  .venv/bin/joblens query "SELECT * FROM matches WHERE rank <= 3 LIMIT 20"'
         f" --lake {summary['lake']}\n"
         f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{summary['duckdb']}',"
         " read_only=True).sql('SELECT stage, reason, count(*) FROM quarantine GROUP BY ALL'))\""

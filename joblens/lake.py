@@ -95,7 +95,7 @@ class Lake:
         """Write `data` as one file of run `run_id` in `partition`; return its path.
 
         The data is conformed to the table's schema (missing columns become nulls, extra ones
-        are dropped). The file is ``<run_id>.parquet``, or ``<run_id>-<part>.parquet`` when a
+        are dropped) and every row's run_id is set to `run_id`. The file is ``<run_id>.parquet``, or ``<run_id>-<part>.parquet`` when a
         run writes several files into one partition (one per source, say); tables partitioned
         by run get ``part-<part>.parquet``. An existing file of that name is replaced
         atomically, so re-running a run id never duplicates rows.
@@ -105,6 +105,11 @@ class Lake:
         if "run" in tbl.partitions:
             values["run"] = run_id
         arrow = data.to_arrow() if isinstance(data, pl.DataFrame) else data
+        if "run_id" in tbl.schema.names:
+            # A run's file holds only that run's rows: stamp them, whatever the caller passed.
+            if "run_id" in arrow.column_names:
+                arrow = arrow.drop_columns(["run_id"])
+            arrow = arrow.append_column("run_id", pa.array([run_id] * arrow.num_rows, pa.string()))
         arrow = conform(arrow, tbl.schema)
         target_dir = self._partition_dir(tbl, values)
         target = target_dir / _file_name(tbl, run_id, part)
@@ -188,7 +193,7 @@ class Lake:
         """Run `sql` against the lake's DuckDB views (read-only) and return a Polars frame."""
         con = duckdb.connect(str(self.duckdb_path), read_only=True)
         try:
-            result = pl.from_arrow(con.execute(sql).to_arrow_table())
+            result = pl.from_arrow(con.sql(sql).to_arrow_table())
             assert isinstance(result, pl.DataFrame)
             return result
         finally:

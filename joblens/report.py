@@ -15,17 +15,13 @@ FACTORS = ("semantic", "skills", "location", "seniority", "salary", "freshness")
 
 
 def _rows(lake: Lake, name: str, run_id: str) -> int:
-    return int(
-        lake.scan(name).filter(pl.col("run_id") == run_id).select(pl.len()).collect().item()
-    )
+    return int(lake.scan(name).filter(pl.col("run_id") == run_id).select(pl.len()).collect().item())
 
 
 def top_matches(lake: Lake, run_id: str, *, candidates: int = 2, k: int = 3) -> pl.DataFrame:
     """Return the top `k` matches of the first `candidates` candidates, with job details."""
     matches = lake.scan("matches").filter(pl.col("run_id") == run_id)
-    chosen = (
-        matches.select("candidate_id").unique().sort("candidate_id").head(candidates).collect()
-    )
+    chosen = matches.select("candidate_id").unique().sort("candidate_id").head(candidates).collect()
     jobs = lake.scan("jobs").filter(pl.col("run_id") == run_id)
     return (
         matches.filter(pl.col("candidate_id").is_in(chosen["candidate_id"].implode()))
@@ -37,8 +33,17 @@ def top_matches(lake: Lake, run_id: str, *, candidates: int = 2, k: int = 3) -> 
         )
         .sort("candidate_id", "rank")
         .select(
-            "candidate_id", "rank", "score", "title", "company", "city", "country", "work_mode",
-            *FACTORS, "matched_skills", "missing_skills",
+            "candidate_id",
+            "rank",
+            "score",
+            "title",
+            "company",
+            "city",
+            "country",
+            "work_mode",
+            *FACTORS,
+            "matched_skills",
+            "missing_skills",
         )
         .collect()
     )
@@ -92,7 +97,13 @@ def to_markdown(summary: dict[str, Any]) -> str:
         lines += [f"| {q['stage']} | {q['reason']} | {q['rows']} |" for q in summary["quarantine"]]
     else:
         lines.append("Nothing was quarantined.")
-    lines += ["", "## Stages", "", "| stage | in | out | quarantined | seconds |", "|---|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "## Stages",
+        "",
+        "| stage | in | out | quarantined | seconds |",
+        "|---|---:|---:|---:|---:|",
+    ]
     lines += [
         f"| {s['stage']} | {s['rows_in']} | {s['rows_out']} | {s['rows_quarantined']} | "
         f"{s['seconds']:.1f} |"

@@ -127,7 +127,7 @@ def _quarantine(ctx: RunContext, stage: str, rows: pl.DataFrame, *, part: str | 
     run's rejects instead of leaving them behind.
     """
     if rows.height:
-        rows = rows.with_columns(pl.lit(ctx.run_id).alias("run_id"), pl.lit(stage).alias("stage"))
+        rows = rows.with_columns(pl.lit(stage).alias("stage"))
     partition = {"stage": stage, "dt": ctx.dt}
     ctx.lake.write("quarantine", rows, run_id=ctx.run_id, partition=partition, part=part)
     return rows.height
@@ -289,7 +289,12 @@ def ingest_cvs(ctx: RunContext, cv_dir: Path) -> StageReport:
                 row = profiles.parse(text, candidate_id=path.stem)
             except (ParseError, JobLensError) as exc:
                 bad.append(
-                    {"source": "cv", "record_key": path.name, "reason": str(exc), "raw": text[:4000]}
+                    {
+                        "source": "cv",
+                        "record_key": path.name,
+                        "reason": str(exc),
+                        "raw": text[:4000],
+                    }
                 )
                 continue
             row["text_hash"] = text_hash(str(row.get("summary") or ""))
@@ -311,9 +316,7 @@ def embed_candidates(
     """Embed this run's candidate summaries (cached by text hash)."""
     report = StageReport("embed:candidates")
     with _timed(ctx, report):
-        frame, hits = _embed_table(
-            ctx, "candidates", pl.col("summary"), embedder, cache, progress
-        )
+        frame, hits = _embed_table(ctx, "candidates", pl.col("summary"), embedder, cache, progress)
         report.rows_in = report.rows_out = frame.height
         report.detail = {"cache_hits": hits, "model": embedder.model_id}
     return report
@@ -335,7 +338,6 @@ def score(ctx: RunContext, settings: Settings, *, progress: Progress | None = No
             candidates, jobs, settings=settings.scoring, now=ctx.started_at, progress=progress
         )
         for i, chunk in enumerate(chunks):
-            chunk = chunk.with_columns(pl.lit(ctx.run_id).alias("run_id"))
             lake.write("matches", chunk, run_id=ctx.run_id, partition={"dt": ctx.dt}, part=i)
             rows += chunk.height
         report.rows_in = candidates.height
@@ -358,7 +360,6 @@ def analyze(ctx: RunContext, settings: Settings, client: LLMClient) -> StageRepo
             top_n=settings.llm.top_n,
             concurrency=settings.llm.concurrency,
         )
-        analyses = analyses.with_columns(pl.lit(ctx.run_id).alias("run_id"))
         lake.write("analyses", analyses, run_id=ctx.run_id, partition={"dt": ctx.dt})
         report.rows_in = matches.filter(pl.col("rank") <= settings.llm.top_n).height
         report.rows_out = analyses.height

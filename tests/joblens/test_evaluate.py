@@ -1,0 +1,171 @@
+"""Ranking metrics behave as a reader of the report expects, and evaluate() follows lake jobs
+back to the world's canonical jobs (majority of postings, duplicates count once)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from joblens.errors import LakeError
+from joblens.evaluate import evaluate, metrics, mrr, ndcg_at_k, recall_at_k
+from joblens.lake import Lake
+
+
+def test_perfect_ranking_scores_one_and_reversed_scores_less() -> None:
+    grades = [3, 2, 2, 1, 0, 0]
+    assert ndcg_at_k([3, 2, 2, 1], grades, k=4) == pytest.approx(1.0)
+    reversed_order = ndcg_at_k([0, 1, 2, 2], grades, k=4)
+    assert reversed_order is not None and 0.0 < reversed_order < 1.0
+    assert recall_at_k([3, 2, 2], grades, k=3) == 1.0
+    assert recall_at_k([3, 0, 2], grades, k=3) == pytest.approx(2 / 3)
+    assert mrr([0, 1, 2], grades, k=3) == pytest.approx(1 / 3)
+    assert mrr([0, 0, 1], grades, k=3) == 0.0
+
+
+def test_recall_denominator_is_capped_at_k() -> None:
+    grades = [2] * 30  # more relevant jobs than k: a full top 10 is still perfect recall
+    assert recall_at_k([2] * 10, grades, k=10) == 1.0
+
+
+def test_candidates_without_relevant_jobs_are_left_out() -> None:
+    assert ndcg_at_k([0, 0], [], k=2) is None
+    assert recall_at_k([1], [1, 1], k=2) is None  # grade 1 is not "relevant"
+    assert mrr([], [], k=2) is None
+    out = metrics(
+        {"a": ["j1"], "b": ["j9"]}, {"a": {"j1": 3}, "b": {"j2": 1}}, ["a", "b", "c"], k=1
+    )
+    assert out["ndcg_at_1"] == 1.0 and out["mrr"] == 1.0
+    assert out["candidates_evaluated"] == 1 and out["candidates_without_relevant"] == 2
+
+
+def test_a_canonical_job_listed_twice_counts_once() -> None:
+    grades = {"a": {"j1": 3, "j2": 2}}
+    once = metrics({"a": ["j1", "j2"]}, grades, ["a"], k=2)
+    twice = metrics({"a": ["j1", "j1"]}, grades, ["a"], k=2)
+    assert once["ndcg_at_2"] == pytest.approx(1.0)
+    assert twice["ndcg_at_2"] < once["ndcg_at_2"]
+    assert twice["recall_at_2"] == 0.5
+
+
+# -- end to end on a hand-built lake --------------------------------------------------------
+def _world(root: Path) -> Path:
+    truth = root / "world" / "truth"
+    truth.mkdir(parents=True)
+    pl.DataFrame(
+        {
+            "source": ["greenhouse", "lever", "ashby", "rss", "jobspy"],
+            "source_posting_id": ["g1", "l1", "a1", "r1", "x1"],
+            "canonical_job_id": ["J1", "J1", "J2", "J3", "J1"],
+        }
+    ).write_parquet(truth / "postings.parquet")
+    pl.DataFrame(
+        {
+            "candidate_id": ["alice", "alice", "bob"],
+            "canonical_job_id": ["J1", "J2", "J3"],
+            "grade": [3, 2, 1],
+        },
+        schema_overrides={"grade": pl.Int8},
+    ).write_parquet(truth / "relevance.parquet")
+    return root / "world"
+
+
+def _lake(root: Path, ranking: list[str], run_id: str = "20250601T000000Z-aaaaaa") -> Lake:
+    lake = Lake(root / "lake")
+    part = {"dt": "2025-06-01"}
+    lake.write(
+        "postings",
+        pl.DataFrame(
+            {
+                "posting_id": ["p1", "p2", "p3", "p4", "p5"],
+                "source": ["greenhouse", "lever", "ashby", "rss", "jobspy"],
+                "source_posting_id": ["g1", "l1", "a1", "r1", "x1"],
+                "run_id": [run_id] * 5,
+            }
+        ),
+        run_id=run_id,
+        partition=part,
+    )
+    # L1 holds two J1 postings and one J3 one: the majority says J1. L4 duplicates J1.
+    lake.write(
+        "jobs",
+        pl.DataFrame(
+            {
+                "run_id": [run_id] * 4,
+                "job_id": ["L1", "L2", "L3", "L4"],
+                "posting_ids": [["p1", "p2", "p4"], ["p3"], ["p4"], ["p5"]],
+                "embedding": [[1.0, 0.0], [0.0, 1.0], [0.7, 0.7], [1.0, 0.0]],
+            },
+            schema_overrides={"embedding": pl.List(pl.Float32)},
+        ),
+        run_id=run_id,
+        partition=part,
+    )
+    lake.write(
+        "candidates",
+        pl.DataFrame(
+            {
+                "run_id": [run_id] * 2,
+                "candidate_id": ["alice", "bob"],
+                "embedding": [[1.0, 0.0], [0.0, 1.0]],
+            },
+            schema_overrides={"embedding": pl.List(pl.Float32)},
+        ),
+        run_id=run_id,
+        partition=part,
+    )
+    lake.write(
+        "matches",
+        pl.DataFrame(
+            {
+                "run_id": [run_id] * len(ranking),
+                "candidate_id": ["alice"] * len(ranking),
+                "job_id": ranking,
+                "rank": list(range(1, len(ranking) + 1)),
+            }
+        ),
+        run_id=run_id,
+        partition=part,
+    )
+    return lake
+
+
+def test_evaluate_maps_lake_jobs_to_canonical_jobs(tmp_path: Path) -> None:
+    world = _world(tmp_path)
+    report = evaluate(world, _lake(tmp_path, ["L1", "L2", "L3"]), k=2)
+    assert set(report) >= {"ndcg_at_2", "recall_at_2", "mrr", "baselines", "candidates", "jobs"}
+    assert report["ndcg_at_2"] == pytest.approx(1.0)  # L1 -> J1 (grade 3), L2 -> J2 (grade 2)
+    assert report["recall_at_2"] == 1.0 and report["mrr"] == 1.0
+    assert report["candidates"] == 1  # bob has only a grade-1 job: left out
+    assert report["candidates_without_relevant"] == 1
+    assert report["jobs"] == 4
+    assert set(report["baselines"]) == {"random", "semantic"}
+    for baseline in report["baselines"].values():
+        assert set(baseline) == {"ndcg_at_2", "recall_at_2", "mrr"}
+        assert all(0.0 <= v <= 1.0 for v in baseline.values())
+
+
+def test_evaluate_penalises_a_duplicate_and_reads_the_latest_run(tmp_path: Path) -> None:
+    world = _world(tmp_path)
+    _lake(tmp_path, ["L1", "L2"], run_id="20250101T000000Z-old000")
+    # The newer run ranks two entities of the same canonical job J1 first: a dedupe miss.
+    lake = _lake(tmp_path, ["L1", "L4", "L2"], run_id="20250601T000000Z-new000")
+    report = evaluate(world, lake, k=2)
+    assert report["run_id"] == "20250601T000000Z-new000"
+    assert report["recall_at_2"] == 0.5
+    assert report["ndcg_at_2"] < 1.0
+
+
+def test_evaluate_semantic_baseline_uses_embeddings(tmp_path: Path) -> None:
+    # alice's embedding equals L1's and L4's (both J1): the semantic baseline finds J1 first.
+    report = evaluate(_world(tmp_path), _lake(tmp_path, ["L3"]), k=1)
+    assert report["baselines"]["semantic"]["mrr"] == 1.0
+    assert report["mrr"] == 0.0  # the stored ranking put L3 (J3, grade 0 for alice) first
+
+
+def test_evaluate_without_matches_or_truth_says_what_is_missing(tmp_path: Path) -> None:
+    with pytest.raises(LakeError, match="truth"):
+        evaluate(tmp_path / "nowhere", Lake(tmp_path / "lake"))
+    with pytest.raises(LakeError, match="matches"):
+        evaluate(_world(tmp_path), Lake(tmp_path / "empty"))

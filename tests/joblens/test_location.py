@@ -1,0 +1,129 @@
+"""location.parse: one place from the many ways boards spell it; unknown places keep raw."""
+
+from __future__ import annotations
+
+import pytest
+
+from joblens.normalize.location import haversine_km, parse
+
+
+@pytest.mark.parametrize(
+    "text", ["Toronto, ON, CA", "Toronto, Ontario, Canada", "Midtown Toronto", "Toronto"]
+)
+def test_one_city_spelled_many_ways_is_one_place(text: str) -> None:
+    got = parse(text)
+    assert (got.city, got.region, got.country) == ("Toronto", "ON", "CA")
+    assert got.lat is not None and got.lon is not None
+    assert got.raw == text
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "mode"),
+    [
+        ("Remote (US)", "US", "remote"),
+        ("UK - Remote", "GB", "remote"),
+        ("Remote, US", "US", "remote"),
+        ("Germany/Remote", "DE", "remote"),
+        ("Anywhere", None, "remote"),
+        ("Work from home", None, "remote"),
+    ],
+)
+def test_remote_words_give_work_mode_and_keep_the_country(
+    text: str, country: str | None, mode: str
+) -> None:
+    got = parse(text)
+    assert (got.city, got.country, got.work_mode) == (None, country, mode)
+
+
+def test_hybrid_with_a_city() -> None:
+    got = parse("Hybrid - London")
+    assert (got.city, got.country, got.work_mode) == ("London", "GB", "hybrid")
+
+
+def test_region_next_to_the_city_picks_among_same_named_cities() -> None:
+    assert parse("London").country == "GB"
+    assert (parse("London, ON").country, parse("London, ON").region) == ("CA", "ON")
+    assert parse("Cambridge, MA, USA").region == "MA"
+
+
+@pytest.mark.parametrize(
+    ("text", "city"),
+    [
+        ("NYC", "New York City"),
+        ("New York, NY (HQ)", "New York City"),
+        ("SF", "San Francisco"),
+        ("Bay Area", "San Francisco"),
+        ("San Fransisco", "San Francisco"),
+        ("Greater London area", "London"),
+        ("Bangalore, India", "Bengaluru"),
+        ("Washington, D.C.", "Washington"),
+    ],
+)
+def test_aliases_and_typos_resolve_to_the_canonical_city(text: str, city: str) -> None:
+    assert parse(text).city == city
+
+
+def test_multi_location_string_gives_the_first_resolvable_place() -> None:
+    assert parse("San Francisco, CA | New York City, NY").city == "San Francisco"
+    assert parse("London; Stockholm").city == "London"
+    assert parse("Nowhereville; Stockholm").city == "Stockholm"
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "country"),
+    [
+        ("CA, US", "CA", "US"),
+        ("Ontario, CAN", "ON", "CA"),
+        ("United States", None, "US"),
+        ("USA", None, "US"),
+        ("Deutschland", None, "DE"),
+        ("Canada", None, "CA"),
+    ],
+)
+def test_region_and_country_without_a_city(text: str, region: str | None, country: str) -> None:
+    got = parse(text)
+    assert (got.city, got.region, got.country) == (None, region, country)
+
+
+def test_unknown_place_keeps_raw_and_has_no_city() -> None:
+    got = parse("Atlantis Prime")
+    assert got.raw == "Atlantis Prime"
+    assert (got.city, got.country, got.lat) == (None, None, None)
+    empty = parse(None)
+    assert empty.raw is None and empty.city is None
+
+
+def test_a_small_town_does_not_become_a_big_city_in_another_country() -> None:
+    got = parse("London, OH, USA")  # London, Ohio is below the index's population cut
+    assert (got.city, got.region, got.country) == (None, "OH", "US")
+
+
+def test_structured_workplace_type_beats_text_and_is_remote() -> None:
+    assert parse("Toronto, Ontario", workplace_type="Hybrid", is_remote=True).work_mode == "hybrid"
+    assert parse("London", workplace_type="OnSite").work_mode == "onsite"
+    assert parse("Remote (US)", is_remote=False).work_mode == "remote"
+    assert parse("Austin, TX", is_remote=True).work_mode == "remote"
+    assert parse("Austin, TX").work_mode is None
+
+
+def test_country_hint_breaks_ties() -> None:
+    assert parse("London", country_hint="CA").country == "CA"
+    assert parse("Canada", country_hint="Canada").country == "CA"
+
+
+def test_haversine_km() -> None:
+    assert haversine_km(0, 0, 0, 0) == 0
+    toronto, london = parse("Toronto"), parse("London, UK")
+    assert toronto.lat is not None and toronto.lon is not None
+    assert london.lat is not None and london.lon is not None
+    assert 5600 < haversine_km(toronto.lat, toronto.lon, london.lat, london.lon) < 5800
+
+
+def test_work_mode_stated_in_a_description() -> None:
+    from joblens.normalize.location import work_mode_in_text
+
+    assert work_mode_in_text("This role is hybrid, with 2-3 days a week in our office.") == "hybrid"
+    assert work_mode_in_text("This is a fully remote role: work from anywhere.") == "remote"
+    assert work_mode_in_text("This role is based on-site at our Berlin office.") == "onsite"
+    assert work_mode_in_text("We build remote-control toys.") is None
+    assert work_mode_in_text(None) is None

@@ -1,0 +1,108 @@
+"""CV text -> candidate profile, across layouts, against the synthetic world's hidden truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from joblens import profiles, synth
+from joblens.errors import ParseError
+from joblens.normalize import salary
+
+PLAIN_CV = """Jane Whitfield
+jane.whitfield@mail.com | +44 7700 900123
+Senior Accountant based in Manchester, UK
+
+Chartered accountant with 7 years of experience in audit and financial reporting.
+Comfortable with Excel, SAP and IFRS; I led the month-end close for a retail group.
+I would consider hybrid or remote work.
+Salary expectation: £58,000 per year
+"""
+
+HEADED_MD = """# Tomás Rivera
+
+**Data Engineer** · Toronto, ON
+
+## Summary
+I build reliable pipelines. I have 3 years of experience with Spark and Airflow.
+Remote only.
+
+## Experience
+### Data Engineer — Northwind (2023–present)
+- Built ETL pipelines on Snowflake
+
+## Technical skills
+Python, SQL, dbt, Go, Kafka
+"""
+
+
+def test_plain_cv_without_headings() -> None:
+    row = profiles.parse(PLAIN_CV, candidate_id="c1")
+    assert row["candidate_id"] == "c1" and row["name"] == "Jane Whitfield"
+    assert row["headline"] == "Senior Accountant"
+    assert (row["city"], row["country"]) == ("Manchester", "GB")
+    assert row["seniority"] == "senior" and row["years_experience"] == 7.0
+    assert {"excel", "sap", "ifrs", "month-end-close", "financial-reporting"} <= set(row["skills"])
+    assert row["work_modes"] == ["hybrid", "remote"]
+    assert (row["salary_floor_annual"], row["salary_currency"]) == (58000.0, "GBP")
+    assert "Senior Accountant" in row["summary"] and len(row["summary"]) < 1500
+
+
+def test_markdown_cv_with_sections() -> None:
+    row = profiles.parse(HEADED_MD, candidate_id="c2")
+    assert row["name"] == "Tomás Rivera" and row["headline"] == "Data Engineer"
+    assert (row["city"], row["region"]) == ("Toronto", "ON")
+    assert row["seniority"] == "mid"  # from 3 years: the title names no level
+    assert {"python", "sql", "dbt", "go", "kafka", "spark", "airflow", "snowflake"} <= set(
+        row["skills"]
+    )
+    assert row["work_modes"] == ["remote"]
+    assert row["salary_floor_annual"] is None
+
+
+def test_defaults_when_the_cv_says_nothing() -> None:
+    row = profiles.parse("Sam Lee\nQA Engineer\nSkills: Selenium, Cypress", candidate_id="c3")
+    assert row["work_modes"] == ["onsite", "hybrid"]
+    assert row["city"] is None and row["location_raw"] is None
+    assert row["years_experience"] is None and row["seniority"] is None
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n  ", "Hello there\nNice weather today, isn't it."])
+def test_unusable_cv_raises_parse_error(text: str) -> None:
+    with pytest.raises(ParseError, match="c4"):
+        profiles.parse(text, candidate_id="c4")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("world")
+    synth.generate(out, jobs=50, candidates=150, seed=11)
+    return out
+
+
+def test_synthetic_cvs_parse_to_their_hidden_profile(world: Path) -> None:
+    truth = {
+        r["candidate_id"]: r
+        for r in pq.read_table(world / "truth" / "candidates.parquet").to_pylist()
+    }
+    n = skills_ok = modes_ok = floor_ok = city_ok = level_ok = 0
+    for path in sorted((world / "cvs").iterdir()):
+        hidden = truth[path.stem]
+        row = profiles.parse(path.read_text(encoding="utf-8"), candidate_id=path.stem)
+        n += 1
+        skills_ok += set(row["skills"]) == set(hidden["skills"])
+        modes_ok += sorted(row["work_modes"]) == sorted(hidden["work_modes"])
+        city_ok += row["city"] == hidden["city"]
+        # "Manager" titles read as lead by the seniority rules; leave them out here.
+        level_ok += row["seniority"] == hidden["seniority"] or "Manager" in str(row["headline"])
+        floor = row["salary_floor_annual"]
+        if floor is None or hidden["salary_floor_usd"] is None:
+            floor_ok += floor is None and hidden["salary_floor_usd"] is None
+        else:
+            usd = salary.to_usd(float(floor), str(row["salary_currency"]))
+            floor_ok += usd is not None and abs(usd - hidden["salary_floor_usd"]) < 1
+    assert skills_ok == n and modes_ok == n and floor_ok == n
+    assert city_ok / n > 0.85  # ~8% of CVs give no location at all
+    assert level_ok / n > 0.95

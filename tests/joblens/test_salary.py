@@ -1,0 +1,135 @@
+"""salary: pay ranges from free text and structured fields, annualized, absurd values refused."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from joblens.errors import ParseError
+from joblens.normalize import salary
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high", "currency", "interval"),
+    [
+        ("$151K – $231K • Offers Equity • Multiple Ranges", 151_000, 231_000, "USD", "year"),
+        ("CA$102.8K – CA$137K", 102_800, 137_000, "CAD", "year"),
+        ("$90 - $150 /hour", 90, 150, "USD", "hour"),
+        ("€60,000-75,000 per year", 60_000, 75_000, "EUR", "year"),
+        ("£45k", 45_000, 45_000, "GBP", "year"),
+        ("USD 120000-140000", 120_000, 140_000, "USD", "year"),
+        ("120k–150k USD", 120_000, 150_000, "USD", "year"),
+        ("$55/hr", 55, 55, "USD", "hour"),
+        ("OTE $168K – $231K", 168_000, 231_000, "USD", "year"),
+        ("50K Euros - 60K Euros per annum", 50_000, 60_000, "EUR", "year"),
+        ("120-150k USD", 120_000, 150_000, "USD", "year"),
+        ("Salary: 60.000 - 75.000 EUR", 60_000, 75_000, "EUR", "year"),
+        ("$4,000 - $5,000 a month", 4_000, 5_000, "USD", "month"),
+    ],
+)
+def test_parse_reads_common_pay_strings(
+    text: str, low: float, high: float, currency: str, interval: str
+) -> None:
+    got = salary.parse(text)
+    assert got is not None
+    assert (got.min, got.max, got.currency, got.interval) == (low, high, currency, interval)
+    assert got.raw == text
+
+
+def test_hourly_pay_is_annualized_with_2080_hours() -> None:
+    got = salary.parse("$90 - $150 /hour")
+    assert got is not None
+    assert (got.annual_min, got.annual_max) == (90 * 2080, 150 * 2080)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", None, "garbage", "401k match", "Founded in 2006, 4,700 customers", "3 < 5", "$1 a year"],
+)
+def test_parse_returns_none_when_there_is_no_believable_pay(text: str | None) -> None:
+    assert salary.parse(text) is None
+
+
+def test_strict_parse_says_why() -> None:
+    with pytest.raises(ParseError, match="no pay amount"):
+        salary.parse("competitive", strict=True)
+    with pytest.raises(ParseError, match="believable"):
+        salary.parse("$9,000,000,000 a year", strict=True)
+
+
+def test_bare_dollar_takes_the_local_dollar_currency() -> None:
+    got = salary.parse("$20/hour", default_currency="CAD")
+    assert got is not None and got.currency == "CAD"
+    euro = salary.parse("€20/hour", default_currency="CAD")
+    assert euro is not None and euro.currency == "EUR"
+
+
+def test_search_finds_pay_only_after_a_pay_word() -> None:
+    text = (
+        "Amplitude helps over 4,700 customers. AI agents find $4.6M in exploits.\n"
+        "Personal learning budget of USD 2,000 per year.\n"
+        "Annual Salary:\n$265,000—$365,000 USD"
+    )
+    got = salary.search(text)
+    assert got is not None
+    assert (got.min, got.max, got.currency) == (265_000, 365_000, "USD")
+    assert salary.search("Competitive hourly rates, plus up to $2,500 in Summer Bonuses") is None
+    assert salary.search("") is None
+
+
+def test_from_range_accepts_numeric_strings_and_api_intervals() -> None:
+    got = salary.from_range("60000", "75000", "EUR", "year")
+    assert got is not None and (got.min, got.max, got.currency) == (60_000, 75_000, "EUR")
+    for spelling, interval in [
+        ("1 YEAR", "year"),
+        ("yearly", "year"),
+        ("hourly", "hour"),
+        ("per-hour-wage", "hour"),
+        ("per-year-salary", "year"),
+        ("hour", "hour"),
+        ("monthly", "month"),
+    ]:
+        assert salary.normalize_interval(spelling) == interval
+
+
+def test_from_range_swaps_reversed_bounds_and_fills_a_missing_one() -> None:
+    got = salary.from_range(90_000, 70_000, "USD", "year")
+    assert got is not None and (got.min, got.max) == (70_000, 90_000)
+    one = salary.from_range(None, "80,000", "USD", "yearly")
+    assert one is not None and (one.min, one.max) == (80_000, 80_000)
+
+
+def test_from_range_refuses_missing_and_absurd_amounts() -> None:
+    assert salary.from_range(None, None, "USD", "year") is None
+    assert salary.from_range("n/a", "", "USD", "year") is None
+    assert salary.from_range(5, 8, "USD", "year") is None  # $5 a year
+    with pytest.raises(ParseError, match="salary"):
+        salary.from_range(None, None, "USD", "year", strict=True)
+
+
+def test_annualize_and_to_usd() -> None:
+    assert salary.annualize(10, "day") == 2600
+    assert salary.annualize(1000, "week") == 52_000
+    assert salary.annualize(5000, "month") == 60_000
+    with pytest.raises(ValueError, match="interval"):
+        salary.annualize(1, "fortnight")
+    cad = salary.to_usd(100_000, "CAD")
+    assert cad is not None and 50_000 < cad < 100_000
+    assert salary.to_usd(1, "XYZ") is None
+    assert salary.to_usd(1, None) is None
+
+
+@given(
+    st.floats(min_value=1_000, max_value=1_000_000),
+    st.floats(min_value=1_000, max_value=1_000_000),
+    st.sampled_from(["USD", "EUR", "GBP", "CAD"]),
+    st.sampled_from(["year", "month", "1 YEAR", "yearly"]),
+)
+def test_from_range_always_orders_min_le_max(
+    a: float, b: float, currency: str, interval: str
+) -> None:
+    got = salary.from_range(a, b, currency, interval)
+    if got is not None:
+        assert got.min <= got.max
+        assert got.annual_min <= got.annual_max

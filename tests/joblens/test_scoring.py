@@ -1,0 +1,375 @@
+"""The scoring engine gives the same top-K as a brute-force reference, and the factors mean
+what the design says (same city beats elsewhere, a refused work mode is never ranked, ...)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from joblens.errors import ScoringError
+from joblens.schemas import CANDIDATES, JOBS, MATCHES, SENIORITY_LEVELS, WORK_MODES
+from joblens.scoring import engine, explain, features, reference
+from joblens.settings import ScoringSettings
+
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
+DIM = 24
+# (city, country, lat, lon): Mississauga is next to Toronto (~25 km), Ottawa is far away.
+PLACES = [
+    ("Toronto", "CA", 43.65, -79.38),
+    ("Mississauga", "CA", 43.59, -79.64),
+    ("Ottawa", "CA", 45.42, -75.70),
+    ("Berlin", "DE", 52.52, 13.40),
+    ("Potsdam", "DE", 52.39, 13.06),
+    ("Austin", "US", 30.27, -97.74),
+]
+SKILLS = [f"skill-{i}" for i in range(30)]
+
+
+def _settings(**kw: Any) -> ScoringSettings:
+    return ScoringSettings.model_validate(kw)
+
+
+def _vector(rng: random.Random) -> list[float]:
+    v = np.array([rng.gauss(0, 1) for _ in range(DIM)])
+    return (v / np.linalg.norm(v)).astype(np.float32).tolist()
+
+
+def _place(rng: random.Random) -> dict[str, Any]:
+    roll = rng.random()
+    if roll < 0.1:
+        return {"city": None, "country": None, "lat": None, "lon": None}
+    city, country, lat, lon = rng.choice(PLACES)
+    if roll < 0.2:
+        return {"city": None, "country": country, "lat": None, "lon": None}
+    if roll < 0.3:
+        return {"city": city, "country": country, "lat": None, "lon": None}
+    return {"city": city, "country": country, "lat": lat, "lon": lon}
+
+
+def _maybe(rng: random.Random, value: Any, p_null: float = 0.15) -> Any:
+    return None if rng.random() < p_null else value
+
+
+def random_jobs(rng: random.Random, n: int) -> pl.DataFrame:
+    rows = []
+    for i in range(n):
+        salary = rng.choice([None, rng.uniform(40_000, 200_000)])
+        first = NOW - timedelta(days=rng.uniform(-2, 120))
+        rows.append(
+            {
+                "job_id": f"j{i:04d}",
+                **_place(rng),
+                "work_mode": _maybe(rng, rng.choice(WORK_MODES)),
+                "salary_currency": rng.choice(["USD", "CAD", "EUR", None, "XXX"]),
+                "salary_annual_min": None if salary is None else salary * 0.8,
+                "salary_annual_max": salary if rng.random() < 0.8 else None,
+                "seniority": _maybe(rng, rng.choice(SENIORITY_LEVELS)),
+                "skills": rng.sample(SKILLS, rng.randint(0, 6)),
+                "first_seen": _maybe(rng, first, 0.1),
+                "last_seen": NOW - timedelta(days=rng.uniform(0, 3)),
+                "embedding": _maybe(rng, _vector(rng), 0.05),
+            }
+        )
+    return _frame(rows, JOBS)
+
+
+def random_candidates(rng: random.Random, n: int) -> pl.DataFrame:
+    rows = []
+    for i in range(n):
+        rows.append(
+            {
+                "candidate_id": f"c{i:03d}",
+                **_place(rng),
+                "work_modes": rng.sample(WORK_MODES, rng.randint(0, 3)),
+                "seniority": _maybe(rng, rng.choice(SENIORITY_LEVELS)),
+                "skills": rng.sample(SKILLS, rng.randint(0, 10)),
+                "salary_floor_annual": _maybe(rng, rng.uniform(50_000, 180_000), 0.2),
+                "salary_currency": rng.choice(["USD", "CAD", "EUR"]),
+                "embedding": _maybe(rng, _vector(rng), 0.05),
+            }
+        )
+    return _frame(rows, CANDIDATES)
+
+
+def _frame(rows: list[dict[str, Any]], schema: Any) -> pl.DataFrame:
+    polars_schema = pl.from_arrow(schema.empty_table()).schema  # type: ignore[union-attr]
+    return pl.DataFrame(rows, schema={k: polars_schema[k] for k in rows[0]})
+
+
+def _run(cands: pl.DataFrame, jobs: pl.DataFrame, settings: ScoringSettings, **kw: Any):
+    return pl.concat(list(engine.match(cands, jobs, settings=settings, now=NOW, **kw)))
+
+
+def assert_same_top_k(got: pl.DataFrame, want: pl.DataFrame, k: int) -> None:
+    """Same scores rank by rank; the same job set except where exact ties make it ambiguous."""
+    for cid in want["candidate_id"].unique().to_list():
+        g = got.filter(pl.col("candidate_id") == cid).sort("rank")
+        w = want.filter(pl.col("candidate_id") == cid).sort("rank")
+        assert g.height == w.height, cid
+        np.testing.assert_allclose(g["score"].to_numpy(), w["score"].to_numpy(), atol=1e-3)
+        g_ids, w_ids = set(g["job_id"]), set(w["job_id"])
+        if g_ids != w_ids:
+            # Only jobs tied with the K-th score may differ.
+            kth = w["score"][-1]
+            differ = g.filter(pl.col("job_id").is_in(list(g_ids ^ w_ids)))
+            assert (differ["score"] - kth).abs().max() < 1e-3, cid
+    assert set(got["candidate_id"]) <= set(want["candidate_id"]) | set()
+
+
+@pytest.mark.parametrize("backend", ["torch", "numpy"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_engine_top_k_equals_brute_force_reference(backend: str, seed: int) -> None:
+    rng = random.Random(seed)
+    jobs, cands = random_jobs(rng, 400), random_candidates(rng, 30)
+    s = _settings(top_k=10, backend=backend)
+    got = _run(cands, jobs, s, chunk_size=7)
+    want = reference.rank(cands, jobs, settings=s, now=NOW)
+    assert_same_top_k(got, want, 10)
+
+
+def test_engine_top_k_equals_reference_with_remote_same_country_only() -> None:
+    rng = random.Random(7)
+    jobs, cands = random_jobs(rng, 300), random_candidates(rng, 20)
+    s = _settings(top_k=8, remote_same_country_only=True, w_location=0.6)
+    assert_same_top_k(_run(cands, jobs, s), reference.rank(cands, jobs, settings=s, now=NOW), 8)
+
+
+def _salary_trap(seed: int) -> tuple[pl.DataFrame, pl.DataFrame, ScoringSettings]:
+    """Jobs paying just around each candidate's floor, where the interpolated salary block
+    is least exact, told apart only by freshness: the ranking pass misorders them."""
+    rng = random.Random(seed)
+    jobs = random_jobs(rng, 300).with_columns(
+        pl.Series("salary_annual_max", [rng.uniform(95_000, 110_000) for _ in range(300)]),
+        pl.lit("USD").alias("salary_currency"),
+        pl.Series("first_seen", [NOW - timedelta(days=rng.uniform(0, 60)) for _ in range(300)]),
+    )
+    cands = random_candidates(rng, 6).with_columns(
+        pl.Series("salary_floor_annual", [97_000.0, 99_500.0, 100_000.0, 101_300.0, 103_000.0, 1]),
+        pl.lit("USD").alias("salary_currency"),
+        pl.lit([], pl.List(pl.String)).alias("work_modes"),
+    )
+    s = _settings(top_k=5, w_salary=1.0, w_semantic=0, w_skills=0, w_location=0, w_seniority=0)
+    return jobs, cands, s.model_copy(update={"w_freshness": 0.02})
+
+
+@pytest.mark.parametrize("backend", ["torch", "numpy"])
+def test_approximate_ranking_never_loses_a_true_top_k_pair(backend: str) -> None:
+    jobs, cands, s = _salary_trap(3)
+    s = s.model_copy(update={"backend": backend})
+    assert_same_top_k(_run(cands, jobs, s), reference.rank(cands, jobs, settings=s, now=NOW), 5)
+
+
+@pytest.mark.parametrize("backend", ["torch", "numpy"])
+def test_uncertain_candidates_get_a_wider_shortlist(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With no over-fetch at all the certificate alone must still find the exact top K.
+    monkeypatch.setattr(engine, "shortlist_size", lambda k, n: min(k, n))
+    jobs, cands, s = _salary_trap(4)
+    s = s.model_copy(update={"backend": backend})
+    assert_same_top_k(_run(cands, jobs, s), reference.rank(cands, jobs, settings=s, now=NOW), 5)
+    rng = random.Random(8)
+    jobs, cands = random_jobs(rng, 300), random_candidates(rng, 20)
+    s = _settings(top_k=6, backend=backend)
+    got = _run(cands, jobs, s, chunk_size=8)
+    assert_same_top_k(got, reference.rank(cands, jobs, settings=s, now=NOW), 6)
+    assert (
+        got["candidate_id"].unique(maintain_order=True).to_list() == cands["candidate_id"].to_list()
+    )
+
+
+def test_explain_factors_equal_reference_factors_on_every_pair() -> None:
+    rng = random.Random(11)
+    jobs, cands = random_jobs(rng, 120), random_candidates(rng, 25)
+    for remote_rule in (False, True):
+        s = _settings(remote_same_country_only=remote_rule)
+        index = explain.JobIndex(features.job_attributes(jobs, settings=s, now=NOW))
+        attrs = features.candidate_attributes(cands)
+        ci = np.repeat(np.arange(cands.height), jobs.height)
+        ji = np.tile(np.arange(jobs.height), cands.height)
+        values, allowed = explain.exact_factors(index, attrs, ci, ji, settings=s)
+        job_rows, cand_rows = jobs.to_dicts(), cands.to_dicts()
+        for p in range(0, len(ci), 7):
+            c, j = cand_rows[ci[p]], job_rows[ji[p]]
+            want = reference.factors(c, j, now=NOW, settings=s)
+            got = {name: float(values[name][p]) for name in reference.FACTORS}
+            assert got == pytest.approx(want, abs=1e-6), (c["candidate_id"], j["job_id"])
+            assert bool(allowed[p]) == reference.allowed(c, j)
+
+
+def test_matches_conform_to_the_lake_schema_without_run_id() -> None:
+    rng = random.Random(5)
+    out = _run(random_candidates(rng, 4), random_jobs(rng, 50), _settings(top_k=3))
+    want = pl.from_arrow(MATCHES.empty_table()).drop("run_id")  # type: ignore[union-attr]
+    assert out.schema == want.schema
+    assert (
+        out.group_by("candidate_id").agg(pl.col("rank").sort())["rank"].to_list() == [[1, 2, 3]] * 4
+    )
+    ordered = out.sort("candidate_id", "rank")
+    for _, group in ordered.group_by("candidate_id"):
+        assert group["score"].is_sorted(descending=True)
+
+
+def test_refused_work_modes_are_never_ranked_and_unknown_modes_are() -> None:
+    rng = random.Random(9)
+    jobs = random_jobs(rng, 60)
+    cands = random_candidates(rng, 3).with_columns(
+        pl.Series("work_modes", [["remote"], ["onsite", "hybrid"], []])
+    )
+    out = _run(cands, jobs, _settings(top_k=60)).join(
+        jobs.select("job_id", "work_mode"), on="job_id"
+    )
+    modes = {cid: set(g["work_mode"].to_list()) for (cid,), g in out.group_by("candidate_id")}
+    assert modes["c000"] <= {"remote", None}
+    assert modes["c001"] <= {"onsite", "hybrid", None}
+    # No accepted modes listed means any mode: every job is ranked.
+    assert out.filter(pl.col("candidate_id") == "c002").height == 60
+    n_allowed = jobs.filter(pl.col("work_mode").is_null() | (pl.col("work_mode") == "remote"))
+    assert out.filter(pl.col("candidate_id") == "c000").height == n_allowed.height
+
+
+def test_chunks_stream_with_progress() -> None:
+    rng = random.Random(4)
+    calls: list[tuple[int, int]] = []
+    chunks = list(
+        engine.match(
+            random_candidates(rng, 23),
+            random_jobs(rng, 40),
+            settings=_settings(top_k=2),
+            now=NOW,
+            chunk_size=10,
+            progress=lambda done, total: calls.append((done, total)),
+        )
+    )
+    assert [c["candidate_id"].n_unique() for c in chunks] == [10, 10, 3]
+    assert calls == [(10, 23), (20, 23), (23, 23)]
+
+
+def test_inconsistent_inputs_raise_before_iterating() -> None:
+    rng = random.Random(1)
+    jobs, cands = random_jobs(rng, 10), random_candidates(rng, 3)
+    with pytest.raises(ScoringError, match="empty jobs"):
+        engine.match(cands, jobs.clear(), settings=_settings(), now=NOW)
+    wide = cands.with_columns(pl.lit([0.1] * (DIM + 1), pl.List(pl.Float32)).alias("embedding"))
+    with pytest.raises(ScoringError, match="width differs"):
+        engine.match(wide, jobs, settings=_settings(), now=NOW)
+    bad = jobs.with_columns(pl.lit("part-time").alias("work_mode"))
+    with pytest.raises(ScoringError, match="part-time"):
+        engine.match(cands, bad, settings=_settings(), now=NOW)
+
+
+def test_auto_chunk_size_is_bounded() -> None:
+    assert 1 <= engine.auto_chunk_size(100_000) <= engine.MAX_CHUNK
+    assert engine.auto_chunk_size(10**15) == 1
+
+
+# -- what each factor means ----------------------------------------------------------------
+def _cand(**kw: Any) -> dict[str, Any]:
+    base = dict.fromkeys(CANDIDATES.names)
+    return base | {"candidate_id": "c", "work_modes": [], "skills": []} | kw
+
+
+def _job(**kw: Any) -> dict[str, Any]:
+    return dict.fromkeys(JOBS.names) | {"job_id": "j", "skills": []} | kw
+
+
+def _f(cand: dict[str, Any], job: dict[str, Any], **kw: Any) -> dict[str, float]:
+    return reference.factors(cand, job, now=NOW, settings=_settings(**kw))
+
+
+def test_location_prefers_same_city_then_nearby_then_same_country() -> None:
+    toronto = {"city": "Toronto", "country": "CA", "lat": 43.65, "lon": -79.38}
+    cand = _cand(**toronto)
+    same = _f(cand, _job(**toronto, work_mode="onsite"))["location"]
+    nearby = _f(cand, _job(city="Mississauga", country="CA", lat=43.59, lon=-79.64))["location"]
+    country = _f(cand, _job(city="Ottawa", country="CA", lat=45.42, lon=-75.70))["location"]
+    abroad = _f(cand, _job(city="Berlin", country="DE", lat=52.5, lon=13.4))["location"]
+    assert same == 1.0 and abroad == 0.0
+    assert same > nearby > country > abroad
+    assert _f(cand, _job(city="toronto ", country="ca"))["location"] >= country  # spelling
+    assert _f(cand, _job(work_mode="remote", country="DE"))["location"] == 1.0
+    assert (
+        _f(cand, _job(work_mode="remote", country="DE"), remote_same_country_only=True)["location"]
+        == 0.0
+    )
+    assert _f(cand, _job(work_mode="onsite"))["location"] == 0.5  # job location unknown
+    assert _f(_cand(), _job(**toronto))["location"] == 0.5  # candidate location unknown
+
+
+def test_salary_is_full_at_the_floor_and_zero_at_sixty_percent() -> None:
+    cand = _cand(salary_floor_annual=100_000.0, salary_currency="USD")
+
+    def salary(amount: float | None, currency: str | None = "USD") -> float:
+        return _f(cand, _job(salary_annual_max=amount, salary_currency=currency))["salary"]
+
+    assert salary(120_000) == 1.0 and salary(100_000) == 1.0
+    assert salary(80_000) == pytest.approx(0.5)
+    assert salary(60_000) == 0.0 and salary(30_000) == 0.0
+    assert salary(None) == 0.5 and salary(90_000, "XXX") == 0.5  # unknown is neutral
+    assert salary(100_000, "EUR") == 1.0  # converted: 1 EUR > 1 USD
+    assert _f(_cand(), _job(salary_annual_max=1.0, salary_currency="USD"))["salary"] == 0.5
+
+
+def test_seniority_skills_and_freshness() -> None:
+    cand = _cand(seniority="senior", skills=["python", "sql"])
+    assert _f(cand, _job(seniority="senior"))["seniority"] == 1.0
+    assert _f(cand, _job(seniority="mid"))["seniority"] == 0.75
+    assert _f(cand, _job(seniority="intern"))["seniority"] == 0.25
+    assert _f(cand, _job())["seniority"] == 0.5
+    assert _f(cand, _job(skills=["python", "go"]))["skills"] == 0.5
+    assert _f(cand, _job(skills=[]))["skills"] == 0.5
+    assert _f(cand, _job(skills=["python", "sql", "python"]))["skills"] == 1.0
+    assert _f(cand, _job(first_seen=NOW))["freshness"] == 1.0
+    month_ago = _f(cand, _job(first_seen=NOW - timedelta(days=30)))["freshness"]
+    assert month_ago == pytest.approx(0.5)
+    assert _f(cand, _job())["freshness"] == 0.5
+
+
+def test_explanations_list_matched_and_missing_skills_in_job_order() -> None:
+    jobs = pl.DataFrame(
+        {"job_id": ["j1"], "skills": [["sql", "python", "go"]]},
+        schema={"job_id": pl.String, "skills": pl.List(pl.String)},
+    )
+    cands = pl.DataFrame(
+        {"candidate_id": ["c1"], "skills": [["python", "sql", "rust"]]},
+        schema={"candidate_id": pl.String, "skills": pl.List(pl.String)},
+    )
+    row = _run(cands, jobs, _settings()).row(0, named=True)
+    assert row["matched_skills"] == ["sql", "python"]
+    assert row["missing_skills"] == ["go"]
+    assert row["skills"] == pytest.approx(2 / 3)
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(
+    floor=st.floats(1_000, 2_000_000),
+    salary=st.floats(1_000, 2_000_000),
+    level_c=st.sampled_from([None, *SENIORITY_LEVELS]),
+    level_j=st.sampled_from([None, *SENIORITY_LEVELS]),
+)
+def test_ranking_block_matches_exact_score_within_salary_tolerance(
+    floor: float, salary: float, level_c: str | None, level_j: str | None
+) -> None:
+    # The ranking product is exact except for salary interpolation (<= 0.031 per unit weight).
+    s = _settings()
+    jobs = pl.DataFrame(
+        [_job(salary_annual_max=salary, salary_currency="USD", seniority=level_j)],
+        schema={k: v for k, v in pl.from_arrow(JOBS.empty_table()).schema.items()},  # type: ignore[union-attr]
+    )
+    cands = pl.DataFrame(
+        [_cand(salary_floor_annual=floor, salary_currency="USD", seniority=level_c)],
+        schema={k: v for k, v in pl.from_arrow(CANDIDATES.empty_table()).schema.items()},  # type: ignore[union-attr]
+    )
+    vocab = features.Vocabulary.build(jobs, cands, settings=s)
+    mat, bias = features.job_block(jobs, vocab, s, NOW)
+    approx = float((features.candidate_block(cands, vocab, s) @ mat[0])[0] + bias[0])
+    exact = reference.score(cands.row(0, named=True), jobs.row(0, named=True), now=NOW, settings=s)
+    assert approx == pytest.approx(exact, abs=0.031 * s.w_salary + 1e-5)
