@@ -129,6 +129,8 @@ def _truth(world: Path, name: str) -> pl.DataFrame:
 def _latest(frame: pl.DataFrame, what: str) -> tuple[pl.DataFrame, str]:
     if frame.is_empty():
         raise LakeError(f"evaluate: expected {what} in the lake, found none")
+    if "run" in frame.columns:  # the hive partition names the run even if a row lacks it
+        frame = frame.with_columns(pl.coalesce("run_id", "run").alias("run_id"))
     run_id = str(frame["run_id"].drop_nulls().max())
     return frame.filter(pl.col("run_id") == run_id), run_id
 

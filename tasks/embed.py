@@ -14,9 +14,15 @@ from joblens.settings import EmbedSettings, Settings
 from tasks.progress import StageProgress
 
 
-@lru_cache(maxsize=2)
 def _embedder(settings: EmbedSettings) -> Embedder:
-    # One model per process: both embed tasks (and re-runs in a served worker) share it.
+    return _embedder_for(settings.model_dump_json())
+
+
+@lru_cache(maxsize=2)
+def _embedder_for(settings_json: str) -> Embedder:
+    # One model per process and configuration: both embed tasks (and later runs in a served
+    # worker) share it. Keyed by the settings' JSON because pydantic models are unhashable.
+    settings = EmbedSettings.model_validate_json(settings_json)
     if settings.device == "none":
         return HashingEmbedder()
     return SentenceTransformerEmbedder(settings)

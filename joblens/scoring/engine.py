@@ -9,8 +9,8 @@
 4. a certificate per candidate: the ranking score is within `Ranker.margin` of the exact
    score (salary interpolation bound + rounding bound of the precision), so no job left
    out can beat the K-th kept one when K-th exact >= lowest kept ranking score + margin.
-   Candidates that fail it (or have fewer than K allowed jobs in the shortlist) are
-   re-run with a 4x larger shortlist, up to all jobs.
+   Candidates that fail it are re-run with every job whose ranking score reaches their
+   K-th exact score - margin: a superset of their true top K.
 
 So the result equals reference.rank's brute force, not just usually.
 Memory: the job block stays resident ([J, D], bf16 on CPUs with native bf16); one chunk's
@@ -146,14 +146,32 @@ class Ranker:
         rounding = (2 * u + u * u) * self._inside + u * self._span + 1e-5
         return features.SALARY_BLOCK_ERROR * self._salary + rounding
 
+    def _augment(self, cand_matrix: np.ndarray) -> np.ndarray:
+        n = cand_matrix.shape[0]
+        extra = np.broadcast_to(self._cand_extra, (n, len(self._cand_extra)))
+        return np.concatenate([cand_matrix, extra], axis=1)
+
+    def count_at_least(self, cand_matrix: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+        """Return, per candidate row, how many jobs have a ranking score >= its threshold."""
+        cands = self._augment(cand_matrix)
+        # One output rounding lower: this pass and the shortlist's may round a score apart.
+        slack = self._unit * self._span
+        limits = (thresholds - self.shift - slack).astype(np.float32)[:, None]
+        if self.backend == "numpy":
+            return ((cands @ self._jobs_t) >= limits).sum(axis=1)
+        import torch
+
+        with torch.inference_mode():
+            t_cands = torch.from_numpy(cands).to(self._device, self._dtype)
+            scores = (t_cands @ self._t_jobs).float()
+            return (scores >= torch.from_numpy(limits).to(self._device)).sum(dim=1).cpu().numpy()
+
     def shortlist(self, cand_matrix: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
         """Return ([C, size] best job indices, unordered; [C] lowest kept ranking score)."""
         n = cand_matrix.shape[0]
         if size >= self.n_jobs:
             return np.tile(np.arange(self.n_jobs), (n, 1)), np.full(n, -np.inf)
-        cands = np.concatenate(
-            [cand_matrix, np.broadcast_to(self._cand_extra, (n, len(self._cand_extra)))], axis=1
-        )
+        cands = self._augment(cand_matrix)
         if self.backend == "numpy":
             scores = cands @ self._jobs_t
             idx = np.argpartition(-scores, size - 1, axis=1)[:, :size]
@@ -239,28 +257,36 @@ def _certified_top_k(
     index: explain.JobIndex,
     settings: ScoringSettings,
 ) -> pl.DataFrame:
-    """Return the chunk's exact top-K, widening the shortlist for uncertain candidates."""
+    """Return the chunk's exact top-K, widening the shortlist for uncertain candidates.
+
+    Pass 1 shortlists a fixed width. A candidate whose K-th exact score is not `margin`
+    above its lowest shortlisted ranking score may miss a job; pass 2 shortlists exactly the
+    jobs whose ranking score reaches (that K-th exact score - margin), which holds all its
+    true top K (each has ranking score >= exact score - margin >= that threshold).
+    """
     k, margin = settings.top_k, ranker.margin
     width = shortlist_size(k, ranker.n_jobs)
-    pending = np.arange(len(chunk.ids))
-    parts: list[pl.DataFrame] = []
-    while len(pending):
-        sub = chunk if len(pending) == len(chunk.ids) else chunk.take(pending)
-        shortlist, lowest = ranker.shortlist(block[pending], width)
-        result = explain.rerank(index, sub, shortlist, settings=settings, top_k=k)
-        # Every allowed job is in the shortlist once its lowest score is a filtered one.
-        done = (
-            (width >= ranker.n_jobs)
-            | (lowest < features.FILTERED / 2)
-            | (result.kth >= lowest + margin)
-        )
-        frame = result.frame
-        if not done.all():
-            keep = [sub.ids[i] for i in np.flatnonzero(done)]
-            frame = frame.filter(pl.col("candidate_id").is_in(keep))
-        parts.append(frame)
-        pending = pending[~done]
-        width = min(ranker.n_jobs, width * 4)
+    shortlist, lowest = ranker.shortlist(block, width)
+    result = explain.rerank(index, chunk, shortlist, settings=settings, top_k=k)
+    # Every allowed job is in the shortlist once its lowest score is a filtered one.
+    done = (
+        (width >= ranker.n_jobs)
+        | (lowest < features.FILTERED / 2)
+        | (result.kth >= lowest + margin)
+    )
+    if done.all():
+        return result.frame
+    keep = [chunk.ids[i] for i in np.flatnonzero(done)]
+    parts = [result.frame.filter(pl.col("candidate_id").is_in(keep))]
+    pending = np.flatnonzero(~done)
+    counts = ranker.count_at_least(block[pending], result.kth[pending] - margin)
+    # Rows grouped by the power of two that holds their count: few, rectangular passes.
+    groups = np.minimum(2 ** np.ceil(np.log2(np.maximum(counts, k))), ranker.n_jobs)
+    for group_width in np.unique(groups):
+        rows = pending[groups == group_width]
+        shortlist, _ = ranker.shortlist(block[rows], int(group_width))
+        sub = chunk.take(rows)
+        parts.append(explain.rerank(index, sub, shortlist, settings=settings, top_k=k).frame)
     if len(parts) == 1:
         return parts[0]
     position = {cid: i for i, cid in enumerate(chunk.ids)}

@@ -29,7 +29,8 @@ def test_pipeline_flow_runs_end_to_end(
     assert state.is_completed(), state
     summary = state.result()
     run_id = summary["run_id"]
-    assert summary["rows"]["matches"] == 4 * 5
+    # Top 5 per candidate; fewer only where the hard filters (work mode) leave fewer jobs.
+    assert 4 <= summary["rows"]["matches"] <= 4 * 5
     assert summary["rows"]["analyses"] > 0
 
     lake = Lake(lake_root)
@@ -44,9 +45,18 @@ def test_pipeline_flow_runs_end_to_end(
 
     import anyio
 
+    from prefect.client.schemas.filters import ArtifactFilter, FlowRunFilter, TaskRunFilter
+    from prefect.client.schemas.sorting import ArtifactSort
+
     async def _artifacts() -> set[str]:
         async with get_client() as client:
-            arts = await client.read_artifacts()
+            arts = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(),
+                flow_run_filter=FlowRunFilter(),
+                task_run_filter=TaskRunFilter(),
+                sort=ArtifactSort.CREATED_DESC,
+                limit=200,
+            )
             return {a.key for a in arts if a.key}
 
     keys = anyio.run(_artifacts)
