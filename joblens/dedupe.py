@@ -150,7 +150,9 @@ def dedupe_key(
     return "|".join(
         (
             normalize_title(title, city, country),
-            normalize_company(company),
+            # Spaces dropped: boards' URL slugs ("acifydigital") name the same company as
+            # "Acify Digital, Inc." on aggregators.
+            normalize_company(company).replace(" ", ""),
             _place_part(city, country, work_mode),
         )
     )
