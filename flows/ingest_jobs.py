@@ -15,7 +15,8 @@ from tasks.embed import embed_jobs
 from tasks.sources import ingest_source
 
 
-@flow(name="ingest-jobs", task_runner=ThreadPoolTaskRunner(max_workers=4))
+# Prefect 3.8's stubs type ThreadPoolTaskRunner() as TaskRunner[Never]; it is the documented use.
+@flow(name="ingest-jobs", task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
 def ingest_jobs(ctx: dict[str, str], sources_dir: str, settings: Settings) -> list[dict[str, Any]]:
     """Ingest every source kind under `sources_dir` in parallel, then dedupe and embed."""
     kinds = sources.sources_in(Path(sources_dir))

@@ -27,7 +27,9 @@ bench_app = typer.Typer(help="Benchmarks; each prints one JSON object as its las
 app.add_typer(run_app, name="run")
 app.add_typer(bench_app, name="bench")
 
-console = Console(stderr=False)
+# Rich assumes 80 columns when stdout is not a terminal (CI logs, `| tee`): give the run
+# summary's tables room instead of folding every cell.
+console = Console(width=None if sys.stdout.isatty() else 140)
 
 WorldOpt = Annotated[Path, typer.Option("--world", help="World directory (sources/ and cvs/)")]
 LakeOpt = Annotated[
@@ -94,7 +96,8 @@ def demo(
     lake: LakeOpt = None,
 ) -> None:
     """Generate a small world into the lake's landing zone, run the pipeline, show results."""
-    from joblens import evaluate, synth as synth_mod
+    from joblens import evaluate
+    from joblens import synth as synth_mod
 
     root = _lake_root(lake)
     world = Path(root) / "_landing" / f"demo-{jobs}x{candidates}-seed{seed}"
@@ -186,31 +189,43 @@ def print_summary(summary: dict[str, Any]) -> None:
         console.print("Quarantined rows: none")
     cols = ["stage", "rows_in", "rows_out", "rows_quarantined", "seconds"]
     console.print(_table("Seconds per stage", summary["stages"], cols))
-    cols = [
-        "candidate_id",
-        "rank",
-        "score",
-        "title",
-        "company",
-        "city",
-        "work_mode",
-        "semantic",
-        "skills",
-        "location",
-        "seniority",
-        "salary",
-        "freshness",
-    ]
+    _print_examples(summary["examples"])
+    lake = summary["lake"]
     console.print(
-        _table("Top 3 matches of two candidates (factor breakdown)", summary["examples"], cols)
+        "\nExplore the lake with DuckDB (one view per table):\n"
+        f"  .venv/bin/joblens query --lake {lake} "
+        '"SELECT stage, reason, count(*) AS n FROM quarantine GROUP BY ALL ORDER BY n DESC"\n'
+        f'  .venv/bin/joblens query --lake {lake} "SELECT m.candidate_id, m.rank, m.score, '
+        'j.title, j.company FROM matches m JOIN jobs j USING (job_id) WHERE m.rank = 1 LIMIT 10"\n'
+        f"  or from Python: duckdb.connect('{summary['duckdb']}', read_only=True)"
     )
-    console.print(
-        "\nExplore the lake with DuckDB:\n"
-        f'  .venv/bin/joblens query "SELECT * FROM matches WHERE rank <= 3 LIMIT 20"'
-        f" --lake {summary['lake']}\n"
-        f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{summary['duckdb']}',"
-        " read_only=True).sql('SELECT stage, reason, count(*) FROM quarantine GROUP BY ALL'))\""
-    )
+
+
+_FACTOR_HEADERS = {
+    "semantic": "sem",
+    "skills": "skills",
+    "location": "loc",
+    "seniority": "senior",
+    "salary": "salary",
+    "freshness": "fresh",
+}
+
+
+def _print_examples(examples: list[dict[str, Any]]) -> None:
+    t = Table(title="Top 3 matches of two candidates, factor by factor", title_justify="left")
+    for col in ("candidate", "rank", "score", "job", "where", *_FACTOR_HEADERS.values()):
+        t.add_column(col, overflow="fold")
+    for e in examples:
+        where = ", ".join(x for x in (e.get("city"), e.get("country"), e.get("work_mode")) if x)
+        t.add_row(
+            e["candidate_id"],
+            str(e["rank"]),
+            _cell(e["score"]),
+            f"{e.get('title') or '?'} @ {e.get('company') or '?'}",
+            where,
+            *(_cell(e.get(f)) for f in _FACTOR_HEADERS),
+        )
+    console.print(t)
 
 
 def _print_eval(m: dict[str, Any]) -> None:

@@ -94,11 +94,12 @@ class Lake:
     ) -> Path:
         """Write `data` as one file of run `run_id` in `partition`; return its path.
 
-        The data is conformed to the table's schema (missing columns become nulls, extra ones
-        are dropped) and every row's run_id is set to `run_id`. The file is ``<run_id>.parquet``, or ``<run_id>-<part>.parquet`` when a
-        run writes several files into one partition (one per source, say); tables partitioned
-        by run get ``part-<part>.parquet``. An existing file of that name is replaced
-        atomically, so re-running a run id never duplicates rows.
+        The data is conformed to the table's schema (missing columns become nulls, extra
+        ones are dropped) and every row's run_id is set to `run_id`. The file is
+        ``<run_id>.parquet``, or ``<run_id>-<part>.parquet`` when a run writes several files
+        into one partition (one per source, say); tables partitioned by run get
+        ``part-<part>.parquet``. An existing file of that name is replaced atomically, so
+        re-running a run id never duplicates rows.
         """
         tbl = table(name)
         values = dict(partition)
@@ -155,7 +156,10 @@ class Lake:
         """Return a lazy frame over every file of `name`, with hive partition columns."""
         files = self.files(name)
         if not files:
-            return pl.LazyFrame(schema=pl.from_arrow(table(name).schema.empty_table()).schema)
+            empty = pl.DataFrame(table(name).schema.empty_table())
+            return empty.with_columns(
+                pl.lit(None, pl.String).alias(p) for p in table(name).partitions
+            ).lazy()
         return pl.scan_parquet(
             [str(f) for f in files], hive_partitioning=True, hive_schema=self._hive_schema(name)
         )

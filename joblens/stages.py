@@ -23,7 +23,7 @@ import polars as pl
 
 from joblens import dedupe, normalize, prefilter, profiles, sources
 from joblens.analysis import analyze as analyze_matches
-from joblens.embed import EmbeddingCache, Embedder, embed_texts
+from joblens.embed import Embedder, EmbeddingCache, embed_texts
 from joblens.errors import JobLensError, ParseError, SourceError
 from joblens.lake import Lake
 from joblens.llm.client import LLMClient

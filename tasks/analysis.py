@@ -20,7 +20,10 @@ def _client(settings: Settings) -> LLMClient:
 
 # Retried: with a configured LLM this is network work (429s, timeouts).
 @task(
-    name="analyze-matches", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE,
+    name="analyze-matches",
+    retries=2,
+    retry_delay_seconds=[10, 60],
+    cache_policy=NO_CACHE,
     persist_result=False,
 )
 def analyze(ctx: dict[str, str], settings: Settings) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from joblens import stages
-from joblens.embed import EmbeddingCache, Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from joblens.embed import Embedder, EmbeddingCache, HashingEmbedder, SentenceTransformerEmbedder
 from joblens.settings import EmbedSettings, Settings
 from tasks.progress import StageProgress
 

@@ -12,8 +12,13 @@ from joblens import report, stages
 
 
 # Retried: lake writes can hit a transient error on a shared filesystem.
-@task(name="publish-run", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE,
-      persist_result=False)
+@task(
+    name="publish-run",
+    retries=2,
+    retry_delay_seconds=5,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
 def publish(ctx: dict[str, str], stage_reports: list[dict[str, Any]]) -> dict[str, Any]:
     """Refresh the DuckDB views and attach the run's tables to the flow run; return a summary."""
     run = stages.RunContext.from_dict(ctx)

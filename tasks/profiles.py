@@ -13,7 +13,10 @@ from joblens import stages
 
 # Retried like a source: the CV drop may sit on a shared mount.
 @task(
-    name="ingest-cvs", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE,
+    name="ingest-cvs",
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    cache_policy=NO_CACHE,
     persist_result=False,
 )
 def ingest_cvs(ctx: dict[str, str], cv_dir: str) -> dict[str, Any]:

@@ -44,7 +44,6 @@ def test_pipeline_flow_runs_end_to_end(
     assert got == 4
 
     import anyio
-
     from prefect.client.schemas.filters import ArtifactFilter, FlowRunFilter, TaskRunFilter
     from prefect.client.schemas.sorting import ArtifactSort
 
