@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from prefect import flow
@@ -11,19 +10,15 @@ from flows.analyze import analyze_matches
 from flows.ingest_candidates import ingest_candidates
 from flows.ingest_jobs import ingest_jobs
 from flows.score import score_matches
-from joblens import settings as joblens_settings
-from joblens import stages
-from tasks.lake import publish
+from tasks.lake import publish, start_run
 
 
 @flow(name="pipeline")
 def pipeline(world: str, lake: str | None = None, run_id: str | None = None) -> dict[str, Any]:
     """Ingest jobs and CVs from `world`, score, analyze, and publish one run to the lake."""
-    settings = joblens_settings.load()
-    ctx = stages.RunContext.create(lake or settings.lake.root, run_id).to_dict()
-    root = Path(world)
-    reports = ingest_jobs(ctx, str(root / "sources"), settings)
-    reports += ingest_candidates(ctx, str(root / "cvs"), settings)
+    ctx, settings = start_run(lake, run_id)
+    reports = ingest_jobs(ctx, f"{world}/sources", settings)
+    reports += ingest_candidates(ctx, f"{world}/cvs", settings)
     reports += score_matches(ctx, settings)
     reports += analyze_matches(ctx, settings)
     return publish(ctx, reports)

@@ -243,7 +243,8 @@ def resolve(postings: pl.DataFrame) -> pl.DataFrame:
             nulls_last=True,
         )
     )
-    same_currency = pl.col("salary_currency") == pl.col("salary_currency").first()
+    # eq_missing: pay parsed without a currency (null) still merges with its null twins.
+    same_currency = pl.col("salary_currency").eq_missing(pl.col("salary_currency").first())
     jobs = ranked.group_by("dedupe_key", maintain_order=True).agg(
         *(pl.col(c).first() for c in _REPRESENTATIVE),
         pl.col("salary_annual_min").filter(same_currency).min(),

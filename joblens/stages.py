@@ -24,7 +24,7 @@ import polars as pl
 from joblens import dedupe, normalize, prefilter, profiles, sources
 from joblens.analysis import analyze as analyze_matches
 from joblens.embed import Embedder, EmbeddingCache, embed_texts
-from joblens.errors import JobLensError, ParseError, SourceError
+from joblens.errors import JobLensError, SourceError
 from joblens.lake import Lake
 from joblens.llm.client import LLMClient
 from joblens.normalize.text import text_hash
@@ -53,6 +53,13 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{np.random.default_rng().integers(16**6):06x}"
 
 
+def _run_date(run_id: str) -> str | None:
+    try:
+        return f"{datetime.strptime(run_id[:16], '%Y%m%dT%H%M%SZ'):%Y-%m-%d}"
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class RunContext:
     """Where and as what one pipeline run writes: lake root, run id, date partition, clock."""
@@ -64,8 +71,14 @@ class RunContext:
 
     @classmethod
     def create(cls, lake_root: str, run_id: str | None = None) -> RunContext:
+        """Return the context of a new run, or of re-running `run_id`.
+
+        A re-run keeps the date partition of the original run (read from the run id's
+        timestamp) so its files replace the first attempt's even after midnight.
+        """
         now = datetime.now(UTC)
-        return cls(lake_root, run_id or new_run_id(now), f"{now:%Y-%m-%d}", now)
+        run_id = run_id or new_run_id(now)
+        return cls(lake_root, run_id, _run_date(run_id) or f"{now:%Y-%m-%d}", now)
 
     @property
     def lake(self) -> Lake:
@@ -250,7 +263,8 @@ def embed_jobs(
     report = StageReport("embed:jobs")
     with _timed(ctx, report):
         jobs, hits = _embed_table(ctx, "jobs", JOB_TEXT, embedder, cache, progress)
-        dedupe.JobIndex(ctx.lake.index_dir).upsert(jobs)
+        if jobs.height:  # an empty index cannot be searched; keep the last good one
+            dedupe.JobIndex(ctx.lake.index_dir).upsert(jobs)
         report.rows_in = report.rows_out = jobs.height
         report.detail = {"cache_hits": hits, "model": embedder.model_id}
     return report
@@ -284,18 +298,16 @@ def ingest_cvs(ctx: RunContext, cv_dir: Path) -> StageReport:
         )
         rows: list[dict[str, Any]] = []
         bad: list[dict[str, Any]] = []
+        seen: set[str] = set()
         for path, text in zip(files, texts, strict=True):
+            if path.stem in seen:  # alice.txt and alice.md: one candidate id, keep the first
+                bad.append(_cv_reject(path, "duplicate candidate id (same file stem)", text))
+                continue
+            seen.add(path.stem)
             try:
                 row = profiles.parse(text, candidate_id=path.stem)
-            except (ParseError, JobLensError) as exc:
-                bad.append(
-                    {
-                        "source": "cv",
-                        "record_key": path.name,
-                        "reason": str(exc),
-                        "raw": text[:4000],
-                    }
-                )
+            except JobLensError as exc:
+                bad.append(_cv_reject(path, str(exc), text))
                 continue
             row["text_hash"] = text_hash(str(row.get("summary") or ""))
             rows.append(row)
@@ -304,6 +316,10 @@ def ingest_cvs(ctx: RunContext, cv_dir: Path) -> StageReport:
         report.rows_in, report.rows_out = len(files), len(rows)
         report.rows_quarantined = _quarantine(ctx, "profile", pl.DataFrame(bad))
     return report
+
+
+def _cv_reject(path: Path, reason: str, text: str) -> dict[str, Any]:
+    return {"source": "cv", "record_key": path.name, "reason": reason, "raw": text[:4000]}
 
 
 def embed_candidates(
@@ -326,23 +342,44 @@ def embed_candidates(
 
 
 def score(ctx: RunContext, settings: Settings, *, progress: Progress | None = None) -> StageReport:
-    """Score every candidate against every job of this run; write the top K per candidate."""
+    """Score every candidate against every job of this run; write the top K per candidate.
+
+    A candidate left with no match (no job passes its hard filters, or the run has no
+    jobs) gets a quarantine row saying so, so every candidate in is accounted for.
+    """
     report = StageReport("score")
     with _timed(ctx, report):
         lake = ctx.lake
         jobs = lake.read("jobs", run_id=ctx.run_id)
         candidates = lake.read("candidates", run_id=ctx.run_id)
         lake.clear_run("matches", run_id=ctx.run_id, partition={"dt": ctx.dt})
-        rows = 0
-        chunks = engine.match(
-            candidates, jobs, settings=settings.scoring, now=ctx.started_at, progress=progress
+        rows, matched = 0, set()
+        if jobs.height and candidates.height:
+            chunks = engine.match(
+                candidates, jobs, settings=settings.scoring, now=ctx.started_at, progress=progress
+            )
+            for i, chunk in enumerate(chunks):
+                lake.write("matches", chunk, run_id=ctx.run_id, partition={"dt": ctx.dt}, part=i)
+                rows += chunk.height
+                matched.update(chunk["candidate_id"].unique().to_list())
+        reason = "no job passes the candidate's hard filters" if jobs.height else "no jobs"
+        unmatched = candidates.filter(~pl.col("candidate_id").is_in(list(matched)))
+        report.rows_quarantined = _quarantine(
+            ctx,
+            "score",
+            unmatched.select(
+                pl.lit("cv").alias("source"),
+                pl.col("candidate_id").alias("record_key"),
+                pl.lit(reason).alias("reason"),
+            ),
         )
-        for i, chunk in enumerate(chunks):
-            lake.write("matches", chunk, run_id=ctx.run_id, partition={"dt": ctx.dt}, part=i)
-            rows += chunk.height
         report.rows_in = candidates.height
-        report.rows_out = rows
-        report.detail = {"jobs": jobs.height, "pairs": candidates.height * jobs.height}
+        report.rows_out = len(matched)
+        report.detail = {
+            "jobs": jobs.height,
+            "pairs": candidates.height * jobs.height,
+            "match_rows": rows,
+        }
     return report
 
 

@@ -9,7 +9,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from joblens import stages
-from joblens.embed import Embedder, EmbeddingCache, HashingEmbedder, SentenceTransformerEmbedder
+from joblens.embed import Embedder, EmbeddingCache, make_embedder
 from joblens.settings import EmbedSettings, Settings
 from tasks.progress import StageProgress
 
@@ -22,10 +22,7 @@ def _embedder(settings: EmbedSettings) -> Embedder:
 def _embedder_for(settings_json: str) -> Embedder:
     # One model per process and configuration: both embed tasks (and later runs in a served
     # worker) share it. Keyed by the settings' JSON because pydantic models are unhashable.
-    settings = EmbedSettings.model_validate_json(settings_json)
-    if settings.device == "none":
-        return HashingEmbedder()
-    return SentenceTransformerEmbedder(settings)
+    return make_embedder(EmbedSettings.model_validate_json(settings_json))
 
 
 def _cache(ctx: stages.RunContext) -> EmbeddingCache:

@@ -9,6 +9,17 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from joblens import report, stages
+from joblens import settings as joblens_settings
+from joblens.settings import Settings
+
+
+# Not cached: every call starts a new run (or re-runs the given id); nothing to retry.
+@task(name="start-run", cache_policy=NO_CACHE, persist_result=False)
+def start_run(lake: str | None, run_id: str | None) -> tuple[dict[str, str], Settings]:
+    """Read the settings once and fix the run's id, date partition and lake root."""
+    settings = joblens_settings.load()
+    ctx = stages.RunContext.create(lake or settings.lake.root, run_id)
+    return ctx.to_dict(), settings
 
 
 # Retried: lake writes can hit a transient error on a shared filesystem.

@@ -8,7 +8,13 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from joblens import stages
+from joblens import sources, stages
+
+
+@task(name="list-sources", cache_policy=NO_CACHE, persist_result=False)
+def list_sources(root: str) -> list[str]:
+    """Return the source kinds that have files under `root` (greenhouse, lever, ...)."""
+    return sources.sources_in(Path(root))
 
 
 # Retried: reading a source is the one step here that meets the outside world (files on a

@@ -222,14 +222,16 @@ class RulesAnalyzer:
             )
 
     def _semantic(self, match: Mapping[str, Any], strengths: list[str], gaps: list[str]) -> None:
-        sim = _factor(match, "semantic")
-        if sim is None:
+        factor = _factor(match, "semantic")
+        if factor is None:
             return
-        # Cosine of sentence embeddings: ~0.6 is a close topical match, <0.3 unrelated.
-        if sim >= 0.6:
-            strengths.append(f"Profile reads close to the job description (similarity {sim:.2f})")
-        elif sim < 0.3:
-            gaps.append(f"Profile reads far from the job description (similarity {sim:.2f})")
+        # The factor is (1 + cosine) / 2; thresholds are on the cosine of sentence
+        # embeddings, where ~0.6 is a close topical match and < 0.3 unrelated.
+        cos = 2.0 * factor - 1.0
+        if cos >= 0.6:
+            strengths.append(f"Profile reads close to the job description (cosine {cos:.2f})")
+        elif cos < 0.3:
+            gaps.append(f"Profile reads far from the job description (cosine {cos:.2f})")
 
     def _freshness(self, match: Mapping[str, Any], gaps: list[str]) -> None:
         fresh = _factor(match, "freshness")

@@ -216,3 +216,33 @@ def test_job_index_finds_nearest_jobs(tmp_path: Path) -> None:
 def test_job_index_search_before_upsert_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ParseError, match="upsert"):
         dedupe.JobIndex(tmp_path).search(np.zeros((1, 4), dtype=np.float32), k=1)
+
+
+def test_pay_without_a_currency_survives_the_merge() -> None:
+    """Two postings of one job whose pay was parsed without a currency keep their range."""
+    rows = [
+        {
+            "posting_id": f"p{i}",
+            "source": src,
+            "title": "Data Engineer",
+            "company": "Acme",
+            "city": "Toronto",
+            "country": "CA",
+            "work_mode": "onsite",
+            "salary_currency": None,
+            "salary_annual_min": lo,
+            "salary_annual_max": hi,
+            "skills": ["python"],
+            "description": "Build pipelines.",
+            "posted_at": datetime(2026, 11, 1, tzinfo=UTC),
+        }
+        for i, (src, lo, hi) in enumerate(
+            [("lever", 90_000.0, 95_000.0), ("rss", 85_000.0, 100_000.0)]
+        )
+    ]
+    from joblens.schemas import conform
+
+    frame = pl.DataFrame(rows).to_arrow()
+    jobs = dedupe.resolve(pl.DataFrame(conform(frame, POSTINGS)))
+    assert jobs.height == 1
+    assert (jobs["salary_annual_min"][0], jobs["salary_annual_max"][0]) == (85_000.0, 100_000.0)

@@ -99,3 +99,37 @@ def test_summary_reports_what_the_run_wrote(world: Path, tmp_path: Path) -> None
     assert len({e["candidate_id"] for e in summary["examples"]}) == 2
     assert all(e["rank"] <= 3 and e["title"] for e in summary["examples"])
     assert "Rows written" in report.to_markdown(summary)
+
+
+def test_a_rerun_keeps_the_date_partition_of_its_run() -> None:
+    ctx = stages.RunContext.create("/tmp/lake", "20261120T235959Z-abc123")
+    assert ctx.dt == "2026-11-20"
+    assert stages.RunContext.create("/tmp/lake", "my-run").dt == ctx.started_at.strftime("%Y-%m-%d")
+
+
+def test_a_run_without_jobs_accounts_for_every_candidate(world: Path, tmp_path: Path) -> None:
+    empty_sources = tmp_path / "no-sources"
+    empty_sources.mkdir()
+    cvs = tmp_path / "cvs"
+    cvs.mkdir()
+    for path in sorted((world / "cvs").iterdir())[:3]:
+        (cvs / path.name).write_text(path.read_text())
+    # Same candidate id twice (alice.txt + alice.md): the second is quarantined, not merged.
+    first = sorted(cvs.iterdir())[0]
+    (cvs / f"{first.stem}{'.md' if first.suffix == '.txt' else '.txt'}").write_text(
+        first.read_text()
+    )
+    settings = Settings()
+    ctx = stages.RunContext.create(str(tmp_path / "lake"))
+    embedder, cache = HashingEmbedder(), EmbeddingCache(ctx.lake.index_dir)
+    stages.dedupe_postings(ctx, settings)
+    assert stages.embed_jobs(ctx, embedder, cache).rows_out == 0
+    cv_report = stages.ingest_cvs(ctx, cvs)
+    assert (cv_report.rows_in, cv_report.rows_out, cv_report.rows_quarantined) == (4, 3, 1)
+    stages.embed_candidates(ctx, embedder, cache)
+    scored = stages.score(ctx, settings)
+    assert (scored.rows_in, scored.rows_out, scored.rows_quarantined) == (3, 0, 3)
+    quarantine = ctx.lake.read("quarantine", run_id=ctx.run_id)
+    reasons = dict(zip(quarantine["stage"], quarantine["reason"], strict=True))
+    assert reasons["score"] == "no jobs"
+    assert reasons["profile"].startswith("duplicate candidate id")
