@@ -10,6 +10,7 @@ device "none". `embed_texts` embeds only what `EmbeddingCache` has not seen, key
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -36,6 +37,7 @@ __all__ = [
     "HashingEmbedder",
     "SentenceTransformerEmbedder",
     "cache_key",
+    "cpu_has_bf16",
     "detect_device",
     "embed_texts",
     "make_embedder",
@@ -88,23 +90,30 @@ def detect_device(preferred: str = "auto") -> str:
     return "cpu"
 
 
-def _cpu_has_bf16() -> bool:
-    """Return True when the CPU computes bf16 natively (AVX512-BF16 or AMX), not emulated."""
+@functools.cache
+def cpu_has_bf16() -> bool:
+    """Return whether this CPU computes bfloat16 natively (AVX512-BF16, AMX or ARM BF16)."""
     if sys.platform.startswith("linux"):
         try:
-            flags = Path("/proc/cpuinfo").read_text()
+            cpuinfo = Path("/proc/cpuinfo").read_text()
         except OSError:
-            flags = ""
-        if re.search(r"\b(avx512_bf16|amx_bf16)\b", flags):
-            return True
-        if flags:
-            return False
-    try:  # other OSes (Apple silicon, Windows): ask oneDNN
+            cpuinfo = ""
+        if cpuinfo:
+            return _bf16_in_cpuinfo(cpuinfo)
+    try:  # no /proc/cpuinfo (macOS, Windows, sandboxes): ask oneDNN
         import torch
 
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except Exception:
         return False
+
+
+def _bf16_in_cpuinfo(cpuinfo: str) -> bool:
+    """Return whether /proc/cpuinfo text lists a native bf16 flag (x86 "flags", ARM "Features")."""
+    return not _BF16_FLAGS.isdisjoint(cpuinfo.split())
+
+
+_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16", "bf16"})
 
 
 def pick_precision(device: str, preferred: str = "auto") -> str:
@@ -113,7 +122,7 @@ def pick_precision(device: str, preferred: str = "auto") -> str:
         return preferred
     if device == "cuda":
         return "fp16"
-    if device == "cpu" and _cpu_has_bf16():
+    if device == "cpu" and cpu_has_bf16():
         # bf16 autocast doubles CPU throughput here; cosine vs fp32 stays above 0.9999.
         return "bf16"
     return "fp32"

@@ -8,10 +8,9 @@ import polars as pl
 
 from joblens.lake import Lake
 from joblens.schemas import TABLES
+from joblens.scoring.features import FACTORS
 
 __all__ = ["summarize", "to_markdown", "top_matches"]
-
-FACTORS = ("semantic", "skills", "location", "seniority", "salary", "freshness")
 
 
 def _rows(lake: Lake, name: str, run_id: str) -> int:

@@ -1827,6 +1827,10 @@ def _pay_text(pay: _Pay, rnd: random.Random) -> str:
         unit = rnd.choice(("per hour", "/hr", "/hour", "hourly", "an hour"))
         sep = "" if unit.startswith("/") else " "
         return f"{_money(lo, cur, 0)} - {_money(hi, cur, 0)}{sep}{unit}"
+    if hi <= 20_000:
+        # Below 20,000 a bare range reads as monthly pay (the salary parser's rule, and how
+        # people read it); employers who mean a year say so.
+        return f"{_money(lo, cur, 0)} - {_money(hi, cur, 0)} per year"
     style = rnd.randrange(6)
     if style == 0:
         return f"{_money(lo, cur, 0)} - {_money(hi, cur, 0)}"
@@ -2476,6 +2480,8 @@ def _floor_text(floor: _Pay, rnd: random.Random) -> str:
         f"Salary expectation: {_money(lo, cur, 0)} per year",
         f"Minimum salary: {cur} {lo:,.0f}",
     ]
+    if lo <= 20_000:  # a bare amount this low reads as monthly (see _pay_text)
+        return f"Salary expectation: {_money(lo, cur, 0)} per year"
     return rnd.choice(forms)
 
 

@@ -61,8 +61,9 @@ def postings(
             rows.append(_normalize(draft, run_id))
         except ParseError as exc:
             rejected.append(_quarantine_row(raw, str(exc), run_id))
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
-            # A payload shape no parser foresaw: quarantine it, keep the batch going.
+        except Exception as exc:
+            # A payload no parser foresaw, whatever the error type: quarantine the record
+            # and keep the batch going, so one odd payload never costs the whole run.
             reason = f"unexpected {type(exc).__name__}: {exc}"
             rejected.append(_quarantine_row(raw, reason, run_id))
     return _frame(rows, schemas.POSTINGS), _frame(rejected, schemas.QUARANTINE)

@@ -6,6 +6,7 @@ word ("salary", "compensation", "base", "OTE", "stipend", ...) shortly before th
 `from_range` takes the structured fields of an API. All three return None when there is
 no believable pay; with `strict=True` they raise ParseError saying why instead (an
 annualized amount below 1,000 or above 5,000,000 USD-equivalent is not believable).
+Amounts with no interval written are hourly below 300, monthly up to 20,000, else yearly.
 
 `to_usd` uses a small static table of approximate rates: good enough to compare ranges
 across currencies and to reject absurd values, never for money that is paid.
@@ -63,6 +64,10 @@ USD_RATES: dict[str, float] = {
 
 _MIN_ANNUAL_USD = 1_000.0
 _MAX_ANNUAL_USD = 5_000_000.0
+# An amount written without an interval is hourly below 300, monthly up to 20,000 ("€4.500
+# brutto": European postings often quote a month's gross pay), else yearly.
+_HOURLY_BELOW = 300.0
+_MONTHLY_UP_TO = 20_000.0
 
 
 @dataclass(frozen=True)
@@ -399,7 +404,11 @@ def _number(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else None
+        try:
+            out = float(value)
+        except OverflowError:  # an int too large for a float: no believable pay either
+            return None
+        return out if math.isfinite(out) else None
     s = re.sub(r"[\s\u00a0\u202f$€£]", "", str(value))
     if not s:
         return None
@@ -431,8 +440,7 @@ def _build(
     if low > high:
         low, high = high, low
     if interval is None:
-        # No interval written: small amounts are hourly rates, the rest yearly pay.
-        interval = "hour" if high < 300 else "year"
+        interval = _implied_interval(high)
     annual_min, annual_max = annualize(low, interval), annualize(high, interval)
     usd_min = to_usd(annual_min, currency) or annual_min
     usd_max = to_usd(annual_max, currency) or annual_max
@@ -445,6 +453,13 @@ def _build(
         )
         return None
     return Salary(low, high, currency, interval, annual_min, annual_max, raw)
+
+
+def _implied_interval(high: float) -> str:
+    """Return the interval ("hour", "month" or "year") of a pay range written without one."""
+    if high < _HOURLY_BELOW:
+        return "hour"
+    return "month" if high <= _MONTHLY_UP_TO else "year"
 
 
 def _reject(reason: str, raw: Any, strict: bool) -> None:

@@ -19,35 +19,23 @@ score matrix is kept under ~1/8 of available RAM, and never [all candidates x al
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 import psutil
 
+from joblens.embed import cpu_has_bf16
 from joblens.errors import ScoringError
 from joblens.scoring import explain, features
 from joblens.settings import ScoringSettings
 
-__all__ = ["Ranker", "auto_chunk_size", "cpu_has_bf16", "match", "shortlist_size"]
+__all__ = ["Ranker", "auto_chunk_size", "match", "shortlist_size"]
 
 Progress = Callable[[int, int], None]
 MAX_CHUNK = 4096
-
-
-@functools.cache
-def cpu_has_bf16() -> bool:
-    """Return whether this CPU multiplies bfloat16 natively (AVX512-BF16, AMX or ARM BF16)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    flags = set(text.split())
-    return bool(flags & {"avx512_bf16", "amx_bf16", "bf16"})
 
 
 def shortlist_size(top_k: int, n_jobs: int) -> int:

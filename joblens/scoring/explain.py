@@ -14,23 +14,23 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from joblens.schemas import MATCHES, WORK_MODES
+from joblens.schemas import MATCHES
 from joblens.scoring.features import (
+    FACTORS,
     LOCATION_NEARBY,
     LOCATION_SAME_CITY,
     LOCATION_SAME_COUNTRY,
+    LON_CELLS,
     NEUTRAL,
+    REMOTE_MODE,
     SALARY_ZERO_RATIO,
     CandidateAttributes,
     JobAttributes,
 )
 from joblens.settings import ScoringSettings
 
-__all__ = ["FACTORS", "JobIndex", "Reranked", "exact_factors", "explain", "rerank", "weighted"]
+__all__ = ["JobIndex", "Reranked", "exact_factors", "explain", "rerank", "weighted"]
 
-FACTORS: tuple[str, ...] = ("semantic", "skills", "location", "seniority", "salary", "freshness")
-_REMOTE = WORK_MODES.index("remote")
-_LON_CELLS = 720
 _SEMANTIC_BATCH = 16_384  # pairs per gathered embedding batch: ~25 MB at dim 384
 
 
@@ -146,16 +146,16 @@ def _location(
         LOCATION_SAME_CITY * ((j_city >= 0) & (j_city == c_city))
         + LOCATION_SAME_COUNTRY * ((j_country >= 0) & (j_country == c_country))
     ).astype(np.float64)
-    dcol = np.abs(j_col - c_col) % _LON_CELLS
+    dcol = np.abs(j_col - c_col) % LON_CELLS
     near = (
         (j_row >= 0)
         & (c_row >= 0)
         & (np.abs(j_row - c_row) <= 1)
-        & (np.minimum(dcol, _LON_CELLS - dcol) <= 1)
+        & (np.minimum(dcol, LON_CELLS - dcol) <= 1)
     )
     value += LOCATION_NEARBY * near
     value = np.where(index.located[ji] & cands.located[ci], value, NEUTRAL)
-    remote = index.jobs.mode[ji] == _REMOTE
+    remote = index.jobs.mode[ji] == REMOTE_MODE
     remote_value = np.ones(len(ji))
     if settings.remote_same_country_only:
         differ = (j_country >= 0) & (c_country >= 0) & (j_country != c_country)

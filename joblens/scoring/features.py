@@ -31,10 +31,11 @@ The exact factor definitions, shared with `reference.py` and `explain.py`:
 - location: remote job -> 1 (the mode filter already removed candidates who refuse remote;
   with remote_same_country_only, 0 when both countries are known and differ).
   Otherwise the job's location is "known" when it has a city or a country, the candidate's
-  likewise: either unknown -> 0.5; else 0.5 * same city (country + case-folded city name)
-  + 0.3 * same country + 0.2 * nearby (both have lat/lon and their 0.5-degree grid cells
-  touch, ~50 km: a coarse stand-in for distance that stays a dot product). Same city with
-  coordinates scores 1, a nearby town 0.5, elsewhere in the country 0.3, abroad 0.
+  likewise: either unknown -> 0.5; else 0.5 * same city (country + city name) + 0.3 * same
+  country + 0.2 * nearby (both have lat/lon and their 0.5-degree grid cells touch, ~50 km:
+  a coarse stand-in for distance that stays a dot product). Names compare stripped and
+  case-folded (" ca" is "CA"); blank is unknown. Same city with coordinates scores 1, a
+  nearby town 0.5, elsewhere in the country 0.3, abroad 0.
 - seniority: 1 - |level distance| / 4, clipped at 0; unknown on either side -> 0.5.
 - salary: r = job annual max in USD (the min when the max is missing) / candidate floor in
   USD; 1 when r >= 1, falling linearly to 0 at r = 0.6; a floor <= 0 -> 1; unknown on either
@@ -62,11 +63,14 @@ from joblens.settings import ScoringSettings
 
 __all__ = [
     "CELL_DEGREES",
+    "FACTORS",
     "FILTERED",
     "LOCATION_NEARBY",
     "LOCATION_SAME_CITY",
     "LOCATION_SAME_COUNTRY",
+    "LON_CELLS",
     "NEUTRAL",
+    "REMOTE_MODE",
     "SALARY_BLOCK_ERROR",
     "SALARY_ZERO_RATIO",
     "CandidateAttributes",
@@ -77,6 +81,7 @@ __all__ = [
     "cell_of",
     "cells_touch",
     "city_key",
+    "country_key",
     "embedding_width",
     "embeddings",
     "job_attributes",
@@ -84,6 +89,8 @@ __all__ = [
     "salary_kernel",
 ]
 
+FACTORS: tuple[str, ...] = ("semantic", "skills", "location", "seniority", "salary", "freshness")
+"""The factor names, in the order of the MATCHES columns and of the settings' weights."""
 NEUTRAL = 0.5
 LOCATION_SAME_CITY = 0.5
 LOCATION_SAME_COUNTRY = 0.3
@@ -96,20 +103,29 @@ FILTERED = -1.0e4
 """Added to a pair the hard filter removes: far below any real score (all are in [0, sum w])."""
 
 _LAT_CELLS = int(180 / CELL_DEGREES)
-_LON_CELLS = int(360 / CELL_DEGREES)
+LON_CELLS = int(360 / CELL_DEGREES)
+"""Grid cells around the globe: cell columns wrap around modulo this."""
 # Salary knots: 1k .. 10M USD a year, 5% apart; salaries outside are clamped to the ends.
 _SALARY_KNOTS = np.exp(np.arange(math.log(1e3), math.log(1e7) + 0.05, math.log(1.05)))
 _LEVEL = {name: i for i, name in enumerate(SENIORITY_LEVELS)}
 _MODE = {name: i for i, name in enumerate(WORK_MODES)}
-_REMOTE = _MODE["remote"]
+REMOTE_MODE = _MODE["remote"]
+"""The code of "remote" in `JobAttributes.mode` (its index in WORK_MODES)."""
 
 
 # -- small shared definitions -------------------------------------------------------------
+def country_key(country: str | None) -> str | None:
+    """Return the key two places must share to be "the same country" (" ca" = "CA"), or None."""
+    if country is None or not country.strip():
+        return None
+    return country.strip().casefold()
+
+
 def city_key(city: str | None, country: str | None) -> str | None:
     """Return the key two places must share to be "the same city", or None without a city."""
     if city is None or not city.strip():
         return None
-    return f"{(country or '').strip().upper()}|{city.strip().casefold()}"
+    return f"{country_key(country) or ''}|{city.strip().casefold()}"
 
 
 def cell_of(lat: float | None, lon: float | None) -> tuple[int, int] | None:
@@ -117,14 +133,14 @@ def cell_of(lat: float | None, lon: float | None) -> tuple[int, int] | None:
     if lat is None or lon is None or math.isnan(lat) or math.isnan(lon):
         return None
     row = min(max(int(math.floor((lat + 90.0) / CELL_DEGREES)), 0), _LAT_CELLS - 1)
-    col = int(math.floor((lon + 180.0) / CELL_DEGREES)) % _LON_CELLS
+    col = int(math.floor((lon + 180.0) / CELL_DEGREES)) % LON_CELLS
     return row, col
 
 
 def cells_touch(a: tuple[int, int], b: tuple[int, int]) -> bool:
     """Return whether two grid cells are equal or neighbours (longitude wraps around)."""
-    dcol = abs(a[1] - b[1]) % _LON_CELLS
-    return abs(a[0] - b[0]) <= 1 and min(dcol, _LON_CELLS - dcol) <= 1
+    dcol = abs(a[1] - b[1]) % LON_CELLS
+    return abs(a[0] - b[0]) <= 1 and min(dcol, LON_CELLS - dcol) <= 1
 
 
 def salary_kernel(job_usd: np.ndarray, floor_usd: float) -> np.ndarray:
@@ -157,9 +173,10 @@ def _mode(value: str | None, where: str) -> int:
 
 # -- column extraction --------------------------------------------------------------------
 def _strings(frame: pl.DataFrame, name: str) -> list[str | None]:
+    """Return the column's values stripped of surrounding whitespace; blank -> None."""
     if name not in frame.columns:
         return [None] * frame.height
-    return [None if v is None or not str(v).strip() else str(v) for v in frame[name].to_list()]
+    return [None if v is None or not str(v).strip() else str(v).strip() for v in frame[name]]
 
 
 def _floats(frame: pl.DataFrame, name: str) -> np.ndarray:
@@ -323,7 +340,7 @@ def job_attributes(
         embedding=embeddings(jobs, what="jobs"),
         skills=_string_lists(jobs, "skills"),
         city=[city_key(c, k) for c, k in zip(cities, countries, strict=True)],
-        country=[k.upper() if k else None for k in countries],
+        country=[country_key(k) for k in countries],
         cell=[cell_of(a, b) for a, b in zip(lat.tolist(), lon.tolist(), strict=True)],
         mode=np.array(
             [_mode(m, f"job {i}") for i, m in zip(ids, _strings(jobs, "work_mode"), strict=True)],
@@ -357,7 +374,7 @@ def candidate_attributes(candidates: pl.DataFrame) -> CandidateAttributes:
         embedding=embeddings(candidates, what="candidates"),
         skills=_string_lists(candidates, "skills"),
         city=[city_key(c, k) for c, k in zip(cities, countries, strict=True)],
-        country=[k.upper() if k else None for k in countries],
+        country=[country_key(k) for k in countries],
         cell=[cell_of(a, b) for a, b in zip(lat.tolist(), lon.tolist(), strict=True)],
         accepts=accepts,
         level=np.array(
@@ -474,7 +491,7 @@ def job_block_from(
     bias += settings.w_freshness * jobs.freshness
     if jobs.embedding.shape[1]:
         mat[:, lay["semantic"]] = jobs.embedding
-    remote = jobs.mode == _REMOTE
+    remote = jobs.mode == REMOTE_MODE
     located = jobs.located
     for row, skills in enumerate(jobs.skills):
         if skills:
@@ -560,7 +577,7 @@ def candidate_block_from(
             lay["skills"].start + vocab.skills[s] for s in cands.skills[row] if s in vocab.skills
         ]
         mat[row, cols] = settings.w_skills
-        if cands.accepts[row, _REMOTE]:
+        if cands.accepts[row, REMOTE_MODE]:
             remote = lay["remote"]
             country = cands.country[row]
             if not vocab.remote_by_country or country is None:
@@ -581,7 +598,7 @@ def candidate_block_from(
             )
         if cell is not None:
             for dr, dc in neighbours:
-                near = (cell[0] + dr, (cell[1] + dc) % _LON_CELLS)
+                near = (cell[0] + dr, (cell[1] + dc) % LON_CELLS)
                 if near in vocab.cells:
                     mat[row, lay["cell"].start + vocab.cells[near]] = w_loc * LOCATION_NEARBY
     mat[:, lay["seniority"]] = settings.w_seniority * _seniority_rows(cands.level)

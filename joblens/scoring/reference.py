@@ -18,6 +18,7 @@ from joblens.errors import ScoringError
 from joblens.normalize.salary import to_usd
 from joblens.schemas import SENIORITY_LEVELS, WORK_MODES
 from joblens.scoring.features import (
+    FACTORS,
     LOCATION_NEARBY,
     LOCATION_SAME_CITY,
     LOCATION_SAME_COUNTRY,
@@ -26,19 +27,19 @@ from joblens.scoring.features import (
     cell_of,
     cells_touch,
     city_key,
+    country_key,
 )
 from joblens.settings import ScoringSettings
 
-__all__ = ["FACTORS", "allowed", "factors", "rank", "score"]
-
-FACTORS: tuple[str, ...] = ("semantic", "skills", "location", "seniority", "salary", "freshness")
+__all__ = ["allowed", "factors", "rank", "score"]
 
 Row = Mapping[str, Any]
 
 
 def _text(row: Row, name: str) -> str | None:
+    """Return the field without surrounding whitespace, as the engine reads it; blank: None."""
     value = row.get(name)
-    return None if value is None or not str(value).strip() else str(value)
+    return None if value is None or not str(value).strip() else str(value).strip()
 
 
 def _number(row: Row, name: str) -> float | None:
@@ -82,8 +83,7 @@ def _skills(candidate: Row, job: Row) -> float:
 
 
 def _country(row: Row) -> str | None:
-    value = _text(row, "country")
-    return value.strip().upper() if value else None
+    return country_key(_text(row, "country"))
 
 
 def _location(candidate: Row, job: Row, settings: ScoringSettings) -> float:

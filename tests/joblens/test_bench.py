@@ -3,35 +3,58 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 
 from joblens.bench import bench_score, random_candidates, random_jobs
 from joblens.schemas import CANDIDATES, JOBS
+from joblens.scoring import reference
+
+CANDS, JOBS_N, DIM, TOP_K = 40, 300, 16, 5
+TIMINGS = ("features_s", "engine_s", "numpy_s", "faiss_s", "match_s")
 
 
-def test_bench_score_reports_every_timing_as_json() -> None:
-    report = bench_score(candidates=40, jobs=300, dim=16, top_k=5)
-    json.dumps(report)  # the CLI prints it as the last line
-    for key in (
+def test_bench_score_reports_every_documented_key_as_json() -> None:
+    report = bench_score(candidates=CANDS, jobs=JOBS_N, dim=DIM, top_k=TOP_K)
+    assert json.loads(json.dumps(report)) == report  # the CLI prints it as the last line
+    assert set(report) == {
         "candidates",
         "jobs",
         "dim",
         "top_k",
-        "engine_s",
-        "numpy_s",
-        "faiss_s",
+        "width",
+        "backend",
+        "chunk_size",
+        *TIMINGS,
         "engine_vs_faiss",
+        "match_rows",
         "ms_per_candidate",
         "peak_rss_mb",
-    ):
-        assert key in report
+    }
     assert (report["candidates"], report["jobs"], report["dim"], report["top_k"]) == (
-        40,
-        300,
-        16,
-        5,
+        CANDS,
+        JOBS_N,
+        DIM,
+        TOP_K,
     )
-    assert report["engine_s"] > 0 and report["faiss_s"] > 0 and report["peak_rss_mb"] > 0
-    assert report["match_rows"] <= 40 * 5
+    assert re.fullmatch(r"(torch|numpy)-(fp32|fp16|bf16)", report["backend"])
+    # The factor block holds at least the embedding dims; chunks cover at least one candidate.
+    assert report["width"] > DIM and report["chunk_size"] >= 1
+    for key in (*TIMINGS, "ms_per_candidate", "peak_rss_mb"):
+        assert math.isfinite(report[key]) and report[key] >= 0, key
+    assert report["peak_rss_mb"] > 0
+    ratio = report["engine_vs_faiss"]  # None only when FAISS took no measurable time
+    assert ratio is None or (math.isfinite(ratio) and ratio >= 0)
+
+
+def test_bench_match_returns_top_k_rows_for_every_candidate() -> None:
+    # Every candidate of the generated data may see at least top_k jobs (the hard filter
+    # keeps jobs of unknown or accepted mode), so match returns exactly top_k rows each.
+    jobs = random_jobs(JOBS_N, dim=DIM, seed=0).to_dicts()
+    for cand in random_candidates(CANDS, dim=DIM, seed=1).to_dicts():
+        assert sum(reference.allowed(cand, job) for job in jobs) >= TOP_K
+    report = bench_score(candidates=CANDS, jobs=JOBS_N, dim=DIM, top_k=TOP_K, seed=0)
+    assert report["match_rows"] == CANDS * TOP_K
 
 
 def test_random_frames_have_the_lake_columns_the_engine_reads() -> None:

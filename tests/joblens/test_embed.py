@@ -47,10 +47,32 @@ def test_precision_follows_the_device(monkeypatch: pytest.MonkeyPatch) -> None:
     assert embed.pick_precision("cuda") == "fp16"
     assert embed.pick_precision("mps") == "fp32"
     assert embed.pick_precision("cpu", "fp32") == "fp32"
-    monkeypatch.setattr(embed, "_cpu_has_bf16", lambda: True)
+    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: True)
     assert embed.pick_precision("cpu") == "bf16"
-    monkeypatch.setattr(embed, "_cpu_has_bf16", lambda: False)
+    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: False)
     assert embed.pick_precision("cpu") == "fp32"
+
+
+@pytest.mark.parametrize(
+    ("cpuinfo", "native"),
+    [
+        ("flags\t\t: fpu sse2 avx2 avx512f avx512_bf16 amx_tile\n", True),  # Cooper Lake+
+        ("flags\t\t: fpu sse2 avx2 amx_bf16 amx_tile\n", True),  # Sapphire Rapids AMX
+        ("Features\t: fp asimd sve2 i8mm bf16 dgh\n", True),  # ARM (Graviton 3, Neoverse)
+        ("flags\t\t: fpu sse2 avx2 avx512f avx512_vnni\n", False),
+        ("Features\t: fp asimd evtstrm aes crc32\n", False),
+        ("flags\t\t: fpu avx512_bf16x\n", False),  # a whole flag, not a prefix
+    ],
+)
+def test_native_bf16_is_read_off_the_cpu_flags(cpuinfo: str, native: bool) -> None:
+    assert embed._bf16_in_cpuinfo(cpuinfo) is native
+
+
+def test_engine_and_embedder_share_one_bf16_check() -> None:
+    from joblens.scoring import engine
+
+    assert engine.cpu_has_bf16 is embed.cpu_has_bf16
+    assert isinstance(embed.cpu_has_bf16(), bool)
 
 
 def test_batch_size_is_positive() -> None:

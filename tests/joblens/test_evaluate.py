@@ -3,6 +3,7 @@ back to the world's canonical jobs (majority of postings, duplicates count once)
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import polars as pl
@@ -22,6 +23,34 @@ def test_perfect_ranking_scores_one_and_reversed_scores_less() -> None:
     assert recall_at_k([3, 0, 2], grades, k=3) == pytest.approx(2 / 3)
     assert mrr([0, 1, 2], grades, k=3) == pytest.approx(1 / 3)
     assert mrr([0, 0, 1], grades, k=3) == 0.0
+
+
+def test_ndcg_worked_examples() -> None:
+    # The only graded job (grade 3) ranked second: DCG 7/log2(3) over the ideal 7/log2(2).
+    assert ndcg_at_k([0, 3], [3], k=2) == pytest.approx((7 / math.log2(3)) / (7 / math.log2(2)))
+    assert ndcg_at_k([0, 3], [3], k=2) == pytest.approx(0.6309, abs=1e-4)
+    # Grades 2, 0, 3 ranked against the ideal 3, 2, 1 (gain 2^g - 1, discount log2(rank + 1)).
+    dcg = 3 / math.log2(2) + 0 + 7 / math.log2(4)
+    ideal = 7 / math.log2(2) + 3 / math.log2(3) + 1 / math.log2(4)
+    assert ndcg_at_k([2, 0, 3], [3, 2, 1, 0], k=3) == pytest.approx(dcg / ideal)
+    # Jobs past k count for nothing, on either side.
+    assert ndcg_at_k([0, 0, 3], [3], k=2) == 0.0
+
+
+def test_recall_and_mrr_worked_examples() -> None:
+    grades = [3, 2, 2, 1, 0]  # three relevant jobs
+    assert recall_at_k([2, 1, 0, 3], grades, k=4) == pytest.approx(2 / 3)
+    assert recall_at_k([0, 2], grades, k=2) == pytest.approx(1 / 2)  # out of min(k, 3) = 2
+    assert mrr([1, 2, 3], grades, k=3) == pytest.approx(1 / 2)
+    # Averaged over candidates: first relevant job at rank 1 for "a", rank 4 for "b".
+    out = metrics(
+        {"a": ["j1", "j2", "j3", "j4"], "b": ["j5", "j6", "j7", "j8"]},
+        {"a": {"j1": 2}, "b": {"j8": 3, "j5": 1}},
+        ["a", "b"],
+        k=4,
+    )
+    assert out["mrr"] == pytest.approx((1 / 1 + 1 / 4) / 2)
+    assert out["recall_at_4"] == 1.0
 
 
 def test_recall_denominator_is_capped_at_k() -> None:
@@ -144,6 +173,16 @@ def test_evaluate_maps_lake_jobs_to_canonical_jobs(tmp_path: Path) -> None:
     for baseline in report["baselines"].values():
         assert set(baseline) == {"ndcg_at_2", "recall_at_2", "mrr"}
         assert all(0.0 <= v <= 1.0 for v in baseline.values())
+
+
+def test_random_baseline_is_seeded_and_draws_distinct_jobs(tmp_path: Path) -> None:
+    world, lake = _world(tmp_path), _lake(tmp_path, ["L3"])
+    first = evaluate(world, lake, k=2, seed=5)["baselines"]["random"]
+    assert evaluate(world, lake, k=2, seed=5)["baselines"]["random"] == first
+    # k above the number of jobs: every job is drawn once, so both of alice's relevant
+    # canonical jobs (J1 via L1 or L4, J2 via L2) are found.
+    everything = evaluate(world, lake, k=10, seed=5)["baselines"]["random"]
+    assert everything["recall_at_10"] == 1.0
 
 
 def test_evaluate_penalises_a_duplicate_and_reads_the_latest_run(tmp_path: Path) -> None:

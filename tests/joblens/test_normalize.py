@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 
 from joblens import schemas
 from joblens.normalize import RAW_CHARS, posting_id, postings
-from joblens.sources import RawRecord, read_origin
+from joblens.sources import PostingDraft, RawRecord, lever, read_origin
 
 SAMPLE_FILES = {
     "greenhouse": "greenhouse/*.json",
@@ -211,6 +212,48 @@ def test_quarantine_reasons_for_unhappy_records() -> None:
     assert (
         json.loads(bad.filter(pl.col("record_key") == "mem.json#2")["raw"][0])["title"] == "No id"
     )
+
+
+def test_any_unforeseen_error_quarantines_only_its_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_parse = lever.parse
+
+    def parse(record: dict[str, Any]) -> PostingDraft:
+        if record.get("id") == "boom":
+            raise OverflowError("math range error")
+        return real_parse(record)
+
+    monkeypatch.setattr(lever, "parse", parse)
+    ok: dict[str, object] = {"id": "fine", "text": "Engineer", "descriptionPlain": "Build."}
+    records = [
+        _raw(0, ok, source="lever"),
+        _raw(1, {**ok, "id": "boom"}, source="lever"),
+        _raw(2, {**ok, "id": "also-fine"}, source="lever"),
+    ]
+    good, bad = postings(records, run_id="r")
+    assert good["source_posting_id"].to_list() == ["fine", "also-fine"]
+    assert bad.to_dicts()[0] | {"raw": None} == {
+        "run_id": "r",
+        "stage": "normalize",
+        "source": "lever",
+        "record_key": "mem.json#1",
+        "reason": "unexpected OverflowError: math range error",
+        "raw": None,
+    }
+
+
+def test_a_400_digit_salary_is_no_pay_not_a_crash() -> None:
+    # JSON integers have no size limit; float() of this one overflows.
+    huge = {"min": 10**400, "max": 10**400, "currency": "USD", "interval": "per-year-salary"}
+    record: dict[str, object] = {
+        "id": "a",
+        "text": "Engineer",
+        "descriptionPlain": "Build.",
+        "salaryRange": huge,
+    }
+    good, bad = postings([_raw(0, record, source="lever")], run_id="r")
+    assert bad.height == 0 and good["salary_min"].to_list() == [None]
 
 
 def test_empty_batch_gives_empty_frames_with_schemas() -> None:

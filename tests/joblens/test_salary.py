@@ -37,6 +37,42 @@ def test_parse_reads_common_pay_strings(
     assert got.raw == text
 
 
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [("€4.500 brutto", 4_500), ("Salary: €4,500", 4_500), ("Gehalt 4.200 EUR", 4_200)],
+)
+def test_amounts_without_an_interval_in_the_thousands_are_monthly_pay(
+    text: str, amount: float
+) -> None:
+    got = salary.parse(text)
+    assert got is not None
+    assert (got.min, got.currency, got.interval) == (amount, "EUR", "month")
+    assert got.annual_min == amount * 12
+
+
+@pytest.mark.parametrize(
+    ("text", "interval"),
+    [
+        ("$299", "hour"),
+        ("$300", "month"),
+        ("$20,000", "month"),
+        ("$20,001", "year"),
+        ("$13,000 - $25,000", "year"),  # the upper bound decides
+    ],
+)
+def test_an_unwritten_interval_follows_the_size_of_the_amount(text: str, interval: str) -> None:
+    got = salary.parse(text)
+    assert got is not None and got.interval == interval
+
+
+def test_structured_fields_without_an_interval_follow_the_same_rule() -> None:
+    got = salary.from_range(4500, 5500, "EUR", None)
+    assert got is not None and got.interval == "month"
+    assert (got.annual_min, got.annual_max) == (54_000, 66_000)
+    found = salary.search("Wir bieten ein Gehalt von 4.200 EUR brutto und 30 Tage Urlaub.")
+    assert found is not None and (found.min, found.interval) == (4_200, "month")
+
+
 def test_hourly_pay_is_annualized_with_2080_hours() -> None:
     got = salary.parse("$90 - $150 /hour")
     assert got is not None

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from joblens.errors import ScoringError
 from joblens.schemas import CANDIDATES, JOBS, MATCHES, SENIORITY_LEVELS, WORK_MODES
 from joblens.scoring import engine, explain, features, reference
+from joblens.scoring.features import LOCATION_SAME_CITY, LOCATION_SAME_COUNTRY
 from joblens.settings import ScoringSettings
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -200,7 +201,7 @@ def test_explain_factors_equal_reference_factors_on_every_pair() -> None:
         for p in range(0, len(ci), 7):
             c, j = cand_rows[ci[p]], job_rows[ji[p]]
             want = reference.factors(c, j, now=NOW, settings=s)
-            got = {name: float(values[name][p]) for name in reference.FACTORS}
+            got = {name: float(values[name][p]) for name in features.FACTORS}
             assert got == pytest.approx(want, abs=1e-6), (c["candidate_id"], j["job_id"])
             assert bool(allowed[p]) == reference.allowed(c, j)
 
@@ -266,6 +267,15 @@ def test_inconsistent_inputs_raise_before_iterating() -> None:
         engine.match(cands, bad, settings=_settings(), now=NOW)
 
 
+def test_factor_names_are_the_matches_columns_and_the_weights() -> None:
+    from joblens import report
+
+    assert [name for name in MATCHES.names if name in features.FACTORS] == list(features.FACTORS)
+    weights = _settings()
+    assert all(isinstance(getattr(weights, f"w_{name}"), float) for name in features.FACTORS)
+    assert report.FACTORS is features.FACTORS
+
+
 def test_auto_chunk_size_is_bounded() -> None:
     assert 1 <= engine.auto_chunk_size(100_000) <= engine.MAX_CHUNK
     assert engine.auto_chunk_size(10**15) == 1
@@ -302,6 +312,31 @@ def test_location_prefers_same_city_then_nearby_then_same_country() -> None:
     )
     assert _f(cand, _job(work_mode="onsite"))["location"] == 0.5  # job location unknown
     assert _f(_cand(), _job(**toronto))["location"] == 0.5  # candidate location unknown
+
+
+@pytest.mark.parametrize("remote_rule", [False, True])
+def test_engine_and_reference_read_country_spellings_alike(remote_rule: bool) -> None:
+    # " ca" and "CA" are one country on both paths: same city + same country, and remote
+    # jobs in the candidate's own country pass remote_same_country_only.
+    cands = _frame([_cand(city=" Toronto", country=" ca")], CANDIDATES)
+    jobs = _frame(
+        [
+            _job(job_id="onsite", city="Toronto", country="CA", work_mode="onsite"),
+            _job(job_id="remote", country="CA ", work_mode="remote"),
+        ],
+        JOBS,
+    )
+    s = _settings(top_k=2, remote_same_country_only=remote_rule)
+    got = _run(cands, jobs, s)
+    engine_loc = dict(zip(got["job_id"], got["location"], strict=True))
+    want = LOCATION_SAME_CITY + LOCATION_SAME_COUNTRY
+    assert engine_loc == pytest.approx({"onsite": want, "remote": 1.0})
+    cand, rows = cands.to_dicts()[0], {j["job_id"]: j for j in jobs.to_dicts()}
+    ref_loc = {
+        jid: _f(cand, row, remote_same_country_only=remote_rule)["location"]
+        for jid, row in rows.items()
+    }
+    assert ref_loc == pytest.approx(engine_loc)
 
 
 def test_salary_is_full_at_the_floor_and_zero_at_sixty_percent() -> None:
