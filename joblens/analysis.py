@@ -75,8 +75,12 @@ async def analyze_async(
     _require(candidates, "candidates", ("candidate_id",))
     _require(jobs, "jobs", ("job_id",))
     chosen = matches.filter(pl.col("rank") <= top_n).sort(["candidate_id", "rank"])
+    # Only the rows the chosen matches name: at design scale that is a few of 100,000 jobs.
+    wanted_jobs = chosen["job_id"].unique().implode()
     people = _by_id(candidates.drop("embedding", strict=False), "candidate_id")
-    roles = _by_id(jobs.drop("embedding", strict=False), "job_id")
+    roles = _by_id(
+        jobs.filter(pl.col("job_id").is_in(wanted_jobs)).drop("embedding", strict=False), "job_id"
+    )
 
     sem = asyncio.Semaphore(concurrency)
     pairs: list[dict[str, Any]] = []

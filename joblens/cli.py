@@ -188,7 +188,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     else:
         console.print("Quarantined rows: none")
     cols = ["stage", "rows_in", "rows_out", "rows_quarantined", "seconds"]
-    console.print(_table("Seconds per stage", summary["stages"], cols))
+    title = "Seconds per stage (the ingest:<source> stages run side by side)"
+    console.print(_table(title, summary["stages"], cols))
     _print_examples(summary["examples"])
     lake = summary["lake"]
     console.print(
