@@ -60,3 +60,17 @@ def test_pipeline_flow_runs_end_to_end(
 
     keys = anyio.run(_artifacts)
     assert {"run-summary", "run-stages"} <= keys
+
+
+def test_prefect_cli_calls_work_against_the_pinned_server(prefect_harness: None) -> None:
+    """`prefect deploy`, `work-pool ls` and `deployment ls` send `"limit": null`; fastapi
+    0.151-0.154 answer 422 to that, which is why pyproject pins fastapi < 0.151."""
+    import anyio
+    from prefect import get_client
+
+    async def _list() -> tuple[list[object], list[object]]:
+        async with get_client() as client:
+            return await client.read_work_pools(), await client.read_deployments()
+
+    pools, deployments = anyio.run(_list)
+    assert isinstance(pools, list) and isinstance(deployments, list)
