@@ -21,14 +21,7 @@ from pydantic_settings import (
 
 
 class LakeSettings(BaseModel):
-    root: str = Field("data_lake", description="Lake root: local path or pyarrow/fsspec URI")
-    compression: str = "zstd"
-
-
-class SourceSettings(BaseModel):
-    concurrency: int = Field(8, ge=1, description="Concurrent HTTP requests across sources")
-    timeout_s: float = Field(20.0, gt=0)
-    user_agent: str = "JobLens/0.1 (+https://github.com/joblens)"
+    root: str = Field("data_lake", description="Lake root (a local path for now)")
 
 
 class PrefilterSettings(BaseModel):
@@ -61,6 +54,8 @@ class ScoringSettings(BaseModel):
 
 
 class LLMSettings(BaseModel):
+    # base_url / api_key / model are read by the OpenAI-compatible client of the LLM stage;
+    # until it lands, the analyze task warns when they are set and runs the rules analyzer.
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint; None = rules")
     api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
@@ -79,7 +74,6 @@ class Settings(BaseSettings):
     )
 
     lake: LakeSettings = LakeSettings()
-    sources: SourceSettings = SourceSettings()
     prefilter: PrefilterSettings = PrefilterSettings()
     embed: EmbedSettings = EmbedSettings()
     scoring: ScoringSettings = ScoringSettings()

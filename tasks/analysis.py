@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from joblens import stages
@@ -13,8 +13,14 @@ from joblens.settings import Settings
 
 
 def _client(settings: Settings) -> LLMClient:
-    # The OpenAI-compatible client arrives with the LLM issue; until then every row says
+    # The OpenAI-compatible client arrives with the LLM stage; until then every row says
     # "rules-v1" in its analyzer column, so nobody mistakes it for a model's judgement.
+    if settings.llm.base_url:
+        get_run_logger().warning(
+            "JOBLENS_LLM__BASE_URL is set (%s) but this version has no LLM client yet: "
+            "analyses come from the rules analyzer (analyzer = rules-v1)",
+            settings.llm.base_url,
+        )
     return RulesAnalyzer()
 
 
