@@ -235,7 +235,8 @@ def _print_eval(m: dict[str, Any]) -> None:
     rows += [{"ranker": name, **vals} for name, vals in m["baselines"].items()]
     console.print(
         _table(
-            f"Match quality vs ground truth ({m['candidates']} candidates, {m['jobs']} jobs)",
+            f"Match quality vs ground truth: {m['candidates']} candidates with relevant jobs "
+            f"(+{m.get('candidates_without_relevant', 0)} without), {m['jobs']} jobs",
             rows,
             ["ranker", f"ndcg_at_{k}", f"recall_at_{k}", "mrr"],
         )

@@ -139,8 +139,12 @@ def _split_title(raw: str) -> tuple[str, str | None, str | None]:
     """Return (title, company, place) from "Title - Company - City, ST" style titles."""
     parts = [p.strip() for p in re.split(r"\s+[-–—|]\s+", raw) if p.strip()]
     if len(parts) >= 3:
-        if _is_place(parts[-1]):
-            return " - ".join(parts[:-2]), parts[-2], parts[-1]
+        # The place may span several parts: "Title - Acme - CA - Remote".
+        place: list[str] = []
+        while len(parts) > 2 and _is_place(parts[-1]):
+            place.insert(0, parts.pop())
+        if place:
+            return " - ".join(parts[:-1]), parts[-1], " - ".join(place)
         return " - ".join(parts[:-1]), parts[-1], None  # "Engineer - Payments - Acme"
     if len(parts) == 2:
         if _is_place(parts[1]):
@@ -154,4 +158,4 @@ def _split_title(raw: str) -> tuple[str, str | None, str | None]:
 
 def _is_place(text: str) -> bool:
     found = location_norm.parse(text)
-    return bool(found.city or found.country or found.work_mode == "remote")
+    return bool(found.city or found.country or found.work_mode is not None)

@@ -253,3 +253,20 @@ def test_an_unreadable_file_raises_source_error_naming_it(tmp_path: Path) -> Non
 def test_unknown_kind_is_refused_early(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="unknown source kind"):
         WorldFileSource(tmp_path, kinds=["myspace"])
+
+
+def test_rss_title_with_a_place_in_several_parts_keeps_the_company() -> None:
+    """Eluta-style "Title - Company - CA - Remote": the place spans the last two parts."""
+    from joblens.sources import rss
+
+    xml = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><item>'
+        b"<title>Jr. Site Operations Manager - CORVO RETAIL - CA - Remote</title>"
+        b"<link>https://www.eluta.ca/spl/x-1</link><guid>x-1</guid>"
+        b"<description>Run the site.</description></item></channel></rss>"
+    )
+    [record] = rss.split(xml, "feed.xml")
+    draft = rss.parse(record)
+    assert draft.title == "Jr. Site Operations Manager"
+    assert draft.company == "CORVO RETAIL"
+    assert draft.location_raw == "CA - Remote"
