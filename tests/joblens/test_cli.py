@@ -1,0 +1,80 @@
+"""The `joblens` command: scripts rely on the last stdout line of eval/bench/synth being JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from joblens import stages
+from joblens.cli import app
+from joblens.embed import EmbeddingCache, HashingEmbedder
+from joblens.llm.client import RulesAnalyzer
+from joblens.settings import Settings
+from joblens.sources import sources_in
+
+runner = CliRunner()
+
+
+def _last_json(output: str) -> dict[str, object]:
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_synth_then_eval_prints_metrics_and_baselines(tmp_path: Path) -> None:
+    world, lake_root = tmp_path / "world", tmp_path / "lake"
+    out = runner.invoke(
+        app, ["synth", "--jobs", "150", "--candidates", "6", "--seed", "5", "--out", str(world)]
+    )
+    assert out.exit_code == 0, out.output
+    assert _last_json(out.output)["jobs"] == 150
+    # Build a lake without Prefect (the flow itself is tested in tests/flows).
+    settings, ctx = Settings(), stages.RunContext.create(str(lake_root))
+    for kind in sources_in(world / "sources"):
+        stages.ingest_source(ctx, world / "sources", kind)
+    embedder, cache = HashingEmbedder(), EmbeddingCache(ctx.lake.index_dir)
+    stages.dedupe_postings(ctx, settings)
+    stages.embed_jobs(ctx, embedder, cache)
+    stages.ingest_cvs(ctx, world / "cvs")
+    stages.embed_candidates(ctx, embedder, cache)
+    stages.score(ctx, settings)
+    stages.analyze(ctx, settings, RulesAnalyzer())
+
+    out = runner.invoke(app, ["eval", "--world", str(world), "--lake", str(lake_root)])
+    assert out.exit_code == 0, out.output
+    metrics = _last_json(out.output)
+    for key in ("ndcg_at_10", "recall_at_10", "mrr"):
+        value = metrics[key]
+        assert isinstance(value, float) and 0.0 <= value <= 1.0
+        for baseline in ("random", "semantic"):
+            assert key in metrics["baselines"][baseline]  # type: ignore[index]
+    assert metrics["jobs"] == ctx.lake.read("jobs").height
+
+    out = runner.invoke(
+        app, ["query", "--lake", str(lake_root), "SELECT count(*) AS n FROM matches"]
+    )
+    assert out.exit_code == 0, out.output
+    assert str(ctx.lake.read("matches").height) in out.output
+
+
+def test_bench_score_prints_one_json_object_last(tmp_path: Path) -> None:
+    out = runner.invoke(
+        app, ["bench", "score", "--candidates", "40", "--jobs", "300", "--top-k", "5"]
+    )
+    assert out.exit_code == 0, out.output
+    result = _last_json(out.output)
+    assert result["candidates"] == 40 and result["jobs"] == 300
+    assert result["match_rows"] == 40 * 5
+
+
+def test_run_pipeline_rejects_a_directory_that_is_not_a_world(tmp_path: Path) -> None:
+    out = runner.invoke(app, ["run", "pipeline", "--world", str(tmp_path)], env={"COLUMNS": "240"})
+    assert out.exit_code != 0
+    assert "neither sources/ nor cvs/" in out.output
+
+
+def test_help_lists_every_command() -> None:
+    out = runner.invoke(app, ["--help"], env={"COLUMNS": "240"})
+    assert out.exit_code == 0
+    for command in ("synth", "run", "demo", "eval", "query", "bench"):
+        assert command in out.output
