@@ -133,3 +133,19 @@ def test_a_run_without_jobs_accounts_for_every_candidate(world: Path, tmp_path: 
     reasons = dict(zip(quarantine["stage"], quarantine["reason"], strict=True))
     assert reasons["score"] == "no jobs"
     assert reasons["profile"].startswith("duplicate candidate id")
+
+
+def test_an_unreadable_file_is_reported_and_the_source_goes_on(world: Path, tmp_path: Path) -> None:
+    sources_dir = tmp_path / "sources"
+    (sources_dir / "greenhouse").mkdir(parents=True)
+    good = sorted((world / "sources" / "greenhouse").iterdir())[0]
+    (sources_dir / "greenhouse" / good.name).write_bytes(good.read_bytes())
+    (sources_dir / "greenhouse" / "zz-broken.json").write_text('{"jobs": [ {"id": 1,')
+    ctx = stages.RunContext.create(str(tmp_path / "lake"))
+    report = stages.ingest_source(ctx, sources_dir, "greenhouse")
+    assert report.rows_out > 0
+    assert report.detail["failed_origins"] == 1
+    health = ctx.lake.read("source_health", run_id=ctx.run_id).row(0, named=True)
+    assert health["status"] == "degraded"
+    assert "zz-broken.json" in health["error"]
+    assert health["origins"] == 2
