@@ -137,7 +137,9 @@ def _salary(
     # A bare "$" means the local dollar where the job is (Canada: CAD).
     local = _COUNTRY_CURRENCY.get(country or "")
     if draft.salary_min is not None or draft.salary_max is not None:
-        raw = draft.salary_text or _range_text(draft)
+        # Lever's salaryDescription is often a paragraph about pay with no amount in it.
+        text = draft.salary_text
+        raw = text if text and any(ch.isdigit() for ch in text) else _range_text(draft)
         found = salary.from_range(
             draft.salary_min,
             draft.salary_max,

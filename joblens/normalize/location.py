@@ -94,7 +94,9 @@ _MODE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("onsite", re.compile(r"\bon[- ]?site\b|\bin[- ]office\b|\bin[- ]person\b", re.I)),
 )
 _NOISE = re.compile(
-    r"\((?:hq|headquarters|travel required|office|main office)\)|\bhq\b|\(\s*\)", re.I
+    r"\((?:hq|headquarters|travel required|office|main office|preferred)\)|\bhq\b"
+    r"|\b(?:preferred|preferably)\b|\(\s*\)",  # "San Francisco Preferred" (Ashby)
+    re.I,
 )
 
 
@@ -279,6 +281,12 @@ def _region_country(parts: list[str], hint: str | None) -> _Place | None:
     known = [c for c in map(_constraint, parts) if c]
     country: str | None = None
     rest = known
+    if len(parts) > 1 and any(p in _CONTINENTS for p in parts):
+        return None  # "Americas, Europe, Israel": where one may live, not one country
+    listed = _country_list(known)
+    if listed:
+        # "USA, Canada, Argentina, Mexico" lists countries, not a place inside the last one.
+        return _Place(None, None, listed, None, None)
     if known:
         last = known[-1]
         last_countries = sorted(v for kind, v in last if kind == "country")
@@ -300,6 +308,41 @@ def _region_country(parts: list[str], hint: str | None) -> _Place | None:
     if country is None:
         country = next((v for k in rest for kind, v in sorted(k) if kind == "country"), hint)
     return _Place(None, region, country, None, None) if country else None
+
+
+_CONTINENTS = frozenset(
+    {
+        "americas",
+        "north america",
+        "south america",
+        "latin america",
+        "latam",
+        "europe",
+        "emea",
+        "apac",
+        "asia",
+        "asia pacific",
+        "africa",
+        "oceania",
+        "middle east",
+        "worldwide",
+        "anywhere",
+        "global",
+    }
+)
+
+
+def _country_list(known: list[_Constraint]) -> str | None:
+    """Return the first country of a list of two or more different countries that cannot
+    be read as regions ("USA, Canada, Mexico"), else None ("Ontario, Canada", "CA, US")."""
+    pure = [
+        next(iter(options))[1]
+        for options in known
+        if len(options) == 1 and next(iter(options))[0] == "country"
+    ]
+    if len(pure) < 2 or len(pure) != len(known) or len(set(pure)) < 2:
+        return None
+    return pure[0]
 
 
 def _region_code(city: _City) -> str | None:

@@ -203,7 +203,8 @@ _PREFIX = (
     rf"(?:{_CURRENCY_CODES})\s?)"
 )
 _NUM = r"\d{1,3}(?:[,.\u00a0\u202f]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?"
-_SUFFIX = rf"(?:{_CURRENCY_CODES}|euros?|dollars?|pounds?)\b"
+# "45.000 € - 55.000 €": continental Europe writes the symbol after the number.
+_SUFFIX = rf"(?:(?:{_CURRENCY_CODES}|euros?|dollars?|pounds?)\b|€|£)"
 
 
 def _amount(i: int) -> str:

@@ -53,6 +53,12 @@ _YEARS = re.compile(
     r"(?:years?|yrs?)['’]?\s*(?:of\s+)?(?:[\w/&,-]+\s+){0,5}?(?:experience|exp\b)",
     re.I,
 )
+# "Experience: 10+ years" / "Total Years of Experience: 5-7 yrs" (LinkedIn, Naukri style).
+_YEARS_AFTER_LABEL = re.compile(
+    r"experience\s*(?:required|needed)?\s*[:\-–]\s*(?P<low>\d{1,2})(?:\.\d)?\s*\+?\s*"
+    r"(?:(?:-|–|to)\s*(?P<high>\d{1,2})\s*\+?\s*)?(?:years?|yrs?)\b",
+    re.I,
+)
 # "Manager" is a weak sign: "Senior/Junior/II ... Manager" and years asked come first.
 _MANAGER = re.compile(r"\b(?:manager|head)\b", re.I)
 _MAX_YEARS = 25  # beyond this the number is company history, not a requirement
@@ -84,7 +90,10 @@ def years_required(text: str) -> float | None:
     if not text:
         return None
     best: float | None = None
-    for m in _year_mentions(text):
+    mentions = _year_mentions(text)
+    if "xperience" in text or "XPERIENCE" in text:
+        mentions += list(_YEARS_AFTER_LABEL.finditer(text))
+    for m in mentions:
         low = float(m.group("low"))
         if 0 < low <= _MAX_YEARS and (best is None or low > best):
             best = low

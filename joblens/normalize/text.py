@@ -27,6 +27,11 @@ _BLOCK_TAG = re.compile(
 )
 _CELL_TAG = re.compile(r"</?t[dh]\b[^<>]*>", re.I)
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]{1,31});")
+# "<li><p>Item</p></li>" (Lever, Ashby, Recruitee) leaves the bullet alone on its line.
+_BARE_BULLET = re.compile(r"\n- [ \t]*(?:\n[ \t]*)++(?=\S)(?!- )")
+# A payload cut short mid-tag ('<p class="x" style="...' at the very end) has no ">".
+_CUT_TAG = re.compile(r"<[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?$")
+_CUT_TAG_WITH_ATTRIBUTE = re.compile(r"<[a-zA-Z][a-zA-Z0-9]*\s[^<>]*=[\"'][^<>]*$")
 
 # Markdown as written by JobSpy: backslash escapes, bold/italic markers, headings, links.
 _MD_ESCAPE = re.compile(r"\\+([^\w\s\\])")
@@ -53,7 +58,7 @@ def clean(raw: str | None) -> str:
         return ""
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     text = _unescape_html_layers(text)
-    if "<" in text and _TAG.search(text):
+    if "<" in text and (_TAG.search(text) or _CUT_TAG_WITH_ATTRIBUTE.search(text)):
         text = _strip_tags(text)
     text = _decode_entities(text)
     text = _plain_spaces(text)  # before Markdown: "&nbsp;# Title" is a heading too
@@ -100,7 +105,10 @@ def _strip_tags(text: str) -> str:
     text = _LI_OPEN.sub("\n- ", text)
     text = _BLOCK_TAG.sub("\n", text)
     text = _CELL_TAG.sub(" ", text)
-    return _TAG.sub("", text)
+    text = _CUT_TAG.sub("", _TAG.sub("", text))
+    if "\n- " in text:
+        text = _BARE_BULLET.sub("\n- ", text)
+    return text
 
 
 def _decode_entities(text: str) -> str:

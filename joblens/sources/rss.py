@@ -29,6 +29,9 @@ _LABEL = re.compile(
     re.I | re.M,
 )
 _AT_PATTERN = re.compile(r"^(?P<title>.+?)\s+at\s+(?P<company>.+?)(?:\s*\((?P<place>[^)]+)\))?$")
+# We Work Remotely: "Confluent: Senior Product Manager" (employer first, then a colon).
+_COMPANY_COLON = re.compile(r"^(?P<company>[^:]{2,60}?)\s*:\s+(?P<title>\S.*)$")
+_NOT_COMPANY = frozenset({"urgent", "hiring", "now hiring", "new", "remote", "job", "wanted"})
 
 
 def split(data: bytes, origin: str) -> list[dict[str, Any]]:
@@ -153,6 +156,13 @@ def _split_title(raw: str) -> tuple[str, str | None, str | None]:
     m = _AT_PATTERN.match(raw)
     if m:
         return m.group("title"), m.group("company"), m.group("place")
+    m = _COMPANY_COLON.match(raw)
+    if (
+        m
+        and m.group("company").lower() not in _NOT_COMPANY
+        and len(m.group("company").split()) <= 6
+    ):
+        return m.group("title"), m.group("company"), None
     return raw, None, None
 
 

@@ -127,3 +127,17 @@ def test_work_mode_stated_in_a_description() -> None:
     assert work_mode_in_text("This role is based on-site at our Berlin office.") == "onsite"
     assert work_mode_in_text("We build remote-control toys.") is None
     assert work_mode_in_text(None) is None
+
+
+def test_a_list_of_countries_is_not_a_place_in_the_last_one() -> None:
+    """Remotive's candidate_required_location lists where one may live."""
+    assert parse("USA, Canada, Argentina, Mexico, Peru").country == "US"
+    assert parse("Netherlands, Belgium").country == "NL"
+    assert parse("Americas, Europe, Israel").country is None
+    assert parse("Ontario, Canada").region == "ON"  # a region then its country is one place
+
+
+def test_preferred_next_to_a_city_does_not_hide_it() -> None:
+    for text in ("San Francisco Preferred", "San Francisco (preferred)"):
+        place = parse(text)
+        assert (place.city, place.region, place.country) == ("San Francisco", "CA", "US")

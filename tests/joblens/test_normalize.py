@@ -283,3 +283,23 @@ def test_pay_search_in_description_when_no_structured_pay(tmp_path: Path) -> Non
         "CAD",
     )
     assert row["salary_raw"] == "$120,000 - $140,000"
+
+
+def test_structured_pay_keeps_its_range_as_raw_when_the_pay_text_has_no_amount() -> None:
+    """Lever's salaryDescription is often a paragraph about pay factors, without numbers."""
+    record = {
+        "id": "p1",
+        "text": "Android Engineer",
+        "descriptionPlain": "Build the app.",
+        "salaryRange": {
+            "min": 150000,
+            "max": 180000,
+            "currency": "USD",
+            "interval": "per-year-salary",
+        },
+        "salaryDescriptionPlain": "Pay depends on scope, skills and location.",
+    }
+    good, _ = postings([_raw(0, record, source="lever")], run_id="r")
+    row = good.row(0, named=True)
+    assert (row["salary_annual_min"], row["salary_annual_max"]) == (150000.0, 180000.0)
+    assert "150000" in row["salary_raw"] and "180000" in row["salary_raw"]

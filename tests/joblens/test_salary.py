@@ -169,3 +169,11 @@ def test_from_range_always_orders_min_le_max(
     if got is not None:
         assert got.min <= got.max
         assert got.annual_min <= got.annual_max
+
+
+def test_currency_symbol_written_after_the_amount() -> None:
+    found = salary.parse("45.000 € - 55.000 € brutto")
+    assert found is not None
+    assert (found.min, found.max, found.currency) == (45000.0, 55000.0, "EUR")
+    in_text = salary.search("Gehalt: 3.500 € pro Monat, 30 Tage Urlaub")
+    assert in_text is not None and in_text.currency == "EUR" and in_text.min == 3500.0

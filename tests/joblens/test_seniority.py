@@ -84,3 +84,9 @@ def test_level_and_from_years() -> None:
 def test_manager_is_lead_only_without_other_evidence() -> None:
     assert seniority.parse("Account Manager") == "lead"
     assert seniority.parse("Account Manager", "You bring 3+ years of experience.") == "mid"
+
+
+def test_years_written_after_an_experience_label_count() -> None:
+    assert seniority.years_required("Total Years of Experience: 10+ years") == 10.0
+    assert seniority.years_required("Experience : 3-5 yrs") == 3.0
+    assert seniority.parse("React Architect", "Experience: 10+ years\nNotice: 30 days") == "lead"

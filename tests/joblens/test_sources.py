@@ -270,3 +270,22 @@ def test_rss_title_with_a_place_in_several_parts_keeps_the_company() -> None:
     assert draft.title == "Jr. Site Operations Manager"
     assert draft.company == "CORVO RETAIL"
     assert draft.location_raw == "CA - Remote"
+
+
+def test_rss_company_colon_title_gives_the_company() -> None:
+    """We Work Remotely titles read "Company: Title"."""
+    from joblens.sources import rss
+
+    xml = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><item>'
+        b"<title>Acme Data: Senior Product Manager, Replication</title>"
+        b"<region>Anywhere in the World</region>"
+        b"<link>https://weworkremotely.example/remote-jobs/acme-spm</link>"
+        b"<description>Own the roadmap.</description></item>"
+        b"<item><title>Urgent: Night Nurse</title><link>https://x.example/2</link>"
+        b"<description>Care.</description></item></channel></rss>"
+    )
+    first, second = (rss.parse(r) for r in rss.split(xml, "feed.xml"))
+    assert (first.company, first.title) == ("Acme Data", "Senior Product Manager, Replication")
+    assert first.location_raw == "Anywhere in the World"
+    assert (second.company, second.title) == (None, "Urgent: Night Nurse")

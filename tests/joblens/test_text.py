@@ -92,3 +92,17 @@ _PIECES = st.sampled_from(
 def test_clean_is_idempotent(raw: str) -> None:
     once = clean(raw)
     assert clean(once) == once
+
+
+def test_list_items_wrapping_paragraphs_keep_the_bullet_on_the_item_line() -> None:
+    """Lever/Ashby/Recruitee write <li><p>...</p></li>: the bullet must not stand alone."""
+    raw = "<ul><li>\n<p>Build services</p>\n</li><li><p>Own <b>deploys</b></p></li></ul>"
+    lines = [line for line in clean(raw).split("\n") if line]
+    assert lines == ["- Build services", "- Own deploys"]
+
+
+def test_a_tag_cut_off_at_the_end_of_a_trimmed_payload_is_dropped() -> None:
+    assert clean('<p>Join us.</p><p class="intro" style="padding-bottom: 3') == "Join us."
+    assert clean("<p>Join us.</p><li ...[trimmed]") == "Join us."
+    assert clean('<p class="x" style="color: #000') == ""
+    assert clean("if a<b and c") == "if a<b and c"  # plain text is not a cut tag
