@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -39,3 +39,35 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+StageRunner = Callable[..., object]
+
+
+def _run_stages(world: Path, lake_root: Path, run_id: str | None = None) -> object:
+    """Run every stage over `world` into `lake_root` without Prefect (hashing embedder)."""
+    from joblens import stages
+    from joblens.embed import EmbeddingCache, HashingEmbedder
+    from joblens.llm.client import RulesAnalyzer
+    from joblens.settings import Settings
+    from joblens.sources import sources_in
+
+    settings = Settings()
+    ctx = stages.RunContext.create(str(lake_root), run_id)
+    for kind in sources_in(world / "sources"):
+        stages.ingest_source(ctx, world / "sources", kind)
+    embedder, cache = HashingEmbedder(), EmbeddingCache(ctx.lake.index_dir)
+    stages.dedupe_postings(ctx, settings)
+    stages.embed_jobs(ctx, embedder, cache)
+    stages.ingest_cvs(ctx, world / "cvs")
+    stages.embed_candidates(ctx, embedder, cache)
+    stages.score(ctx, settings)
+    stages.analyze(ctx, settings, RulesAnalyzer())
+    ctx.lake.refresh_views()
+    return ctx
+
+
+@pytest.fixture
+def run_stages() -> StageRunner:
+    """The pipeline's stages in flow order, as plain functions: `run_stages(world, lake)`."""
+    return _run_stages

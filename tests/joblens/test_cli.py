@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from joblens import stages
 from joblens.cli import app
-from joblens.embed import EmbeddingCache, HashingEmbedder
-from joblens.llm.client import RulesAnalyzer
-from joblens.settings import Settings
-from joblens.sources import sources_in
 
 runner = CliRunner()
 
@@ -21,7 +18,9 @@ def _last_json(output: str) -> dict[str, object]:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def test_synth_then_eval_prints_metrics_and_baselines(tmp_path: Path) -> None:
+def test_synth_then_eval_prints_metrics_and_baselines(
+    tmp_path: Path, run_stages: Callable[..., stages.RunContext]
+) -> None:
     world, lake_root = tmp_path / "world", tmp_path / "lake"
     out = runner.invoke(
         app, ["synth", "--jobs", "150", "--candidates", "6", "--seed", "5", "--out", str(world)]
@@ -29,16 +28,7 @@ def test_synth_then_eval_prints_metrics_and_baselines(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     assert _last_json(out.output)["jobs"] == 150
     # Build a lake without Prefect (the flow itself is tested in tests/flows).
-    settings, ctx = Settings(), stages.RunContext.create(str(lake_root))
-    for kind in sources_in(world / "sources"):
-        stages.ingest_source(ctx, world / "sources", kind)
-    embedder, cache = HashingEmbedder(), EmbeddingCache(ctx.lake.index_dir)
-    stages.dedupe_postings(ctx, settings)
-    stages.embed_jobs(ctx, embedder, cache)
-    stages.ingest_cvs(ctx, world / "cvs")
-    stages.embed_candidates(ctx, embedder, cache)
-    stages.score(ctx, settings)
-    stages.analyze(ctx, settings, RulesAnalyzer())
+    ctx = run_stages(world, lake_root)
 
     out = runner.invoke(app, ["eval", "--world", str(world), "--lake", str(lake_root)])
     assert out.exit_code == 0, out.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -10,9 +11,10 @@ import pytest
 from joblens import report, stages, synth
 from joblens.embed import EmbeddingCache, HashingEmbedder
 from joblens.lake import Lake
-from joblens.llm.client import RulesAnalyzer
 from joblens.settings import Settings
-from joblens.sources import sources_in
+
+Runner = Callable[..., stages.RunContext]
+"""The `run_stages` fixture of tests/conftest.py: every stage in flow order, no Prefect."""
 
 
 @pytest.fixture(scope="module")
@@ -22,24 +24,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _run(world: Path, lake_root: Path, run_id: str | None = None) -> stages.RunContext:
-    settings = Settings()
-    ctx = stages.RunContext.create(str(lake_root), run_id)
-    for kind in sources_in(world / "sources"):
-        stages.ingest_source(ctx, world / "sources", kind)
-    embedder, cache = HashingEmbedder(), EmbeddingCache(ctx.lake.index_dir)
-    stages.dedupe_postings(ctx, settings)
-    stages.embed_jobs(ctx, embedder, cache)
-    stages.ingest_cvs(ctx, world / "cvs")
-    stages.embed_candidates(ctx, embedder, cache)
-    stages.score(ctx, settings)
-    stages.analyze(ctx, settings, RulesAnalyzer())
-    ctx.lake.refresh_views()
-    return ctx
-
-
-def test_every_row_is_accounted_for(world: Path, tmp_path: Path) -> None:
-    ctx = _run(world, tmp_path)
+def test_every_row_is_accounted_for(run_stages: Runner, world: Path, tmp_path: Path) -> None:
+    ctx = run_stages(world, tmp_path)
     lake = Lake(tmp_path)
     raw = lake.read("raw_postings", run_id=ctx.run_id).height
     postings = lake.read("postings", run_id=ctx.run_id).height
@@ -60,8 +46,10 @@ def test_every_row_is_accounted_for(world: Path, tmp_path: Path) -> None:
         assert row["rows_in"] == row["rows_out"] + row["rows_quarantined"], row
 
 
-def test_matches_and_analyses_cover_every_candidate(world: Path, tmp_path: Path) -> None:
-    ctx = _run(world, tmp_path)
+def test_matches_and_analyses_cover_every_candidate(
+    run_stages: Runner, world: Path, tmp_path: Path
+) -> None:
+    ctx = run_stages(world, tmp_path)
     lake = Lake(tmp_path)
     settings = Settings()
     matches = lake.read("matches", run_id=ctx.run_id)
@@ -78,20 +66,24 @@ def test_matches_and_analyses_cover_every_candidate(world: Path, tmp_path: Path)
     assert analyses.height == matches.filter(pl.col("rank") <= settings.llm.top_n).height
 
 
-def test_rerunning_a_run_id_replaces_its_rows(world: Path, tmp_path: Path) -> None:
-    first = _run(world, tmp_path, run_id="r-fixed")
+def test_rerunning_a_run_id_replaces_its_rows(
+    run_stages: Runner, world: Path, tmp_path: Path
+) -> None:
+    first = run_stages(world, tmp_path, run_id="r-fixed")
     before = {
         t: Lake(tmp_path).read(t).height for t in ("postings", "jobs", "matches", "quarantine")
     }
-    _run(world, tmp_path, run_id=first.run_id)
+    run_stages(world, tmp_path, run_id=first.run_id)
     after = {
         t: Lake(tmp_path).read(t).height for t in ("postings", "jobs", "matches", "quarantine")
     }
     assert after == before
 
 
-def test_summary_reports_what_the_run_wrote(world: Path, tmp_path: Path) -> None:
-    ctx = _run(world, tmp_path)
+def test_summary_reports_what_the_run_wrote(
+    run_stages: Runner, world: Path, tmp_path: Path
+) -> None:
+    ctx = run_stages(world, tmp_path)
     summary = report.summarize(Lake(tmp_path), ctx.run_id)
     assert summary["rows"]["matches"] > 0
     assert summary["rows"]["jobs"] == Lake(tmp_path).read("jobs").height
