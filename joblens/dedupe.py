@@ -19,6 +19,7 @@ import polars as pl
 import pyarrow as pa
 
 from joblens.errors import ParseError
+from joblens.lake import connect_index
 from joblens.schemas import JOBS, POSTINGS
 
 __all__ = ["JobIndex", "dedupe_key", "job_id", "normalize_company", "normalize_title", "resolve"]
@@ -274,11 +275,8 @@ class JobIndex:
     TABLE = "jobs"
 
     def __init__(self, index_dir: Path) -> None:
-        import lancedb
-
         self.index_dir = Path(index_dir)
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        self._db = lancedb.connect(str(self.index_dir))
+        self._db = connect_index(self.index_dir)
 
     def _table(self) -> Any | None:
         try:

@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from joblens.errors import EmbedError
+from joblens.lake import connect_index
 from joblens.schemas import EMBED_DIM
 from joblens.settings import EmbedSettings
 
@@ -369,11 +370,8 @@ class EmbeddingCache:
     TABLE = "embedding_cache"
 
     def __init__(self, index_dir: Path) -> None:
-        import lancedb
-
         self.index_dir = Path(index_dir)
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        self._db = lancedb.connect(str(self.index_dir))
+        self._db = connect_index(self.index_dir)
         self._table = self._db.create_table(self.TABLE, schema=_CACHE_SCHEMA, exist_ok=True)
 
     def __len__(self) -> int:

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from joblens.errors import LakeError
 from joblens.schemas import TABLES, Table, conform, table
 
-__all__ = ["Lake"]
+__all__ = ["Lake", "connect_index"]
 
 _TMP_PREFIX = ".tmp-"
 
@@ -39,6 +39,19 @@ def _file_name(tbl: Table, run_id: str, part: str | int | None) -> str:
     if part is None:
         return f"{run_id}.parquet"
     return f"{run_id}-{part}.parquet"
+
+
+def connect_index(index_dir: str | os.PathLike[str]) -> Any:
+    """Return a LanceDB connection to `index_dir` (created if missing): the lake's _index/.
+
+    Job vectors (dedupe.JobIndex) and the embedding cache (embed.EmbeddingCache) open their
+    tables through this, so the lake stays the one place that decides where bytes live.
+    """
+    import lancedb  # imported here: reading Parquet should not pay for LanceDB
+
+    path = Path(index_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    return lancedb.connect(str(path))
 
 
 class Lake:
