@@ -331,17 +331,16 @@ def job_attributes(
 ) -> JobAttributes:
     """Return the jobs' factor inputs; raises ScoringError on unknown modes or levels."""
     ids = _ids(jobs, "job_id", "jobs")
-    cities, countries = _strings(jobs, "city"), _strings(jobs, "country")
-    lat, lon = _floats(jobs, "lat"), _floats(jobs, "lon")
+    city, country, cell = _places(jobs)
     salary = _floats(jobs, "salary_annual_max")
     salary = np.where(np.isnan(salary), _floats(jobs, "salary_annual_min"), salary)
     return JobAttributes(
         ids=ids,
         embedding=embeddings(jobs, what="jobs"),
         skills=_string_lists(jobs, "skills"),
-        city=[city_key(c, k) for c, k in zip(cities, countries, strict=True)],
-        country=[country_key(k) for k in countries],
-        cell=[cell_of(a, b) for a, b in zip(lat.tolist(), lon.tolist(), strict=True)],
+        city=city,
+        country=country,
+        cell=cell,
         mode=np.array(
             [_mode(m, f"job {i}") for i, m in zip(ids, _strings(jobs, "work_mode"), strict=True)],
             dtype=np.int8,
@@ -355,11 +354,23 @@ def job_attributes(
     )
 
 
+def _places(
+    frame: pl.DataFrame,
+) -> tuple[list[str | None], list[str | None], list[tuple[int, int] | None]]:
+    """Return the (city key, country key, grid cell) of each row: jobs and candidates alike."""
+    cities, countries = _strings(frame, "city"), _strings(frame, "country")
+    lat, lon = _floats(frame, "lat"), _floats(frame, "lon")
+    return (
+        [city_key(c, k) for c, k in zip(cities, countries, strict=True)],
+        [country_key(k) for k in countries],
+        [cell_of(a, b) for a, b in zip(lat.tolist(), lon.tolist(), strict=True)],
+    )
+
+
 def candidate_attributes(candidates: pl.DataFrame) -> CandidateAttributes:
     """Return the candidates' factor inputs; raises ScoringError on unknown modes or levels."""
     ids = _ids(candidates, "candidate_id", "candidates")
-    cities, countries = _strings(candidates, "city"), _strings(candidates, "country")
-    lat, lon = _floats(candidates, "lat"), _floats(candidates, "lon")
+    city, country, cell = _places(candidates)
     accepts = np.ones((len(ids), len(WORK_MODES)), dtype=bool)
     for row, (cid, modes) in enumerate(
         zip(ids, _string_lists(candidates, "work_modes"), strict=True)
@@ -373,9 +384,9 @@ def candidate_attributes(candidates: pl.DataFrame) -> CandidateAttributes:
         ids=ids,
         embedding=embeddings(candidates, what="candidates"),
         skills=_string_lists(candidates, "skills"),
-        city=[city_key(c, k) for c, k in zip(cities, countries, strict=True)],
-        country=[country_key(k) for k in countries],
-        cell=[cell_of(a, b) for a, b in zip(lat.tolist(), lon.tolist(), strict=True)],
+        city=city,
+        country=country,
+        cell=cell,
         accepts=accepts,
         level=np.array(
             [_level(s, f"candidate {i}") for i, s in zip(ids, levels, strict=True)], dtype=np.int8
