@@ -1,4 +1,4 @@
-"""Flow: CV files to embedded candidate profiles in silver/candidates."""
+"""Flow: a folder of CV files -> embedded candidate profiles, upserted in the lake."""
 
 from __future__ import annotations
 
@@ -6,12 +6,20 @@ from typing import Any
 
 from prefect import flow
 
-from joblens.settings import Settings
 from tasks.embed import embed_candidates
 from tasks.profiles import ingest_cvs
+from tasks.run import commit_run, mark_failed, start_run
 
 
-@flow(name="ingest-candidates")
-def ingest_candidates(ctx: dict[str, str], cv_dir: str, settings: Settings) -> list[dict[str, Any]]:
-    """Parse every CV under `cv_dir` into a profile, then embed the profiles."""
-    return [ingest_cvs(ctx, cv_dir), embed_candidates(ctx, settings)]
+@flow(name="ingest-candidates", on_failure=[mark_failed], on_crashed=[mark_failed])
+def ingest_candidates(
+    cvs: str,
+    lake: str | None = None,
+    run_id: str | None = None,
+    config: str | None = None,
+    parent_run_id: str | None = None,
+) -> dict[str, Any]:
+    """Parse every CV under `cvs` into a profile, embed the profiles, commit."""
+    ctx = start_run("ingest-candidates", lake, run_id, config, parent_run_id)
+    reports = [ingest_cvs(ctx, cvs), embed_candidates(ctx, config)]
+    return commit_run(ctx, reports)

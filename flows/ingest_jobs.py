@@ -1,4 +1,4 @@
-"""Flow: job postings from every source to de-duplicated, embedded silver/jobs."""
+"""Flow: a drop folder of board files -> job entities merged into the lake's state."""
 
 from __future__ import annotations
 
@@ -7,21 +7,32 @@ from typing import Any
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from joblens.settings import Settings
-from tasks.dedupe import dedupe_postings
 from tasks.embed import embed_jobs
+from tasks.jobs import resolve_jobs
+from tasks.run import commit_run, mark_failed, start_run
 from tasks.sources import ingest_source, list_sources
 
 
 # Prefect 3.8's stubs type ThreadPoolTaskRunner() as TaskRunner[Never]; it is the documented use.
-@flow(name="ingest-jobs", task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
-def ingest_jobs(ctx: dict[str, str], sources_dir: str, settings: Settings) -> list[dict[str, Any]]:
-    """Ingest every source kind under `sources_dir` in parallel, then dedupe and embed."""
-    kinds = list_sources(sources_dir)
+@flow(
+    name="ingest-jobs",
+    task_runner=ThreadPoolTaskRunner(max_workers=4),  # type: ignore[arg-type]
+    on_failure=[mark_failed],
+    on_crashed=[mark_failed],
+)
+def ingest_jobs(
+    sources: str,
+    lake: str | None = None,
+    run_id: str | None = None,
+    config: str | None = None,
+    parent_run_id: str | None = None,
+) -> dict[str, Any]:
+    """Ingest every source kind under `sources` in parallel, resolve jobs, embed, commit."""
+    ctx = start_run("ingest-jobs", lake, run_id, config, parent_run_id)
     # Each source lands and normalizes on its own as soon as it is read: no waiting on the
     # slowest board before the others reach silver.
-    futures = [ingest_source.submit(ctx, sources_dir, kind) for kind in kinds]
+    futures = [ingest_source.submit(ctx, sources, kind) for kind in list_sources(sources)]
     reports = [f.result() for f in futures]
-    reports.append(dedupe_postings(ctx, settings))
-    reports.append(embed_jobs(ctx, settings))
-    return reports
+    reports.append(resolve_jobs(ctx, config))
+    reports.append(embed_jobs(ctx, config))
+    return commit_run(ctx, reports)

@@ -7,22 +7,31 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
+import polars as pl
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from joblens import settings as joblens_settings
-from joblens.lake import Lake
+from joblens.errors import JobLensError
+from joblens.lake import Lake, check_name
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Under load the temporary Prefect server misses its default start-up timeout.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 app = typer.Typer(help="JobLens: match people to jobs at scale.", no_args_is_help=True)
-run_app = typer.Typer(help="Run a flow locally (Prefect's ephemeral API or PREFECT_API_URL).")
+run_app = typer.Typer(
+    help="Run a flow (Prefect's temporary API, or the server at PREFECT_API_URL).",
+    no_args_is_help=True,
+)
 bench_app = typer.Typer(help="Benchmarks; each prints one JSON object as its last line.")
 app.add_typer(run_app, name="run")
 app.add_typer(bench_app, name="bench")
@@ -30,21 +39,58 @@ app.add_typer(bench_app, name="bench")
 # Rich assumes 80 columns when stdout is not a terminal (CI logs, `| tee`): give the run
 # summary's tables room instead of folding every cell.
 console = Console(width=None if sys.stdout.isatty() else 140)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 WorldOpt = Annotated[Path, typer.Option("--world", help="World directory (sources/ and cvs/)")]
+# A string, not a Path: Path("s3://b/x") would collapse to the local folder "s3:/b/x".
 LakeOpt = Annotated[
-    Path | None, typer.Option("--lake", help="Lake root (default: settings lake.root)")
+    str | None, typer.Option("--lake", help="Lake root (default: settings lake.root)")
+]
+RunIdOpt = Annotated[str | None, typer.Option("--run-id", help="Re-run (replace) this run id")]
+ConfigOpt = Annotated[
+    str | None, typer.Option("--config", help="TOML settings file (default: ./joblens.toml)")
 ]
 
 
-def _lake_root(lake: Path | None) -> str:
-    return str(lake) if lake is not None else joblens_settings.load().lake.root
+def _fail(message: str) -> NoReturn:
+    err_console.print(f"[red]error:[/red] {escape(message)}")
+    raise typer.Exit(1)
+
+
+def _settings(config: str | None = None) -> joblens_settings.Settings:
+    try:
+        return joblens_settings.load(config)
+    except JobLensError as exc:
+        _fail(str(exc))
+
+
+def _lake(lake: str | None, config: str | None = None) -> Lake:
+    """Return the lake, checked before any work: a bad root is one clear line, exit 1."""
+    settings = _settings(config)
+    try:
+        return Lake(lake or settings.lake.root, active_days=settings.lake.active_days)
+    except JobLensError as exc:
+        _fail(str(exc))
 
 
 def _emit_json(obj: dict[str, Any]) -> None:
     """Print `obj` as the last line of stdout, compact, for scripts to parse."""
     sys.stdout.write(json.dumps(obj, default=str) + "\n")
     sys.stdout.flush()
+
+
+def _run_flow(flow: Callable[..., dict[str, Any]], **params: Any) -> dict[str, Any]:
+    """Run a flow; a failure ends the command with its one-line reason (the run's registry
+    row says failed), not a traceback."""
+    if params.get("run_id") is not None:
+        try:
+            check_name(params["run_id"], "run id")
+        except JobLensError as exc:
+            _fail(str(exc))
+    try:
+        return flow(**params)
+    except JobLensError as exc:
+        _fail(str(exc))
 
 
 @app.command()
@@ -73,19 +119,108 @@ def _jsonable(obj: Any) -> dict[str, Any]:
 def run_pipeline(
     world: WorldOpt,
     lake: LakeOpt = None,
-    run_id: Annotated[str | None, typer.Option(help="Re-run (replace) this run id")] = None,
+    run_id: RunIdOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
-    """Run the whole pipeline over a world's files and print the run summary."""
-    summary = _run_pipeline(world, _lake_root(lake), run_id)
+    """Run the four flows over a world's files and print the run summary."""
+    summary = _run_pipeline(world, _lake(lake, config), run_id, config)
     print_summary(summary)
 
 
-def _run_pipeline(world: Path, lake_root: str, run_id: str | None) -> dict[str, Any]:
+def _run_pipeline(
+    world: Path, lake: Lake, run_id: str | None, config: str | None
+) -> dict[str, Any]:
     if not (world / "sources").is_dir() and not (world / "cvs").is_dir():
         raise typer.BadParameter(f"{world} has neither sources/ nor cvs/", param_hint="--world")
     from flows.pipeline import pipeline
 
-    return pipeline(world=str(world), lake=lake_root, run_id=run_id)
+    return _run_flow(pipeline, world=str(world), lake=str(lake.root), run_id=run_id, config=config)
+
+
+FromOpt = Annotated[Path, typer.Option("--from", help="Folder to read", exists=True)]
+
+
+def _print_flow_result(result: dict[str, Any]) -> None:
+    cols = ["stage", "rows_in", "rows_out", "rows_quarantined", "seconds"]
+    console.print(
+        _table(f"{result['flow']} run {result['run_id']}: completed", result["stages"], cols)
+    )
+
+
+@run_app.command("ingest-jobs")
+def run_ingest_jobs(
+    folder: FromOpt,
+    lake: LakeOpt = None,
+    run_id: RunIdOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Ingest a drop folder of board files (<folder>/<kind>/*) into the lake's jobs."""
+    from flows.ingest_jobs import ingest_jobs
+
+    root = str(_lake(lake, config).root)
+    _print_flow_result(
+        _run_flow(ingest_jobs, sources=str(folder), lake=root, run_id=run_id, config=config)
+    )
+
+
+@run_app.command("ingest-candidates")
+def run_ingest_candidates(
+    folder: FromOpt,
+    lake: LakeOpt = None,
+    run_id: RunIdOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Ingest a folder of CV files into the lake's candidates (upserted by file stem)."""
+    from flows.ingest_candidates import ingest_candidates
+
+    root = str(_lake(lake, config).root)
+    _print_flow_result(
+        _run_flow(ingest_candidates, cvs=str(folder), lake=root, run_id=run_id, config=config)
+    )
+
+
+@run_app.command("score")
+def run_score(lake: LakeOpt = None, run_id: RunIdOpt = None, config: ConfigOpt = None) -> None:
+    """Score every current candidate against every active job in the lake."""
+    from flows.score import score
+
+    root = str(_lake(lake, config).root)
+    _print_flow_result(_run_flow(score, lake=root, run_id=run_id, config=config))
+
+
+@run_app.command("analyze")
+def run_analyze(lake: LakeOpt = None, run_id: RunIdOpt = None, config: ConfigOpt = None) -> None:
+    """Analyze the best matches of the latest completed scoring run."""
+    from flows.analyze import analyze
+
+    root = str(_lake(lake, config).root)
+    _print_flow_result(_run_flow(analyze, lake=root, run_id=run_id, config=config))
+
+
+@app.command()
+def runs(
+    lake: LakeOpt = None,
+    limit: Annotated[int, typer.Option(help="Newest runs to show")] = 20,
+) -> None:
+    """List the run registry, newest first: flow, status, times, rows per stage."""
+    frame = _lake(lake).runs().head(limit)
+    rows = []
+    for r in frame.iter_rows(named=True):
+        stages = r["stages"] or []
+        took = (r["finished"] - r["started"]).total_seconds() if r["finished"] else None
+        rows.append(
+            {
+                "run_id": r["run_id"],
+                "flow": r["flow"],
+                "status": r["status"],
+                "started": f"{r['started']:%Y-%m-%d %H:%M:%S}",
+                "seconds": round(took, 1) if took is not None else None,
+                "rows out": sum(int(s["rows_out"] or 0) for s in stages),
+                "error": r["error"],
+            }
+        )
+    cols = ["run_id", "flow", "status", "started", "seconds", "rows out", "error"]
+    console.print(_table("Runs", rows, cols))
 
 
 @app.command()
@@ -99,8 +234,8 @@ def demo(
     from joblens import evaluate
     from joblens import synth as synth_mod
 
-    root = _lake_root(lake)
-    world = Path(root) / "_landing" / f"demo-{jobs}x{candidates}-seed{seed}"
+    lk = _lake(lake)
+    world = lk.root / "_landing" / f"demo-{jobs}x{candidates}-seed{seed}"
     t0 = time.perf_counter()
     console.rule("[bold]JobLens demo")
     console.print(
@@ -108,9 +243,9 @@ def demo(
     )
     synth_mod.generate(world, jobs=jobs, candidates=candidates, seed=seed)
     console.print(f"World ready in {time.perf_counter() - t0:.1f} s; running the pipeline flow")
-    summary = _run_pipeline(world, root, None)
+    summary = _run_pipeline(world, lk, None, None)
     print_summary(summary)
-    metrics = evaluate.evaluate(world, Lake(root))
+    metrics = evaluate.evaluate(world, lk)
     _print_eval(metrics)
     console.print(f"\n[bold]Demo finished in {time.perf_counter() - t0:.0f} s.[/bold]")
 
@@ -124,7 +259,10 @@ def eval_cmd(
     """Score the stored matches against the world's ground truth, next to two baselines."""
     from joblens import evaluate
 
-    metrics = evaluate.evaluate(world, Lake(_lake_root(lake)), k=k)
+    try:
+        metrics = evaluate.evaluate(world, _lake(lake), k=k)
+    except JobLensError as exc:
+        _fail(str(exc))
     _print_eval(metrics)
     _emit_json(metrics)
 
@@ -133,11 +271,25 @@ def eval_cmd(
 def query(
     sql: Annotated[str, typer.Argument(help="SQL over the lake's views (matches, jobs, ...)")],
     lake: LakeOpt = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="table, csv or json (one object per line)")
+    ] = "table",
 ) -> None:
-    """Run SQL against the lake's DuckDB views and print the result."""
-    lk = Lake(_lake_root(lake))
-    lk.refresh_views()
-    console.print(lk.query(sql))
+    """Run SQL against the lake's DuckDB views (in memory: never a lock) and print the result."""
+    if fmt not in ("table", "csv", "json"):
+        _fail(f"--format must be table, csv or json, got {fmt!r}")
+    try:
+        frame = _lake(lake).query(sql)
+    except JobLensError as exc:
+        _fail(str(exc))
+    if fmt == "csv":
+        sys.stdout.write(frame.write_csv())
+    elif fmt == "json":
+        for row in frame.iter_rows(named=True):
+            sys.stdout.write(json.dumps(row, default=str) + "\n")
+    else:
+        with pl.Config(tbl_rows=50, tbl_cols=20, fmt_str_lengths=60, tbl_width_chars=200):
+            console.print(frame)
 
 
 @bench_app.command("score")
@@ -176,8 +328,11 @@ def _cell(v: Any) -> str:
 def print_summary(summary: dict[str, Any]) -> None:
     """Print a run summary: rows, quarantine, stage seconds, example matches, how to query."""
     console.rule(f"[bold]Run {summary['run_id']}")
+    console.print(
+        _table("Runs (each flow commits on its own)", summary["runs"], ["run_id", "flow", "status"])
+    )
     rows = [{"table": t, "rows": f"{n:,}"} for t, n in summary["rows"].items()]
-    console.print(_table("Rows written by this run", rows, ["table", "rows"]))
+    console.print(_table("Rows written by these runs", rows, ["table", "rows"]))
     if summary["sources"]:
         cols = ["source", "origins", "records", "parsed", "quarantined", "status", "error"]
         console.print(_table("Sources", summary["sources"], cols))
@@ -193,12 +348,14 @@ def print_summary(summary: dict[str, Any]) -> None:
     _print_examples(summary["examples"])
     lake = summary["lake"]
     console.print(
-        "\nExplore the lake with DuckDB (one view per table):\n"
+        "\nExplore the lake with DuckDB (views show the current state; *_history every run):\n"
+        f"  .venv/bin/joblens runs --lake {lake}\n"
         f"  .venv/bin/joblens query --lake {lake} "
         '"SELECT stage, reason, count(*) AS n FROM quarantine GROUP BY ALL ORDER BY n DESC"\n'
         f'  .venv/bin/joblens query --lake {lake} "SELECT m.candidate_id, m.rank, m.score, '
         'j.title, j.company FROM matches m JOIN jobs j USING (job_id) WHERE m.rank = 1 LIMIT 10"\n'
-        f"  or from Python: duckdb.connect('{summary['duckdb']}', read_only=True)"
+        f"  or from Python: duckdb.connect('{summary['duckdb']}', read_only=True, "
+        f"config={{'file_search_path': '{lake}'}})"
     )
 
 

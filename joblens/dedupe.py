@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,19 @@ import pyarrow as pa
 
 from joblens.errors import ParseError
 from joblens.lake import connect_index
-from joblens.schemas import JOBS, POSTINGS
+from joblens.schemas import JOB_POSTINGS, JOBS, POSTINGS
 
-__all__ = ["JobIndex", "dedupe_key", "job_id", "normalize_company", "normalize_title", "resolve"]
+__all__ = [
+    "JobIndex",
+    "assign",
+    "dedupe_key",
+    "job_id",
+    "link",
+    "merge",
+    "normalize_company",
+    "normalize_title",
+    "resolve",
+]
 
 # Trailing company tokens that name a legal form, not the company ("Acme GmbH & Co. KG").
 _LEGAL_SUFFIXES = frozenset(
@@ -213,17 +224,38 @@ def _with_keys(postings: pl.DataFrame) -> pl.DataFrame:
     return postings.join(combos, on=list(_KEY_COLUMNS), how="left", nulls_equal=True)
 
 
+def assign(postings: pl.DataFrame) -> pl.DataFrame:
+    """Return `postings` with the `job_id` of the entity each one belongs to."""
+    _check_postings(postings)
+    keyed = _with_keys(postings)
+    return keyed.with_columns(_job_ids(pl.col("dedupe_key")).alias("job_id")).drop("dedupe_key")
+
+
+def _job_ids(keys: pl.Expr) -> pl.Expr:
+    return keys.map_batches(
+        lambda s: pl.Series([job_id(k) for k in s.to_list()], dtype=pl.String),
+        return_dtype=pl.String,
+    )
+
+
+_RESOLVED = [
+    f.name
+    for f in JOBS
+    if f.name not in ("run_id", "embedding", "first_seen", "last_seen", "repost_count")
+]
+
+
 def resolve(postings: pl.DataFrame) -> pl.DataFrame:
-    """Return one row per job entity (schemas.JOBS columns except run_id and embedding).
+    """Return one row per job entity of `postings` (schemas.JOBS columns except run_id,
+    embedding and the sighting columns that `merge` adds: first/last_seen, repost_count).
 
     The representative posting of an entity is the most complete one: with a salary, then
     most filled fields, then the longest description, then the most recent. The salary
     range is the union over postings quoting the representative's currency; skills are the
-    union; posting_ids/sources list the provenance; first/last_seen span posted_at.
+    union; posting_ids/sources list the provenance; posted_at is the earliest posting date.
     Every input row counts in exactly one entity's n_postings.
     """
     _check_postings(postings)
-    out_cols = [f.name for f in JOBS if f.name not in ("run_id", "embedding")]
     has_salary = (
         pl.col("salary_annual_min").is_not_null() | pl.col("salary_annual_max").is_not_null()
     )
@@ -254,18 +286,78 @@ def resolve(postings: pl.DataFrame) -> pl.DataFrame:
         pl.col("posting_id").sort().alias("posting_ids"),
         pl.col("source").drop_nulls().unique().sort().alias("sources"),
         pl.len().cast(pl.Int32).alias("n_postings"),
-        pl.col("posted_at").min().alias("first_seen"),
-        pl.col("posted_at").max().alias("last_seen"),
+        pl.col("posted_at").min().alias("posted_at"),
     )
-    jobs = jobs.with_columns(
-        pl.col("dedupe_key")
-        .map_batches(
-            lambda s: pl.Series([job_id(k) for k in s.to_list()], dtype=pl.String),
-            return_dtype=pl.String,
+    jobs = jobs.with_columns(_job_ids(pl.col("dedupe_key")).alias("job_id"))
+    return jobs.select(_RESOLVED).sort("job_id")
+
+
+_NO_STRINGS = pl.lit([], pl.List(pl.String))
+
+
+def merge(
+    fresh: pl.DataFrame,
+    previous: pl.DataFrame,
+    *,
+    seen_at: datetime,
+    repost_gap: timedelta,
+) -> pl.DataFrame:
+    """Return the new versions of the jobs in `fresh` (from `resolve`), given their current
+    state `previous` (the lake's jobs; other jobs are ignored), as seen at `seen_at`.
+
+    A job keeps its first_seen and gains last_seen = `seen_at`; its provenance (posting_ids,
+    sources) is the union of both; posted_at the earliest; repost_count grows by one when
+    the job had gone unseen for longer than `repost_gap`. The canonical fields are the fresh
+    representative's: the most complete posting of the latest sighting.
+    """
+    if previous.is_empty():  # a young lake: nothing known yet, whatever columns came
+        previous = pl.DataFrame(JOBS.empty_table())
+    prev = previous.select(
+        "job_id",
+        pl.col("first_seen").alias("_first"),
+        pl.col("last_seen").alias("_last"),
+        pl.col("repost_count").alias("_reposts"),
+        pl.col("posting_ids").alias("_pids"),
+        pl.col("sources").alias("_sources"),
+        pl.col("posted_at").alias("_posted"),
+    )
+    seen = pl.lit(seen_at, dtype=pl.Datetime("us", "UTC"))
+    gap = pl.col("_last").is_not_null() & (pl.col("_last") < seen - pl.lit(repost_gap))
+    out = fresh.join(prev, on="job_id", how="left").with_columns(
+        pl.coalesce("_first", seen).alias("first_seen"),
+        seen.alias("last_seen"),
+        (pl.col("_reposts").fill_null(0) + gap.cast(pl.Int32)).cast(pl.Int32).alias("repost_count"),
+        pl.concat_list(
+            pl.col("posting_ids"), pl.col("_pids").fill_null(pl.lit([], pl.List(pl.String)))
         )
-        .alias("job_id")
+        .list.unique()
+        .list.sort()
+        .alias("posting_ids"),
+        pl.concat_list(
+            pl.col("sources"), pl.col("_sources").fill_null(pl.lit([], pl.List(pl.String)))
+        )
+        .list.unique()
+        .list.sort()
+        .alias("sources"),
+        pl.min_horizontal("posted_at", "_posted").alias("posted_at"),
     )
-    return jobs.select(out_cols).sort("job_id")
+    out = out.with_columns(pl.col("posting_ids").list.len().cast(pl.Int32).alias("n_postings"))
+    return out.drop("_first", "_last", "_reposts", "_pids", "_sources", "_posted")
+
+
+def link(assigned: pl.DataFrame, previous: pl.DataFrame, *, seen_at: datetime) -> pl.DataFrame:
+    """Return the job_postings rows of `assigned` postings (from `assign`), keeping the
+    first_seen of links already in `previous` (the lake's job_postings)."""
+    seen = pl.lit(seen_at, dtype=pl.Datetime("us", "UTC"))
+    if previous.is_empty():
+        previous = pl.DataFrame(JOB_POSTINGS.empty_table())
+    prev = previous.select("posting_id", pl.col("first_seen").alias("_first"))
+    return (
+        assigned.select("posting_id", "job_id", "source", "source_posting_id", "url")
+        .join(prev, on="posting_id", how="left")
+        .with_columns(pl.coalesce("_first", seen).alias("first_seen"), seen.alias("last_seen"))
+        .drop("_first")
+    )
 
 
 # -- the vector index -------------------------------------------------------------------------
@@ -289,11 +381,9 @@ class JobIndex:
         return 0 if tbl is None else int(tbl.count_rows())
 
     def upsert(self, jobs: pl.DataFrame) -> int:
-        """Replace the index with `jobs` (job_id, embedding, optional title/company/dedupe_key).
-
-        Returns the number of vectors written. Each run writes the whole current set of
-        jobs, so the table is overwritten: vectors of vanished jobs do not linger.
-        """
+        """Insert or update the vectors of `jobs` (job_id, embedding, optional title/company/
+        dedupe_key) by job_id; return how many were written. Other jobs' vectors stay:
+        the index holds every job entity the lake has seen."""
         for col in ("job_id", "embedding"):
             if col not in jobs.columns:
                 raise ParseError(f"JobIndex.upsert needs a {col!r} column", field=col)
@@ -307,7 +397,17 @@ class JobIndex:
         data["vector"] = pa.FixedSizeListArray.from_arrays(
             pa.array(vectors.reshape(-1), type=pa.float32()), vectors.shape[1]
         )
-        self._db.create_table(self.TABLE, pa.table(data), mode="overwrite")
+        batch = pa.table(data)
+        tbl = self._table()
+        if tbl is None or set(tbl.schema.names) != set(batch.column_names):
+            self._db.create_table(self.TABLE, batch, mode="overwrite")
+        else:
+            (
+                tbl.merge_insert("job_id")
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                .execute(batch)
+            )
         return jobs.height
 
     def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

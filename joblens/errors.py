@@ -5,6 +5,7 @@
     +-- SourceError         a source could not be read (file missing, HTTP failure, bad payload)
     +-- ParseError          one record could not be parsed; carries the field and raw value
     +-- LakeError           reading or writing the lake failed
+    |   +-- SchemaError     a frame does not fit its table's schema (unknown/missing column)
     +-- EmbedError          the embedding model could not be loaded or run
     +-- ScoringError        inputs to scoring are inconsistent (dimensions, empty sides)
     +-- LLMError            the LLM stage failed after its retries
@@ -21,6 +22,7 @@ __all__ = [
     "LLMError",
     "LakeError",
     "ParseError",
+    "SchemaError",
     "ScoringError",
     "SourceError",
 ]
@@ -49,6 +51,10 @@ class ParseError(JobLensError):
 
 class LakeError(JobLensError):
     """Reading or writing the lake failed."""
+
+
+class SchemaError(LakeError):
+    """A frame written to the lake does not fit its table's schema."""
 
 
 class EmbedError(JobLensError):

@@ -126,21 +126,13 @@ def _truth(world: Path, name: str) -> pl.DataFrame:
     return pl.read_parquet(path)
 
 
-def _latest(frame: pl.DataFrame, what: str) -> tuple[pl.DataFrame, str]:
-    if frame.is_empty():
-        raise LakeError(f"evaluate: expected {what} in the lake, found none")
-    if "run" in frame.columns:  # the hive partition names the run even if a row lacks it
-        frame = frame.with_columns(pl.coalesce("run_id", "run").alias("run_id"))
-    run_id = str(frame["run_id"].drop_nulls().max())
-    return frame.filter(pl.col("run_id") == run_id), run_id
-
-
-def _of_run(frame: pl.DataFrame, run_id: str, key: str) -> pl.DataFrame:
-    """Return the rows of `run_id`, or when that run wrote none, the newest row per `key`."""
-    mine = frame.filter(pl.col("run_id") == run_id)
-    if not mine.is_empty():
-        return mine
-    return frame.sort("run_id").unique(key, keep="last", maintain_order=True)
+def _current_matches(lake: Lake) -> tuple[pl.DataFrame, str]:
+    matches = lake.current("matches")
+    if matches.is_empty():
+        raise LakeError(
+            f"evaluate: expected matches of a completed scoring run in {lake.root}, found none"
+        )
+    return matches, str(matches["run_id"][0])
 
 
 def _canonical_of_jobs(
@@ -204,10 +196,11 @@ def evaluate(world: Path, lake: Lake, *, k: int = 10, seed: int = 0) -> dict[str
     """
     world = Path(world)
     truth_postings, relevance = _truth(world, "postings"), _truth(world, "relevance")
-    matches, run_id = _latest(lake.read("matches"), "matches")
-    jobs = _of_run(lake.read("jobs"), run_id, "job_id")
-    candidates = _of_run(lake.read("candidates"), run_id, "candidate_id")
-    job_canonical = _canonical_of_jobs(jobs, lake.read("postings"), truth_postings)
+    # The state the scoring run saw: current candidates and active jobs.
+    matches, run_id = _current_matches(lake)
+    jobs = lake.current("jobs").filter(pl.col("active"))
+    candidates = lake.current("candidates")
+    job_canonical = _canonical_of_jobs(jobs, lake.current("postings"), truth_postings)
 
     grades: dict[str, dict[str, int]] = {}
     for cid, jid, grade in relevance.select(

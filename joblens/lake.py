@@ -1,20 +1,34 @@
-"""The only module that touches the lake: paths, atomic partition writes, reads, DuckDB views.
+"""The only module that touches the lake: paths, atomic run writes, the run registry, reads,
+and the DuckDB views analysts query.
 
-Layout (see schemas.TABLES): ``<root>/<layer>/<table>/<k>=<v>/.../<run_id>.parquet``; gold/matches
-is written in parts: ``gold/matches/dt=<d>/run=<run_id>/part-00000.parquet``.
+Layout (see schemas.TABLES)::
 
-Writes go to a hidden temp file in the target directory and are renamed into place, so a
-reader never sees a partial file and a killed run leaves only ``.tmp-*.partial`` files that
-no reader picks up.
-Writing the same run id again replaces that run's file in the partition: no duplicate rows.
+    <root>/<layer>/<table>/<k>=<v>/.../run=<run_id>/<part>.parquet
+    <root>/registry/runs/run=<run_id>/run.parquet      one registry row per run
+    <root>/joblens.duckdb                              the analysts' views (relative paths)
+
+Why snapshot Parquet per run with a registry (and not Delta Lake): every run writes only
+into its own ``run=<id>`` directories, so runs never rewrite each other's files, a re-run of
+a run id removes those directories whole before it writes, and the commit is one atomic
+rename of the run's registry file from ``running`` to ``completed``. Readers (the views,
+`current`) see only rows of completed runs, so a reader never sees part of a run and a killed
+run is visible in the registry only. State across runs (job entities, candidates) is
+versioned by run: the current row of a key is the one of the latest completed run that
+wrote it. DuckDB reads all of it with its built-in Parquet reader, offline.
+
+Each file is written to a hidden temp name and renamed into place: no reader ever globs a
+partial file.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import socket
 import uuid
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +38,40 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from joblens.errors import LakeError
-from joblens.schemas import TABLES, Table, conform, table
+from joblens.schemas import DATA_TABLES, Table, conform, table
 
-__all__ = ["Lake", "connect_index"]
+__all__ = ["Lake", "check_name", "connect_index"]
 
 _TMP_PREFIX = ".tmp-"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_RUNS = "runs"
 
 
-def _file_name(tbl: Table, run_id: str, part: str | int | None) -> str:
-    if "run" in tbl.partitions:
-        if isinstance(part, str):
-            return f"part-{part}.parquet"
-        return f"part-{part or 0:05d}.parquet"
-    if part is None:
-        return f"{run_id}.parquet"
-    return f"{run_id}-{part}.parquet"
+def check_name(value: str, what: str) -> str:
+    """Return `value` if it is safe as a run id, partition value or file part; else raise.
+
+    Safe: 1-128 of letters, digits, ``_ . -``, starting with a letter or digit, no ``..``:
+    nothing that can climb out of the lake or hide from a reader.
+    """
+    if not isinstance(value, str) or not _NAME.fullmatch(value) or ".." in value:
+        raise LakeError(
+            f"bad {what} {value!r}: expected 1-128 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit, without '..'"
+        )
+    return value
+
+
+def _check_root(root: str | os.PathLike[str]) -> Path:
+    text = os.fspath(root)
+    if not text.strip():
+        raise LakeError("lake root is empty: give a directory (--lake DIR or JOBLENS_LAKE__ROOT)")
+    scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", text)
+    if scheme and scheme.group(1).lower() != "file":
+        raise LakeError(
+            f"lake root {text!r}: {scheme.group(1)}:// lakes are not supported by this version; "
+            "use a local directory (or a mounted one)"
+        )
+    return Path(text.removeprefix("file://")).expanduser().resolve()
 
 
 def connect_index(index_dir: str | os.PathLike[str]) -> Any:
@@ -54,16 +87,34 @@ def connect_index(index_dir: str | os.PathLike[str]) -> Any:
     return lancedb.connect(str(path))
 
 
-class Lake:
-    """A hive-partitioned Parquet lake rooted at a local directory."""
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
 
-    def __init__(self, root: str | os.PathLike[str], *, compression: str = "zstd") -> None:
-        text = os.fspath(root)
-        if "://" in text and not text.startswith("file://"):
-            # Remote URIs are a planned deployment mode; refuse clearly rather than half-work.
-            raise LakeError(f"lake root {text!r}: only local paths are supported so far")
-        self.root = Path(text.removeprefix("file://")).resolve()
+
+class Lake:
+    """A hive-partitioned Parquet lake rooted at a local directory, with a run registry.
+
+    `active_days` is how long a job stays active after the last run that saw it.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        compression: str = "zstd",
+        active_days: int = 30,
+    ) -> None:
+        self.root = _check_root(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise LakeError(f"lake root {self.root} exists and is not a directory")
         self.compression = compression
+        self.active_days = int(active_days)
 
     # -- paths -------------------------------------------------------------------------
     def path(self, name: str) -> Path:
@@ -81,19 +132,19 @@ class Lake:
         d.mkdir(parents=True, exist_ok=True)
         return d
 
-    def _partition_dir(self, tbl: Table, values: dict[str, str]) -> Path:
-        missing = [p for p in tbl.partitions if p != "run" and p not in values]
+    def _run_dir(self, tbl: Table, run_id: str, values: dict[str, str]) -> Path:
+        missing = [p for p in tbl.partitions if p not in values]
         if missing:
             raise LakeError(
                 f"table {tbl.name!r} is partitioned by {tbl.partitions}; missing {missing}"
             )
         d = self.root / tbl.path
         for key in tbl.partitions:
-            value = values[key]
-            if not value or "/" in value or value.startswith("."):
-                raise LakeError(f"bad partition value {key}={value!r} for table {tbl.name!r}")
-            d = d / f"{key}={value}"
-        return d
+            try:
+                d = d / f"{key}={check_name(values[key], f'partition value {key}')}"
+            except LakeError as exc:
+                raise LakeError(f"{exc} (table {tbl.name!r})") from None
+        return d / f"run={check_name(run_id, 'run id')}"
 
     # -- writes ------------------------------------------------------------------------
     def write(
@@ -107,111 +158,282 @@ class Lake:
     ) -> Path:
         """Write `data` as one file of run `run_id` in `partition`; return its path.
 
-        The data is conformed to the table's schema (missing columns become nulls, extra
-        ones are dropped) and every row's run_id is set to `run_id`. The file is
-        ``<run_id>.parquet``, or ``<run_id>-<part>.parquet`` when a run writes several files
-        into one partition (one per source, say); tables partitioned by run get
-        ``part-<part>.parquet``. An existing file of that name is replaced atomically, so
-        re-running a run id never duplicates rows.
+        The frame is checked against the table's schema (an unknown column, or a missing or
+        null required one, raises SchemaError); partition values fill their own columns and
+        every row's run_id is set to `run_id`. The file is ``run=<run_id>/<part>.parquet``
+        (``data`` without a part, ``part-00003`` for an int); the same name again replaces it.
         """
         tbl = table(name)
-        values = dict(partition)
-        if "run" in tbl.partitions:
-            values["run"] = run_id
         arrow = data.to_arrow() if isinstance(data, pl.DataFrame) else data
-        if "run_id" in tbl.schema.names:
-            # A run's file holds only that run's rows: stamp them, whatever the caller passed.
-            if "run_id" in arrow.column_names:
-                arrow = arrow.drop_columns(["run_id"])
-            arrow = arrow.append_column("run_id", pa.array([run_id] * arrow.num_rows, pa.string()))
-        arrow = conform(arrow, tbl.schema)
-        target_dir = self._partition_dir(tbl, values)
-        target = target_dir / _file_name(tbl, run_id, part)
-        target_dir.mkdir(parents=True, exist_ok=True)
+        if "run_id" in arrow.column_names:
+            arrow = arrow.drop_columns(["run_id"])
+        arrow = arrow.append_column("run_id", pa.array([run_id] * arrow.num_rows, pa.string()))
+        for key, value in partition.items():
+            if key in tbl.schema.names and key not in arrow.column_names:
+                arrow = arrow.append_column(key, pa.array([value] * arrow.num_rows, pa.string()))
+        arrow = conform(arrow, tbl.schema, name=name)
+        target_dir = self._run_dir(tbl, run_id, partition)
+        if part is None:
+            stem = "data"
+        elif isinstance(part, int):
+            stem = f"part-{part:05d}"
+        else:
+            stem = check_name(part, "file part")
+        return self._write_file(arrow, target_dir / f"{stem}.parquet", name)
+
+    def _write_file(self, arrow: pa.Table, target: Path, name: str) -> Path:
         # The temp name does not end in .parquet, so no reader's glob ever picks it up.
-        tmp = target_dir / f"{_TMP_PREFIX}{uuid.uuid4().hex}.parquet.partial"
+        tmp = target.parent / f"{_TMP_PREFIX}{uuid.uuid4().hex}.parquet.partial"
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(arrow, tmp, compression=self.compression)
             os.replace(tmp, target)
-        except Exception as exc:
+        except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise LakeError(f"writing {name} to {target}: {exc}") from exc
         return target
 
-    def clear_run(self, name: str, *, run_id: str, partition: dict[str, str]) -> int:
-        """Remove every file run `run_id` wrote into `partition` of `name`; return how many."""
-        tbl = table(name)
-        values = dict(partition, run=run_id) if "run" in tbl.partitions else dict(partition)
-        target_dir = self._partition_dir(tbl, values)
-        if not target_dir.exists():
-            return 0
-        if "run" in tbl.partitions:
-            n = len(list(target_dir.glob("*.parquet")))
-            shutil.rmtree(target_dir)
-            return n
-        victims = [target_dir / f"{run_id}.parquet", *target_dir.glob(f"{run_id}-*.parquet")]
+    def _run_dirs(self, run_id: str, names: Iterable[str] = DATA_TABLES) -> list[Path]:
+        check_name(run_id, "run id")
+        out: list[Path] = []
+        for name in names:
+            base = self.path(name)
+            if base.is_dir():
+                out.extend(p for p in base.rglob(f"run={run_id}") if p.is_dir())
+        return out
+
+    def clear_run(self, run_id: str) -> int:
+        """Remove every data file run `run_id` wrote, in every table; return how many.
+
+        A re-run of a run id starts here, so it replaces the first attempt whole: a source
+        that is gone from the second attempt leaves nothing behind.
+        """
         removed = 0
-        for path in victims:
-            if path.exists():
-                path.unlink()
-                removed += 1
+        for d in self._run_dirs(run_id):
+            removed += sum(1 for _ in d.glob("*.parquet"))
+            shutil.rmtree(d, ignore_errors=True)
         return removed
 
-    # -- reads -------------------------------------------------------------------------
-    def files(self, name: str) -> list[Path]:
-        """Return the visible Parquet files of table `name` (temp files excluded)."""
-        base = self.path(name)
-        if not base.exists():
-            return []
-        return sorted(base.rglob("*.parquet"))
+    # -- the run registry --------------------------------------------------------------
+    def record_run(self, row: dict[str, Any]) -> None:
+        """Write (replace) the registry row of run ``row['run_id']``: one atomic rename.
 
-    def scan(self, name: str) -> pl.LazyFrame:
-        """Return a lazy frame over every file of `name`, with hive partition columns."""
-        files = self.files(name)
-        if not files:
-            empty = pl.DataFrame(table(name).schema.empty_table())
-            return empty.with_columns(
-                pl.lit(None, pl.String).alias(p) for p in table(name).partitions
-            ).lazy()
-        return pl.scan_parquet(
-            [str(f) for f in files], hive_partitioning=True, hive_schema=self._hive_schema(name)
+        This is the commit point of a run: readers see a run's rows once its row says
+        ``completed``, and never before.
+        """
+        frame = pa.Table.from_pylist([row])
+        arrow = conform(frame, table(_RUNS).schema, name=_RUNS)
+        run_dir = self._run_dir(table(_RUNS), row["run_id"], {})
+        self._write_file(arrow, run_dir / "run.parquet", _RUNS)
+
+    def runs(self) -> pl.DataFrame:
+        """Return the run registry, newest first, after marking dead local runs failed.
+
+        A run whose process (on this host) is gone while its row still says ``running``
+        was killed: its row becomes ``failed`` and its data files are removed (no reader
+        ever saw them).
+        """
+        frame = self._read_files(_RUNS, self.files(_RUNS))
+        host = socket.gethostname()
+        dead = frame.filter(
+            (pl.col("status") == "running")
+            & (pl.col("host") == host)
+            & pl.col("pid").is_not_null()
+            & (pl.col("pid") != os.getpid())
         )
+        for row in dead.iter_rows(named=True):
+            if _pid_alive(int(row["pid"])):
+                continue
+            row.update(
+                status="failed",
+                finished=datetime.now(UTC),
+                error=f"process {row['pid']} on {host} ended before the run finished (killed?)",
+            )
+            self.record_run(row)
+            self.clear_run(row["run_id"])
+        if dead.height:
+            frame = self._read_files(_RUNS, self.files(_RUNS))
+        return frame.sort(["started", "run_id"], descending=True)
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        """Return the registry row of `run_id`, or None."""
+        run_dir = self._run_dir(table(_RUNS), run_id, {})
+        files = sorted(run_dir.glob("*.parquet")) if run_dir.is_dir() else []
+        rows = self._read_files(_RUNS, files).to_dicts()
+        return rows[0] if rows else None
+
+    def remove_failed_runs(self) -> int:
+        """Remove the data files of every failed run (their registry rows stay); return files."""
+        failed = self.runs().filter(pl.col("status") == "failed")["run_id"].to_list()
+        return sum(self.clear_run(r) for r in failed)
+
+    # -- reads -------------------------------------------------------------------------
+    def files(self, name: str, *, run_id: str | None = None) -> list[Path]:
+        """Return the visible Parquet files of `name` (of one run if given; temps excluded)."""
+        if run_id is not None:
+            dirs = self._run_dirs(run_id, [name])
+            return sorted(f for d in dirs for f in d.glob("*.parquet"))
+        base = self.path(name)
+        return sorted(base.rglob("*.parquet")) if base.exists() else []
+
+    def row_count(self, name: str, *, run_id: str) -> int:
+        """Return how many rows run `run_id` wrote into `name` (from Parquet footers)."""
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in self.files(name, run_id=run_id))
+
+    def _read_files(self, name: str, files: list[Path]) -> pl.DataFrame:
+        schema = table(name).schema
+        if not files:
+            return pl.DataFrame(schema.empty_table())
+        frames = [pq.read_table(f) for f in files]
+        tables = [
+            conform(t.select([c for c in t.column_names if c in schema.names]), schema, name=name)
+            for t in frames
+        ]
+        result = pl.from_arrow(pa.concat_tables(tables))
+        assert isinstance(result, pl.DataFrame)
+        # DuckDB names the zone of its session ("Etc/UTC"); the lake's frames say "UTC".
+        zoned = [
+            c
+            for c, t in result.schema.items()
+            if isinstance(t, pl.Datetime) and t.time_zone not in (None, "UTC")
+        ]
+        return result.with_columns(pl.col(zoned).dt.convert_time_zone("UTC")) if zoned else result
 
     def read(self, name: str, *, run_id: str | None = None) -> pl.DataFrame:
-        """Return table `name` (optionally only run `run_id`) as a Polars frame."""
-        lf = self.scan(name)
-        if run_id is not None:
-            lf = lf.filter(pl.col("run_id") == run_id)
-        return lf.collect()
+        """Return the rows of `name` as written, of one run (any status) or of every run.
 
-    def _hive_schema(self, name: str) -> dict[str, Any]:
-        return {p: pl.String for p in table(name).partitions}
+        A stage reads its own run's uncommitted rows this way; analysts and other runs
+        read `current` / `history`, which show completed runs only.
+        """
+        return self._read_files(name, self.files(name, run_id=run_id))
+
+    def current(self, name: str) -> pl.DataFrame:
+        """Return the current state of `name`: exactly what the analysts' view shows, in a
+        stable order (by key for entity tables) so callers can rely on row positions."""
+        tbl = table(name)
+        keys = tbl.current.key if tbl.current.rule == "latest" else ()
+        order = f" ORDER BY {', '.join(keys)}" if keys else ""
+        return self.query(f"SELECT * FROM {tbl.name}{order}")
+
+    def history(self, name: str) -> pl.DataFrame:
+        """Return every completed run's rows of `name`."""
+        return self.query(f"SELECT * FROM {table(name).name}_history")
 
     # -- DuckDB ------------------------------------------------------------------------
-    def refresh_views(self, names: Iterable[str] | None = None) -> Path:
-        """(Re)create one DuckDB view per table that has files; return the database path."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.duckdb_path))
-        try:
-            for name in names or TABLES:
-                tbl = table(name)
-                if not self.files(name):
-                    continue
-                glob = str(self.root / tbl.path / "**" / "*.parquet")
-                con.execute(
-                    f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet("
-                    f"'{glob}', hive_partitioning = true, union_by_name = true)"
-                )
-        finally:
+    def view_sql(self) -> list[str]:
+        """Return the statements that create every view (paths relative to the lake root)."""
+        statements = [
+            f"CREATE OR REPLACE VIEW runs AS {self._source(_RUNS)}",
+            "CREATE OR REPLACE VIEW completed_runs AS SELECT run_id, flow, parent_run_id, "
+            "started, finished, row_number() OVER (ORDER BY finished, run_id) AS seq "
+            "FROM runs WHERE status = 'completed'",
+            f"COMMENT ON VIEW runs IS '{table(_RUNS).doc}'",
+        ]
+        for name in DATA_TABLES:
+            tbl = table(name)
+            statements.append(
+                f"CREATE OR REPLACE VIEW {name}_history AS SELECT * FROM ({self._source(name)}) "
+                "WHERE run_id IN (SELECT run_id FROM completed_runs)"
+            )
+            statements.append(f"CREATE OR REPLACE VIEW {name} AS {self._current_sql(tbl)}")
+            doc = tbl.doc.replace("'", "''")
+            statements.append(f"COMMENT ON VIEW {name} IS '{doc}'")
+        return statements
+
+    def _source(self, name: str) -> str:
+        tbl = table(name)
+        if not self.files(name):
+            # No file yet: a typed, empty relation, so queries bind on a young lake.
+            con = duckdb.connect()
+            empty = tbl.schema.empty_table()  # noqa: F841 (read by DuckDB's replacement scan)
+            types = con.sql("SELECT * FROM empty").types
             con.close()
+            cols = ", ".join(
+                f'CAST(NULL AS {t}) AS "{f.name}"' for f, t in zip(tbl.schema, types, strict=True)
+            )
+            return f"SELECT {cols} WHERE false"
+        return (
+            f"SELECT * FROM read_parquet('{tbl.path}/**/*.parquet', "
+            "union_by_name = true, hive_partitioning = false)"
+        )
+
+    def _current_sql(self, tbl: Table) -> str:
+        history, rule = f"{tbl.name}_history", tbl.current
+        if rule.rule == "latest":
+            keys = ", ".join(f"h.{k}" for k in rule.key)
+            sql = (
+                f"SELECT h.* FROM {history} h JOIN completed_runs c USING (run_id) "
+                f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY c.seq DESC) = 1"
+            )
+            if "last_seen" in tbl.schema.names and tbl.name == "jobs":
+                sql = (
+                    f"SELECT *, last_seen >= now() - INTERVAL {self.active_days} DAY AS active "
+                    f"FROM ({sql})"
+                )
+            return sql
+        if rule.rule == "flow":
+            return (
+                f"SELECT * FROM {history} WHERE run_id = (SELECT run_id FROM completed_runs "
+                f"WHERE flow = '{rule.flow}' ORDER BY seq DESC LIMIT 1)"
+            )
+        if rule.rule == "per_flow":
+            return (
+                f"SELECT * FROM {history} WHERE run_id IN "
+                "(SELECT arg_max(run_id, seq) FROM completed_runs GROUP BY flow)"
+            )
+        return f"SELECT * FROM {history}"
+
+    def connect(self, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+        """Return a DuckDB connection with every view; relative paths resolve in the lake."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(database, config={"file_search_path": str(self.root)})
+        try:
+            for statement in self.view_sql():
+                con.execute(statement)
+        except Exception:
+            con.close()
+            raise
+        return con
+
+    def publish_views(self) -> Path:
+        """Write the views to joblens.duckdb (a new file renamed into place); return its path.
+
+        A reader holding the old file open keeps reading it and never blocks a run. The
+        views' paths are relative to the lake, so a copied lake still opens: connect with
+        ``config={"file_search_path": "<lake>"}`` or from inside the lake directory.
+        """
+        tmp = self.root / f"{_TMP_PREFIX}{uuid.uuid4().hex}.duckdb.partial"
+        try:
+            self.connect(str(tmp)).close()
+            os.replace(tmp, self.duckdb_path)
+        except (OSError, duckdb.Error) as exc:
+            raise LakeError(f"publishing DuckDB views to {self.duckdb_path}: {exc}") from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+            Path(f"{tmp}.wal").unlink(missing_ok=True)
         return self.duckdb_path
 
-    def query(self, sql: str) -> pl.DataFrame:
-        """Run `sql` against the lake's DuckDB views (read-only) and return a Polars frame."""
-        con = duckdb.connect(str(self.duckdb_path), read_only=True)
+    def query(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+        """Run `sql` (with `?` `params`) over the views and return a frame.
+
+        The views live in an in-memory database: a query never locks any file, and a
+        statement that writes only changes that throw-away database.
+        """
+        con = self.connect()
         try:
-            result = pl.from_arrow(con.sql(sql).to_arrow_table())
-            assert isinstance(result, pl.DataFrame)
-            return result
+            relation = con.sql(sql, params=params)
+            result = (
+                pl.DataFrame() if relation is None else pl.from_arrow(relation.to_arrow_table())
+            )
+        except duckdb.Error as exc:
+            raise LakeError(str(exc).strip().splitlines()[0]) from exc
         finally:
             con.close()
+        assert isinstance(result, pl.DataFrame)
+        # DuckDB names the zone of its session ("Etc/UTC"); the lake's frames say "UTC".
+        zoned = [
+            c
+            for c, t in result.schema.items()
+            if isinstance(t, pl.Datetime) and t.time_zone not in (None, "UTC")
+        ]
+        return result.with_columns(pl.col(zoned).dt.convert_time_zone("UTC")) if zoned else result

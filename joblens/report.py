@@ -7,29 +7,36 @@ from typing import Any
 import polars as pl
 
 from joblens.lake import Lake
-from joblens.schemas import TABLES
+from joblens.schemas import DATA_TABLES
 from joblens.scoring.features import FACTORS
 
 __all__ = ["summarize", "to_markdown", "top_matches"]
 
 
-def _rows(lake: Lake, name: str, run_id: str) -> int:
-    return int(lake.scan(name).filter(pl.col("run_id") == run_id).select(pl.len()).collect().item())
+def _runs_of(lake: Lake, run_id: str) -> list[dict[str, Any]]:
+    """Return the registry rows of `run_id` and the runs it started (a pipeline's flows)."""
+    runs = lake.runs()
+    mine = runs.filter((pl.col("run_id") == run_id) | (pl.col("parent_run_id") == run_id))
+    return mine.sort("started").to_dicts()
+
+
+def _read_runs(lake: Lake, name: str, run_ids: list[str]) -> pl.DataFrame:
+    return pl.concat([lake.read(name, run_id=r) for r in run_ids], how="vertical")
 
 
 def top_matches(lake: Lake, run_id: str, *, candidates: int = 2, k: int = 3) -> pl.DataFrame:
-    """Return the top `k` matches of the first `candidates` candidates, with job details."""
-    matches = lake.scan("matches").filter(pl.col("run_id") == run_id)
-    chosen = matches.select("candidate_id").unique().sort("candidate_id").head(candidates).collect()
-    jobs = lake.scan("jobs").filter(pl.col("run_id") == run_id)
+    """Return the top `k` matches of the first `candidates` candidates of scoring run
+    `run_id`, with the job's current title, company and place."""
+    matches = lake.read("matches", run_id=run_id)
+    chosen = matches["candidate_id"].unique().sort().head(candidates)
+    top = matches.filter(pl.col("candidate_id").is_in(chosen.implode()) & (pl.col("rank") <= k))
+    jobs = lake.query(
+        "SELECT job_id, title, company, city, country, work_mode FROM jobs "
+        "WHERE job_id IN (SELECT unnest(?::VARCHAR[]))",
+        [top["job_id"].unique().to_list()],
+    )
     return (
-        matches.filter(pl.col("candidate_id").is_in(chosen["candidate_id"].implode()))
-        .filter(pl.col("rank") <= k)
-        .join(
-            jobs.select("job_id", "title", "company", "city", "country", "work_mode"),
-            on="job_id",
-            how="left",
-        )
+        top.join(jobs, on="job_id", how="left")
         .sort("candidate_id", "rank")
         .select(
             "candidate_id",
@@ -44,40 +51,41 @@ def top_matches(lake: Lake, run_id: str, *, candidates: int = 2, k: int = 3) -> 
             "matched_skills",
             "missing_skills",
         )
-        .collect()
     )
 
 
 def summarize(lake: Lake, run_id: str) -> dict[str, Any]:
-    """Return a JSON-able summary of run `run_id`: rows, quarantine, stage times, examples."""
-    quarantine = lake.scan("quarantine").filter(pl.col("run_id") == run_id)
+    """Return a JSON-able summary of run `run_id` and the runs it started: their status,
+    rows written per table, quarantine reasons, stage times, sources, example matches."""
+    runs = _runs_of(lake, run_id)
+    ids = [r["run_id"] for r in runs]
+    quarantine = _read_runs(lake, "quarantine", ids)
     reasons = (
         quarantine.group_by("stage", "reason")
         .agg(pl.len().alias("rows"))
-        .sort("rows", descending=True)
-        .collect()
+        .sort(["rows", "stage", "reason"], descending=[True, False, False])
     )
     stages = (
-        lake.scan("run_stats")
-        .filter(pl.col("run_id") == run_id)
-        .select("stage", "rows_in", "rows_out", "rows_quarantined", "seconds", "finished_at")
+        _read_runs(lake, "run_stats", ids)
         .sort("finished_at")
-        .drop("finished_at")
-        .collect()
+        .select("stage", "rows_in", "rows_out", "rows_quarantined", "seconds")
     )
     health = (
-        lake.scan("source_health")
-        .filter(pl.col("run_id") == run_id)
+        _read_runs(lake, "source_health", ids)
         .select("source", "origins", "records", "parsed", "quarantined", "status", "error")
         .sort("source")
-        .collect()
     )
-    examples = top_matches(lake, run_id)
+    scoring = [r["run_id"] for r in runs if r["flow"] == "score"]
+    examples = top_matches(lake, scoring[-1]) if scoring else pl.DataFrame()
     return {
         "run_id": run_id,
         "lake": str(lake.root),
         "duckdb": str(lake.duckdb_path),
-        "rows": {name: _rows(lake, name, run_id) for name in TABLES},
+        "runs": [
+            {k: r[k] for k in ("run_id", "flow", "status", "started", "finished", "error")}
+            for r in runs
+        ],
+        "rows": {name: sum(lake.row_count(name, run_id=r) for r in ids) for name in DATA_TABLES},
         "quarantine": reasons.to_dicts(),
         "stages": stages.to_dicts(),
         "sources": health.to_dicts(),

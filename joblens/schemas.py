@@ -1,15 +1,20 @@
 """Every lake table's pyarrow schema, in one place: the data catalog of JobLens.
 
-`TABLES` names each table, its layer path under the lake root, its schema and the hive
-partition columns it is written with. `lake.py` reads and writes only through it, and
-the DuckDB views are made from it.
+`TABLES` names each table, its layer path under the lake root, its schema, the hive
+partition columns it is written with (every table ends in ``run=<run_id>``: one directory
+per run, so a run is replaced or removed whole), and what its analysts' view shows as the
+current state (`Current`). `lake.py` reads and writes only through it, and the DuckDB views
+are made from it. Fields marked ``nullable=False`` are required: a write without them fails.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 import pyarrow as pa
+
+from joblens.errors import SchemaError
 
 EMBED_DIM = 384
 """Width of the default model (all-MiniLM-L6-v2). Other models are stored the same way:
@@ -24,9 +29,17 @@ _TS = pa.timestamp("us", tz="UTC")
 _VECTOR = pa.list_(pa.float32())
 _STRS = pa.list_(pa.string())
 
+
+def _req(name: str, type_: pa.DataType) -> pa.Field:
+    """A required column: a lake write whose frame lacks it, or holds a null in it, fails."""
+    return pa.field(name, type_, nullable=False)
+
+
+_RUN_ID = _req("run_id", pa.string())
+
 RAW_POSTINGS = pa.schema(
     [
-        ("run_id", pa.string()),
+        _RUN_ID,
         ("source", pa.string()),  # greenhouse, lever, ashby, rss, jobspy, remotive, ...
         ("origin", pa.string()),  # the file or URL the payload came from
         ("record_index", pa.int64()),  # position of the record inside its origin
@@ -37,8 +50,8 @@ RAW_POSTINGS = pa.schema(
 
 POSTINGS = pa.schema(
     [
-        ("run_id", pa.string()),
-        ("posting_id", pa.string()),  # stable: hash of source + native id
+        _RUN_ID,
+        _req("posting_id", pa.string()),  # stable: hash of source + native id
         ("source", pa.string()),
         ("source_posting_id", pa.string()),
         ("url", pa.string()),
@@ -68,8 +81,8 @@ POSTINGS = pa.schema(
 
 JOBS = pa.schema(
     [
-        ("run_id", pa.string()),
-        ("job_id", pa.string()),  # stable: hash of the dedupe key
+        _RUN_ID,
+        _req("job_id", pa.string()),  # stable: hash of the dedupe key
         ("dedupe_key", pa.string()),
         ("title", pa.string()),
         ("company", pa.string()),
@@ -86,19 +99,34 @@ JOBS = pa.schema(
         ("skills", _STRS),
         ("description", pa.string()),
         ("url", pa.string()),
-        ("posting_ids", _STRS),
+        ("posting_ids", _STRS),  # every source posting that ever fed the job
         ("sources", _STRS),
         ("n_postings", pa.int32()),
-        ("first_seen", _TS),
-        ("last_seen", _TS),
+        ("posted_at", _TS),  # earliest date a board gave for any of its postings
+        _req("first_seen", _TS),  # the run that first saw the job (its start time)
+        _req("last_seen", _TS),  # the latest run that saw it; `active` derives from it
+        ("repost_count", pa.int32()),  # times seen again after a gap of repost_gap_days
         ("text_hash", pa.string()),
         ("embedding", _VECTOR),
     ]
 )
 
+JOB_POSTINGS = pa.schema(
+    [
+        _RUN_ID,
+        _req("posting_id", pa.string()),
+        _req("job_id", pa.string()),  # the entity the posting resolved to
+        ("source", pa.string()),
+        ("source_posting_id", pa.string()),
+        ("url", pa.string()),
+        _req("first_seen", _TS),
+        _req("last_seen", _TS),
+    ]
+)
+
 RAW_CVS = pa.schema(
     [
-        ("run_id", pa.string()),
+        _RUN_ID,
         ("origin", pa.string()),  # file name
         ("text", pa.string()),
         ("fetched_at", _TS),
@@ -107,8 +135,8 @@ RAW_CVS = pa.schema(
 
 CANDIDATES = pa.schema(
     [
-        ("run_id", pa.string()),
-        ("candidate_id", pa.string()),  # from the file stem
+        _RUN_ID,
+        _req("candidate_id", pa.string()),  # from the file stem
         ("name", pa.string()),
         ("headline", pa.string()),  # the role the candidate is after
         ("location_raw", pa.string()),
@@ -131,7 +159,7 @@ CANDIDATES = pa.schema(
 
 MATCHES = pa.schema(
     [
-        ("run_id", pa.string()),
+        _RUN_ID,
         ("candidate_id", pa.string()),
         ("job_id", pa.string()),
         ("rank", pa.int32()),  # 1 = best
@@ -149,10 +177,11 @@ MATCHES = pa.schema(
 
 ANALYSES = pa.schema(
     [
-        ("run_id", pa.string()),
+        _RUN_ID,
         ("candidate_id", pa.string()),
         ("job_id", pa.string()),
         ("rank", pa.int32()),
+        ("matches_run_id", pa.string()),  # the scoring run whose matches were analyzed
         ("analyzer", pa.string()),  # "rules-v1" or "llm:<model>:<prompt version>"
         ("verdict", pa.string()),  # strong | possible | weak
         ("summary", pa.string()),
@@ -163,7 +192,7 @@ ANALYSES = pa.schema(
 
 SOURCE_HEALTH = pa.schema(
     [
-        ("run_id", pa.string()),
+        _RUN_ID,
         ("source", pa.string()),
         ("origins", pa.int32()),
         ("records", pa.int64()),
@@ -177,7 +206,7 @@ SOURCE_HEALTH = pa.schema(
 
 RUN_STATS = pa.schema(
     [
-        ("run_id", pa.string()),
+        _RUN_ID,
         ("stage", pa.string()),
         ("rows_in", pa.int64()),
         ("rows_out", pa.int64()),
@@ -189,7 +218,7 @@ RUN_STATS = pa.schema(
 
 QUARANTINE = pa.schema(
     [
-        ("run_id", pa.string()),
+        _RUN_ID,
         ("stage", pa.string()),
         ("source", pa.string()),
         ("record_key", pa.string()),  # posting id, origin#index or candidate id
@@ -199,31 +228,151 @@ QUARANTINE = pa.schema(
 )
 
 
+_STAGE_COUNTS = pa.struct(
+    [
+        ("stage", pa.string()),
+        ("rows_in", pa.int64()),
+        ("rows_out", pa.int64()),
+        ("rows_quarantined", pa.int64()),
+        ("seconds", pa.float64()),
+    ]
+)
+
+RUNS = pa.schema(
+    [
+        _RUN_ID,
+        _req("flow", pa.string()),  # ingest-jobs | ingest-candidates | score | analyze | pipeline
+        ("parent_run_id", pa.string()),  # the pipeline run that started it, if any
+        ("prefect_flow_run_id", pa.string()),
+        _req("status", pa.string()),  # running | completed | failed
+        _req("started", _TS),
+        ("finished", _TS),
+        ("host", pa.string()),
+        ("pid", pa.int64()),
+        ("stages", pa.list_(_STAGE_COUNTS)),  # the counts of every stage of the run
+        ("error", pa.string()),
+    ]
+)
+
+RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed")
+
+
+@dataclass(frozen=True)
+class Current:
+    """What a table's analysts' view shows as the current state.
+
+    - ``latest``: per `key`, the row of the latest completed run that wrote one (entities).
+    - ``flow``: the rows of the latest completed run of `flow` (a scoring run's matches).
+    - ``per_flow``: the rows of the latest completed run of each flow (its stats, rejects).
+    - ``all``: the rows of every completed run (bronze: payloads as fetched).
+    """
+
+    rule: Literal["latest", "flow", "per_flow", "all"]
+    key: tuple[str, ...] = ()
+    flow: str = ""
+
+
 @dataclass(frozen=True)
 class Table:
-    """A named lake table: where it lives, its schema, how it is partitioned."""
+    """A named lake table: where it lives, its schema, how it is partitioned, what is current."""
 
     name: str
     path: str  # relative to the lake root
     schema: pa.Schema
-    partitions: tuple[str, ...]
+    partitions: tuple[str, ...]  # hive keys before the run directory
+    current: Current = field(default_factory=lambda: Current("all"))
+    doc: str = ""
 
 
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
-        Table("raw_postings", "bronze/raw_postings", RAW_POSTINGS, ("source", "dt")),
-        Table("raw_cvs", "bronze/raw_cvs", RAW_CVS, ("dt",)),
-        Table("postings", "silver/postings", POSTINGS, ("dt",)),
-        Table("jobs", "silver/jobs", JOBS, ("dt",)),
-        Table("candidates", "silver/candidates", CANDIDATES, ("dt",)),
-        Table("matches", "gold/matches", MATCHES, ("dt", "run")),
-        Table("analyses", "gold/analyses", ANALYSES, ("dt",)),
-        Table("source_health", "gold/source_health", SOURCE_HEALTH, ("dt",)),
-        Table("run_stats", "gold/run_stats", RUN_STATS, ("dt",)),
-        Table("quarantine", "quarantine", QUARANTINE, ("stage", "dt")),
+        Table(
+            "raw_postings",
+            "bronze/raw_postings",
+            RAW_POSTINGS,
+            ("source", "dt"),
+            doc="every record as fetched, per source and run",
+        ),
+        Table("raw_cvs", "bronze/raw_cvs", RAW_CVS, ("dt",), doc="every CV text as read"),
+        Table(
+            "postings",
+            "silver/postings",
+            POSTINGS,
+            ("dt",),
+            Current("latest", ("posting_id",)),
+            "one typed row per source posting, as last seen",
+        ),
+        Table(
+            "jobs",
+            "silver/jobs",
+            JOBS,
+            ("dt",),
+            Current("latest", ("job_id",)),
+            "job entities; `active` = seen within lake.active_days",
+        ),
+        Table(
+            "job_postings",
+            "silver/job_postings",
+            JOB_POSTINGS,
+            ("dt",),
+            Current("latest", ("posting_id",)),
+            "which job entity each source posting fed, with its url and first/last seen",
+        ),
+        Table(
+            "candidates",
+            "silver/candidates",
+            CANDIDATES,
+            ("dt",),
+            Current("latest", ("candidate_id",)),
+            "candidate profiles, upserted by id",
+        ),
+        Table(
+            "matches",
+            "gold/matches",
+            MATCHES,
+            ("dt",),
+            Current("flow", flow="score"),
+            "top K jobs per candidate of the latest completed scoring run",
+        ),
+        Table(
+            "analyses",
+            "gold/analyses",
+            ANALYSES,
+            ("dt",),
+            Current("flow", flow="analyze"),
+            "analyses of the best matches, latest completed analysis run",
+        ),
+        Table(
+            "source_health",
+            "gold/source_health",
+            SOURCE_HEALTH,
+            ("dt",),
+            Current("latest", ("source",)),
+            "each source's latest health",
+        ),
+        Table(
+            "run_stats",
+            "gold/run_stats",
+            RUN_STATS,
+            ("dt",),
+            Current("per_flow"),
+            "stage counts and seconds of each flow's latest completed run",
+        ),
+        Table(
+            "quarantine",
+            "quarantine",
+            QUARANTINE,
+            ("stage", "dt"),
+            Current("per_flow"),
+            "rejected rows with their reason, of each flow's latest completed run",
+        ),
+        Table("runs", "registry/runs", RUNS, (), doc="the run registry: every run, any status"),
     )
 }
+
+DATA_TABLES: tuple[str, ...] = tuple(n for n in TABLES if n != "runs")
+"""The tables runs write data into (the registry is bookkeeping about them)."""
 
 
 def table(name: str) -> Table:
@@ -234,12 +383,31 @@ def table(name: str) -> Table:
         raise KeyError(f"unknown lake table {name!r}; known: {sorted(TABLES)}") from None
 
 
-def conform(tbl: pa.Table, schema: pa.Schema) -> pa.Table:
-    """Return `tbl` with exactly `schema`'s columns, in order, cast; missing columns are null."""
+def conform(tbl: pa.Table, schema: pa.Schema, *, name: str = "table") -> pa.Table:
+    """Return `tbl` with exactly `schema`'s columns, in order, cast.
+
+    Raises SchemaError naming the column: an unknown column, a missing or null required
+    one, or a value that does not cast. A missing optional column becomes nulls.
+    """
+    unknown = [c for c in tbl.column_names if c not in schema.names]
+    if unknown:
+        raise SchemaError(f"{name}: unknown columns {unknown}; the schema has {schema.names}")
     cols = []
-    for field in schema:
-        if field.name in tbl.column_names:
-            cols.append(tbl.column(field.name).cast(field.type))
-        else:
-            cols.append(pa.nulls(tbl.num_rows, type=field.type))
+    for fld in schema:
+        if fld.name not in tbl.column_names:
+            if not fld.nullable:
+                raise SchemaError(f"{name}: required column {fld.name!r} is missing")
+            cols.append(pa.nulls(tbl.num_rows, type=fld.type))
+            continue
+        column = tbl.column(fld.name)
+        if not fld.nullable and column.null_count:
+            raise SchemaError(
+                f"{name}: required column {fld.name!r} has {column.null_count} null values"
+            )
+        try:
+            cols.append(column.cast(fld.type))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise SchemaError(
+                f"{name}: column {fld.name!r} is {column.type}, expected {fld.type}: {exc}"
+            ) from exc
     return pa.Table.from_arrays(cols, schema=schema)

@@ -1,8 +1,10 @@
 """One settings object for JobLens: JOBLENS_ env vars, nested sections, optional joblens.toml.
 
 Nested sections use a double underscore: JOBLENS_EMBED__DEVICE=cpu, JOBLENS_SCORING__TOP_K=50.
-A `joblens.toml` in the working directory (or the file named by JOBLENS_CONFIG) is read
-first; environment variables override it.
+A `joblens.toml` in the working directory (or the file named by JOBLENS_CONFIG or `load(config=)`)
+is read first; environment variables override it. Unknown keys are errors that name the key (a
+misspelt `w_skils` must not be silently ignored), and a config file that is named but missing
+is an error.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,19 +21,31 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from joblens.errors import ConfigError
 
-class LakeSettings(BaseModel):
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LakeSettings(_Section):
     root: str = Field("data_lake", description="Lake root (a local path for now)")
+    active_days: int = Field(
+        30, ge=1, description="A job is active while a run saw it within this many days"
+    )
+    repost_gap_days: float = Field(
+        7.0, gt=0, description="A job seen again after this long unseen counts one repost"
+    )
 
 
-class PrefilterSettings(BaseModel):
+class PrefilterSettings(_Section):
     reject_terms: list[str] = Field(
         default_factory=list, description="Postings whose title contains any of these are dropped"
     )
     min_description_chars: int = Field(40, ge=0)
 
 
-class EmbedSettings(BaseModel):
+class EmbedSettings(_Section):
     model: str = Field("all-MiniLM-L6-v2", description="sentence-transformers model name or path")
     device: Literal["auto", "cuda", "mps", "cpu", "none"] = "auto"
     precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
@@ -39,7 +53,7 @@ class EmbedSettings(BaseModel):
     max_chars: int = Field(2000, ge=64, description="Text is cut here before tokenizing")
 
 
-class ScoringSettings(BaseModel):
+class ScoringSettings(_Section):
     top_k: int = Field(20, ge=1)
     chunk_size: int = Field(0, ge=0, description="Candidates per chunk; 0 = from free memory")
     backend: Literal["auto", "torch", "numpy"] = "auto"
@@ -53,7 +67,7 @@ class ScoringSettings(BaseModel):
     remote_same_country_only: bool = False
 
 
-class LLMSettings(BaseModel):
+class LLMSettings(_Section):
     # base_url / api_key / model are read by the OpenAI-compatible client of the LLM stage;
     # until it lands, the analyze task warns when they are set and runs the rules analyzer.
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint; None = rules")
@@ -69,9 +83,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="JOBLENS_",
         env_nested_delimiter="__",
-        extra="ignore",
+        extra="forbid",
         toml_file="joblens.toml",
     )
+
+    # Not settings of their own, but JOBLENS_ variables the project reads: declared so the
+    # strict check of unknown JOBLENS_* variables lets them through.
+    config: str | None = Field(None, description="The config file read (JOBLENS_CONFIG)")
+    home: str | None = Field(None, description="Checkout a served worker runs flows from")
 
     lake: LakeSettings = LakeSettings()
     prefilter: PrefilterSettings = PrefilterSettings()
@@ -93,6 +112,53 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, toml, file_secret_settings)
 
 
-def load(**overrides: Any) -> Settings:
-    """Return the settings from joblens.toml and JOBLENS_ env vars, with `overrides` on top."""
-    return Settings(**overrides)
+_ENV_PREFIX = "JOBLENS_"
+_SECTIONS = ("lake", "prefilter", "embed", "scoring", "llm")
+
+
+def _unknown_env() -> list[str]:
+    """JOBLENS_* variables that name no setting (pydantic-settings ignores top-level ones)."""
+    known = {name.upper() for name in Settings.model_fields}
+    out = []
+    for key in os.environ:
+        if not key.upper().startswith(_ENV_PREFIX):
+            continue
+        head = key[len(_ENV_PREFIX) :].split("__", 1)[0].upper()
+        if head not in known:
+            out.append(key)
+    return sorted(out)
+
+
+def load(config: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
+    """Return the settings from the config file and JOBLENS_ env vars, `overrides` on top.
+
+    `config` (else JOBLENS_CONFIG) names a TOML file that must exist; without either, a
+    `joblens.toml` in the working directory is read when present. Raises ConfigError naming
+    the first bad or unknown key.
+    """
+    named = config if config is not None else os.environ.get("JOBLENS_CONFIG")
+    if named is not None and not Path(named).is_file():
+        raise ConfigError(
+            f"config file {str(named)!r} does not exist (from --config/JOBLENS_CONFIG)"
+        )
+    unknown = _unknown_env()
+    if unknown:
+        raise ConfigError(
+            f"unknown setting {unknown[0]}: JOBLENS_ variables must name a setting "
+            f"(sections: {', '.join(_SECTIONS)})"
+        )
+    old = os.environ.get("JOBLENS_CONFIG")
+    try:
+        if config is not None:
+            os.environ["JOBLENS_CONFIG"] = str(config)
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"setting {where}: {first['msg']} (got {first.get('input')!r})") from exc
+    finally:
+        if config is not None:
+            if old is None:
+                os.environ.pop("JOBLENS_CONFIG", None)
+            else:
+                os.environ["JOBLENS_CONFIG"] = old

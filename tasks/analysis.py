@@ -7,19 +7,21 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from joblens import settings as joblens_settings
 from joblens import stages
 from joblens.llm.client import LLMClient, RulesAnalyzer
 from joblens.settings import Settings
+from joblens.stages import RunContext
 
 
 def _client(settings: Settings) -> LLMClient:
     # The OpenAI-compatible client arrives with the LLM stage; until then every row says
     # "rules-v1" in its analyzer column, so nobody mistakes it for a model's judgement.
     if settings.llm.base_url:
+        # The URL is not logged: users put tokens in it.
         get_run_logger().warning(
-            "JOBLENS_LLM__BASE_URL is set (%s) but this version has no LLM client yet: "
-            "analyses come from the rules analyzer (analyzer = rules-v1)",
-            settings.llm.base_url,
+            "JOBLENS_LLM__BASE_URL is set but this version has no LLM client yet: "
+            "analyses come from the rules analyzer (analyzer = rules-v1)"
         )
     return RulesAnalyzer()
 
@@ -32,6 +34,7 @@ def _client(settings: Settings) -> LLMClient:
     cache_policy=NO_CACHE,
     persist_result=False,
 )
-def analyze(ctx: dict[str, str], settings: Settings) -> dict[str, Any]:
+def analyze(ctx: RunContext, config: str | None) -> dict[str, Any]:
     """Analyze the top matches of every candidate; return the stage report."""
-    return stages.analyze(stages.RunContext.from_dict(ctx), settings, _client(settings)).to_dict()
+    settings = joblens_settings.load(config)
+    return stages.analyze(ctx, settings, _client(settings)).to_dict()

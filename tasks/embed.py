@@ -8,9 +8,11 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from joblens import settings as joblens_settings
 from joblens import stages
 from joblens.embed import Embedder, EmbeddingCache, make_embedder
-from joblens.settings import EmbedSettings, Settings
+from joblens.settings import EmbedSettings
+from joblens.stages import RunContext
 from tasks.progress import StageProgress
 
 
@@ -25,27 +27,23 @@ def _embedder_for(settings_json: str) -> Embedder:
     return make_embedder(EmbedSettings.model_validate_json(settings_json))
 
 
-def _cache(ctx: stages.RunContext) -> EmbeddingCache:
+def _cache(ctx: RunContext) -> EmbeddingCache:
     return EmbeddingCache(ctx.lake.index_dir)
 
 
 # Not retried: the model is local; a failure (bad model path, OOM after the embedder's own
 # GPU->CPU->single-text fallbacks) would repeat. The text-hash cache makes a re-run cheap.
 @task(name="embed-jobs", cache_policy=NO_CACHE, persist_result=False)
-def embed_jobs(ctx: dict[str, str], settings: Settings) -> dict[str, Any]:
-    """Embed this run's jobs and index their vectors; return the stage report."""
-    run = stages.RunContext.from_dict(ctx)
+def embed_jobs(ctx: RunContext, config: str | None) -> dict[str, Any]:
+    """Embed the jobs this run saw and index their vectors; return the stage report."""
     progress = StageProgress("embed-jobs", "Embedding jobs")
-    return stages.embed_jobs(
-        run, _embedder(settings.embed), _cache(run), progress=progress
-    ).to_dict()
+    embedder = _embedder(joblens_settings.load(config).embed)
+    return stages.embed_jobs(ctx, embedder, _cache(ctx), progress=progress).to_dict()
 
 
 @task(name="embed-candidates", cache_policy=NO_CACHE, persist_result=False)
-def embed_candidates(ctx: dict[str, str], settings: Settings) -> dict[str, Any]:
+def embed_candidates(ctx: RunContext, config: str | None) -> dict[str, Any]:
     """Embed this run's candidate profiles; return the stage report."""
-    run = stages.RunContext.from_dict(ctx)
     progress = StageProgress("embed-candidates", "Embedding candidates")
-    return stages.embed_candidates(
-        run, _embedder(settings.embed), _cache(run), progress=progress
-    ).to_dict()
+    embedder = _embedder(joblens_settings.load(config).embed)
+    return stages.embed_candidates(ctx, embedder, _cache(ctx), progress=progress).to_dict()

@@ -1,4 +1,4 @@
-"""Task: score all candidates against all jobs."""
+"""Task: score all current candidates against all active jobs."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from joblens import settings as joblens_settings
 from joblens import stages
-from joblens.settings import Settings
+from joblens.stages import RunContext
 from tasks.progress import StageProgress
 
 
 # Not retried: deterministic matrix math over the lake; a failure would repeat.
 @task(name="score", cache_policy=NO_CACHE, persist_result=False)
-def score(ctx: dict[str, str], settings: Settings) -> dict[str, Any]:
+def score(ctx: RunContext, config: str | None) -> dict[str, Any]:
     """Write each candidate's top K matches with their factor breakdown; return the report."""
     progress = StageProgress("score", "Scoring candidate chunks")
-    return stages.score(stages.RunContext.from_dict(ctx), settings, progress=progress).to_dict()
+    settings = joblens_settings.load(config)
+    return stages.score(ctx, settings, progress=progress).to_dict()

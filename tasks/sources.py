@@ -9,6 +9,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from joblens import sources, stages
+from joblens.stages import RunContext
 
 
 @task(name="list-sources", cache_policy=NO_CACHE, persist_result=False)
@@ -18,7 +19,8 @@ def list_sources(root: str) -> list[str]:
 
 
 # Retried: reading a source is the one step here that meets the outside world (files on a
-# shared mount today, HTTP boards in live mode). Not cached: a source must be re-read each run.
+# shared mount today, HTTP boards in live mode); a retry rewrites the same run files. Not
+# cached: a source must be re-read each run.
 @task(
     name="ingest-source",
     task_run_name="ingest-{kind}",
@@ -27,6 +29,6 @@ def list_sources(root: str) -> list[str]:
     cache_policy=NO_CACHE,
     persist_result=False,
 )
-def ingest_source(ctx: dict[str, str], root: str, kind: str) -> dict[str, Any]:
+def ingest_source(ctx: RunContext, root: str, kind: str) -> dict[str, Any]:
     """Land one source kind in bronze and parse it to silver/postings; return its report."""
-    return stages.ingest_source(stages.RunContext.from_dict(ctx), Path(root), kind).to_dict()
+    return stages.ingest_source(ctx, Path(root), kind).to_dict()

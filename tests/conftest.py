@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,33 +42,92 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
-StageRunner = Callable[..., object]
+class FlowRuns:
+    """The four flows' stages as plain functions over one lake, without Prefect (hashing
+    embedder): each call is one committed run, like the flow of the same name."""
+
+    def __init__(self, lake_root: Path) -> None:
+        from joblens.embed import HashingEmbedder
+        from joblens.settings import Settings
+
+        self.lake_root = lake_root
+        self.settings = Settings()
+        self.embedder = HashingEmbedder()
+
+    def _run(self, flow: str, run_id: str | None, work: Callable[[Any], list[Any]]) -> Any:
+        from joblens import stages
+
+        ctx = stages.begin(stages.RunContext.create(str(self.lake_root), run_id, flow=flow))
+        stages.commit(ctx, work(ctx))
+        return ctx
+
+    def ingest_jobs(self, sources: Path, run_id: str | None = None) -> Any:
+        from joblens import stages
+        from joblens.embed import EmbeddingCache
+        from joblens.sources import sources_in
+
+        def work(ctx: Any) -> list[Any]:
+            reports = [stages.ingest_source(ctx, sources, k) for k in sources_in(sources)]
+            reports.append(stages.resolve_jobs(ctx, self.settings))
+            cache = EmbeddingCache(ctx.lake.index_dir)
+            return [*reports, stages.embed_jobs(ctx, self.embedder, cache)]
+
+        return self._run("ingest-jobs", run_id, work)
+
+    def ingest_candidates(self, cvs: Path, run_id: str | None = None) -> Any:
+        from joblens import stages
+        from joblens.embed import EmbeddingCache
+
+        def work(ctx: Any) -> list[Any]:
+            cache = EmbeddingCache(ctx.lake.index_dir)
+            report = stages.ingest_cvs(ctx, cvs)
+            return [report, stages.embed_candidates(ctx, self.embedder, cache)]
+
+        return self._run("ingest-candidates", run_id, work)
+
+    def score(self, run_id: str | None = None) -> Any:
+        from joblens import stages
+
+        return self._run("score", run_id, lambda ctx: [stages.score(ctx, self.settings)])
+
+    def analyze(self, run_id: str | None = None) -> Any:
+        from joblens import stages
+        from joblens.llm.client import RulesAnalyzer
+
+        return self._run(
+            "analyze", run_id, lambda ctx: [stages.analyze(ctx, self.settings, RulesAnalyzer())]
+        )
+
+    def all(self, world: Path, prefix: str | None = None) -> dict[str, Any]:
+        """Run the four flows over `world`; return their contexts by flow name."""
+        from joblens import stages
+
+        prefix = prefix or stages.new_run_id()
+        return {
+            "ingest-jobs": self.ingest_jobs(world / "sources", f"{prefix}-ingest-jobs"),
+            "ingest-candidates": self.ingest_candidates(
+                world / "cvs", f"{prefix}-ingest-candidates"
+            ),
+            "score": self.score(f"{prefix}-score"),
+            "analyze": self.analyze(f"{prefix}-analyze"),
+        }
 
 
-def _run_stages(world: Path, lake_root: Path, run_id: str | None = None) -> object:
-    """Run every stage over `world` into `lake_root` without Prefect (hashing embedder)."""
-    from joblens import stages
-    from joblens.embed import EmbeddingCache, HashingEmbedder
-    from joblens.llm.client import RulesAnalyzer
-    from joblens.settings import Settings
-    from joblens.sources import sources_in
+StageRunner = Callable[..., Any]
 
-    settings = Settings()
-    ctx = stages.RunContext.create(str(lake_root), run_id)
-    for kind in sources_in(world / "sources"):
-        stages.ingest_source(ctx, world / "sources", kind)
-    embedder, cache = HashingEmbedder(), EmbeddingCache(ctx.lake.index_dir)
-    stages.dedupe_postings(ctx, settings)
-    stages.embed_jobs(ctx, embedder, cache)
-    stages.ingest_cvs(ctx, world / "cvs")
-    stages.embed_candidates(ctx, embedder, cache)
-    stages.score(ctx, settings)
-    stages.analyze(ctx, settings, RulesAnalyzer())
-    ctx.lake.refresh_views()
-    return ctx
+
+def _run_stages(world: Path, lake_root: Path, run_id: str | None = None) -> Any:
+    """Run the four flows' stages over `world` into `lake_root`; return the scoring run."""
+    return FlowRuns(lake_root).all(world, run_id)["score"]
 
 
 @pytest.fixture
 def run_stages() -> StageRunner:
-    """The pipeline's stages in flow order, as plain functions: `run_stages(world, lake)`."""
+    """The pipeline's flows in order, as plain functions: `run_stages(world, lake)`."""
     return _run_stages
+
+
+@pytest.fixture
+def flow_runs() -> type[FlowRuns]:
+    """`FlowRuns(lake_root)`: the four flows' stages without Prefect, one committed run each."""
+    return FlowRuns

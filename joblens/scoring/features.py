@@ -40,7 +40,8 @@ The exact factor definitions, shared with `reference.py` and `explain.py`:
 - salary: r = job annual max in USD (the min when the max is missing) / candidate floor in
   USD; 1 when r >= 1, falling linearly to 0 at r = 0.6; a floor <= 0 -> 1; unknown on either
   side (no amount, unknown currency) -> 0.5.
-- freshness: 0.5 ** (age_days / half_life), age from first_seen (else last_seen) to `now`,
+- freshness: 0.5 ** (age_days / half_life), age from posted_at (the board's date; else the
+  first_seen of the lake, else last_seen) to `now`,
   clipped at 0; no timestamp -> 0.5.
 - hard filter: a job whose known work_mode is not among the candidate's accepted work_modes
   is never ranked; an unknown mode on either side is allowed (no accepted modes = any).
@@ -313,8 +314,12 @@ def _usd(amounts: np.ndarray, currencies: list[str | None]) -> np.ndarray:
 
 
 def _freshness(frame: pl.DataFrame, now: datetime, half_life_days: float) -> np.ndarray:
-    """Return 0.5 ** (age / half-life) per job, age from first_seen (else last_seen)."""
-    stamps = [pl.col(c).dt.epoch("us") for c in ("first_seen", "last_seen") if c in frame.columns]
+    """Return 0.5 ** (age / half-life) per job, age from posted_at (else first/last_seen)."""
+    stamps = [
+        pl.col(c).dt.epoch("us")
+        for c in ("posted_at", "first_seen", "last_seen")
+        if c in frame.columns
+    ]
     if not stamps:
         return np.full(frame.height, NEUTRAL)
     if now.tzinfo is None:

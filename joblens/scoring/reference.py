@@ -153,7 +153,7 @@ def _utc(value: datetime) -> datetime:
 
 
 def _freshness(job: Row, now: datetime, settings: ScoringSettings) -> float:
-    seen = job.get("first_seen") or job.get("last_seen")
+    seen = job.get("posted_at") or job.get("first_seen") or job.get("last_seen")
     if seen is None:
         return NEUTRAL
     age_days = max(0.0, (_utc(now) - _utc(seen)).total_seconds() / 86_400.0)

@@ -126,7 +126,8 @@ def test_resolve_merges_variants_and_keeps_provenance() -> None:
     )
     jobs = dedupe.resolve(postings)
 
-    assert jobs.columns == [f.name for f in JOBS if f.name not in ("run_id", "embedding")]
+    sightings = ("run_id", "embedding", "first_seen", "last_seen", "repost_count")
+    assert jobs.columns == [f.name for f in JOBS if f.name not in sightings]
     assert jobs.height == 3
     assert jobs.get_column("n_postings").sum() == postings.height
     merged = jobs.filter(pl.col("n_postings") == 3).row(0, named=True)
@@ -138,8 +139,7 @@ def test_resolve_merges_variants_and_keeps_provenance() -> None:
     assert merged["salary_annual_max"] == 170_000.0
     assert merged["salary_currency"] == "USD"
     assert merged["skills"] == ["kubernetes", "postgresql", "python"]
-    assert merged["first_seen"] == datetime(2026, 1, 5, tzinfo=UTC)
-    assert merged["last_seen"] == datetime(2026, 1, 9, tzinfo=UTC)
+    assert merged["posted_at"] == datetime(2026, 1, 5, tzinfo=UTC)
     assert merged["job_id"] == dedupe.job_id(merged["dedupe_key"])
     assert len(merged["job_id"]) == 24
 
@@ -205,12 +205,13 @@ def test_job_index_finds_nearest_jobs(tmp_path: Path) -> None:
     expected = np.argsort(-(vecs[3] @ vecs.T))[:4]
     assert list(ids[0]) == [f"j{i}" for i in expected]
 
-    # Each run overwrites: vectors of vanished jobs do not linger.
-    index.upsert(jobs.head(2))
-    assert len(index) == 2
-    ids, dist = index.search(vecs[3], k=4)
-    assert set(ids[0, :2]) == {"j0", "j1"}
-    assert list(ids[0, 2:]) == ["", ""] and np.isinf(dist[0, 2:]).all()
+    # Later runs upsert by job id: a moved vector replaces the old one, other jobs stay.
+    moved = jobs.head(2).with_columns(pl.Series("embedding", vecs[[3, 3]].tolist()))
+    index.upsert(moved)
+    assert len(index) == 50
+    ids, dist = index.search(vecs[3], k=3)
+    assert set(ids[0]) == {"j0", "j1", "j3"}
+    assert np.allclose(dist[0], 0.0, atol=1e-5)
 
 
 def test_job_index_search_before_upsert_is_a_clear_error(tmp_path: Path) -> None:
@@ -242,7 +243,41 @@ def test_pay_without_a_currency_survives_the_merge() -> None:
     ]
     from joblens.schemas import conform
 
-    frame = pl.DataFrame(rows).to_arrow()
+    frame = pl.DataFrame(rows).with_columns(run_id=pl.lit("r1")).to_arrow()
     jobs = dedupe.resolve(pl.DataFrame(conform(frame, POSTINGS)))
     assert jobs.height == 1
     assert (jobs["salary_annual_min"][0], jobs["salary_annual_max"][0]) == (85_000.0, 100_000.0)
+
+
+def test_merge_keeps_first_seen_unions_provenance_and_counts_reposts() -> None:
+    from datetime import timedelta
+
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    fresh = dedupe.resolve(
+        _postings(
+            [
+                dict(posting_id="a", title="Data Engineer", posted_at=t0),
+                dict(posting_id="z", title="Chef", source="rss", posted_at=t0),
+            ]
+        )
+    )
+    first = dedupe.merge(fresh, fresh.clear(), seen_at=t0, repost_gap=timedelta(days=7))
+    assert first["first_seen"].to_list() == [t0, t0]
+    assert first["repost_count"].to_list() == [0, 0]
+    # Three days later one job comes back with a new posting: same id, same first_seen.
+    engineer = first.filter(pl.col("title") == "Data Engineer")
+    later = dedupe.resolve(
+        _postings([dict(posting_id="b", title="Data Engineer", source="jobspy", posted_at=t0)])
+    )
+    t1 = t0 + timedelta(days=3)
+    second = dedupe.merge(later, first, seen_at=t1, repost_gap=timedelta(days=7))
+    row = second.row(0, named=True)
+    assert row["job_id"] == engineer["job_id"][0]
+    assert (row["first_seen"], row["last_seen"], row["repost_count"]) == (t0, t1, 0)
+    assert row["posting_ids"] == ["a", "b"] and row["n_postings"] == 2
+    assert row["sources"] == sorted({engineer["sources"][0][0], "jobspy"})
+    # Unseen for longer than the gap, then seen again: one repost.
+    t2 = t1 + timedelta(days=30)
+    third = dedupe.merge(later, second, seen_at=t2, repost_gap=timedelta(days=7))
+    assert third["repost_count"].to_list() == [1]
+    assert third["first_seen"].to_list() == [t0]

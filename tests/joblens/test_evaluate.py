@@ -4,6 +4,7 @@ back to the world's canonical jobs (majority of postings, duplicates count once)
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -100,6 +101,9 @@ def _world(root: Path) -> Path:
     return root / "world"
 
 
+_NOW = datetime.now(UTC)
+
+
 def _lake(root: Path, ranking: list[str], run_id: str = "20250601T000000Z-aaaaaa") -> Lake:
     lake = Lake(root / "lake")
     part = {"dt": "2025-06-01"}
@@ -124,6 +128,8 @@ def _lake(root: Path, ranking: list[str], run_id: str = "20250601T000000Z-aaaaaa
                 "run_id": [run_id] * 4,
                 "job_id": ["L1", "L2", "L3", "L4"],
                 "posting_ids": [["p1", "p2", "p4"], ["p3"], ["p4"], ["p5"]],
+                "first_seen": [_NOW] * 4,
+                "last_seen": [_NOW] * 4,
                 "embedding": [[1.0, 0.0], [0.0, 1.0], [0.7, 0.7], [1.0, 0.0]],
             },
             schema_overrides={"embedding": pl.List(pl.Float32)},
@@ -156,6 +162,16 @@ def _lake(root: Path, ranking: list[str], run_id: str = "20250601T000000Z-aaaaaa
         ),
         run_id=run_id,
         partition=part,
+    )
+    # One completed scoring run in the registry: its rows become the lake's current state.
+    lake.record_run(
+        {
+            "run_id": run_id,
+            "flow": "score",
+            "status": "completed",
+            "started": datetime.now(UTC),
+            "finished": datetime.now(UTC),
+        }
     )
     return lake
 

@@ -1,5 +1,11 @@
+"""The lake: run directories, schema checks on write, the registry, and the analysts' views."""
+
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -7,112 +13,190 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from joblens.errors import LakeError
+from joblens.errors import LakeError, SchemaError
 from joblens.lake import Lake
 from joblens.schemas import TABLES
 
+DT = {"dt": "2026-11-23"}
 
-def _stats(run_id: str, rows: int) -> pl.DataFrame:
+
+def _stats(rows: int, stage: str = "s") -> pl.DataFrame:
     return pl.DataFrame(
-        {
-            "run_id": [run_id] * rows,
-            "stage": [f"s{i}" for i in range(rows)],
-            "rows_in": list(range(rows)),
-        }
+        {"stage": [f"{stage}{i}" for i in range(rows)], "rows_in": list(range(rows))}
     )
 
 
-def test_write_is_hive_partitioned_zstd_and_conformed(tmp_path: Path) -> None:
+def _commit(lake: Lake, run_id: str, flow: str = "score", status: str = "completed") -> None:
+    now = datetime.now(UTC)
+    lake.record_run(
+        {"run_id": run_id, "flow": flow, "status": status, "started": now, "finished": now}
+    )
+
+
+def test_write_lands_in_the_run_directory_zstd_with_the_exact_schema(tmp_path: Path) -> None:
     lake = Lake(tmp_path)
-    path = lake.write("run_stats", _stats("r1", 3), run_id="r1", partition={"dt": "2026-11-23"})
-    assert path == tmp_path / "gold/run_stats/dt=2026-11-23/r1.parquet"
-    meta = pq.ParquetFile(path).metadata
-    assert meta.row_group(0).column(0).compression == "ZSTD"
-    # Missing columns exist as nulls with the catalog's types.
+    path = lake.write("run_stats", _stats(3), run_id="r1", partition=DT)
+    assert path == tmp_path / "gold/run_stats/dt=2026-11-23/run=r1/data.parquet"
+    assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "ZSTD"
     assert pq.read_schema(path).equals(TABLES["run_stats"].schema)
-    frame = lake.read("run_stats")
-    assert frame.height == 3
-    assert frame["dt"].to_list() == ["2026-11-23"] * 3
-    assert frame["seconds"].null_count() == 3
+    frame = lake.read("run_stats", run_id="r1")
+    assert frame["run_id"].to_list() == ["r1"] * 3  # stamped by the lake
+    assert frame["seconds"].null_count() == 3  # an optional column left out is null
 
 
-def test_rerunning_a_run_id_replaces_instead_of_duplicating(tmp_path: Path) -> None:
+def test_writes_fail_on_unknown_or_missing_required_columns(tmp_path: Path) -> None:
     lake = Lake(tmp_path)
-    part = {"dt": "2026-11-23"}
-    lake.write("run_stats", _stats("r1", 3), run_id="r1", partition=part)
-    lake.write("run_stats", _stats("r1", 2), run_id="r1", partition=part)
-    lake.write("run_stats", _stats("r2", 4), run_id="r2", partition=part)
-    assert lake.read("run_stats", run_id="r1").height == 2
-    assert lake.read("run_stats").height == 6
+    with pytest.raises(SchemaError, match=r"unknown columns \['stge'\]"):
+        lake.write("run_stats", pl.DataFrame({"stge": ["x"]}), run_id="r1", partition=DT)
+    with pytest.raises(SchemaError, match="required column 'job_id' is missing"):
+        lake.write("jobs", pl.DataFrame({"title": ["x"]}), run_id="r1", partition=DT)
+    with pytest.raises(SchemaError, match="'candidate_id' has 1 null"):
+        lake.write(
+            "candidates", pl.DataFrame({"candidate_id": [None, "a"]}), run_id="r1", partition=DT
+        )
+    assert lake.files("run_stats") == [] and lake.files("jobs") == []
 
 
-def test_parts_of_one_run_coexist_and_clear_together(tmp_path: Path) -> None:
+def test_clear_run_removes_a_run_whole_and_only_that_run(tmp_path: Path) -> None:
     lake = Lake(tmp_path)
-    part = {"dt": "2026-11-23"}
-    lake.write("run_stats", _stats("r1", 1), run_id="r1", partition=part, part="greenhouse")
-    lake.write("run_stats", _stats("r1", 2), run_id="r1", partition=part, part="lever")
-    lake.write("run_stats", _stats("r10", 5), run_id="r10", partition=part)
+    lake.write("run_stats", _stats(1), run_id="r1", partition=DT, part="greenhouse")
+    lake.write("run_stats", _stats(2), run_id="r1", partition={"dt": "2026-11-24"}, part="lever")
+    lake.write(
+        "quarantine",
+        pl.DataFrame({"reason": ["x"]}),
+        run_id="r1",
+        partition={"stage": "normalize", **DT},
+    )
+    lake.write("run_stats", _stats(5), run_id="r10", partition=DT)
     assert lake.read("run_stats", run_id="r1").height == 3
-    assert lake.clear_run("run_stats", run_id="r1", partition=part) == 2
+    assert lake.clear_run("r1") == 3
+    assert lake.read("run_stats", run_id="r1").height == 0
+    assert lake.read("quarantine").height == 0
     assert lake.read("run_stats").height == 5  # r10 is not r1's part
 
 
 def test_partial_temp_files_are_invisible_to_readers(tmp_path: Path) -> None:
     lake = Lake(tmp_path)
-    part = {"dt": "2026-11-23"}
-    lake.write("run_stats", _stats("r1", 2), run_id="r1", partition=part)
+    path = lake.write("run_stats", _stats(2), run_id="r1", partition=DT)
+    _commit(lake, "r1")
     # What a killed writer leaves behind: a half-written temp file next to the real one.
-    (tmp_path / "gold/run_stats/dt=2026-11-23/.tmp-dead.parquet.partial").write_bytes(b"PAR1 junk")
+    (path.parent / ".tmp-dead.parquet.partial").write_bytes(b"PAR1 junk")
     assert lake.read("run_stats").height == 2
-    lake.refresh_views()
     assert lake.query("SELECT count(*) AS n FROM run_stats")["n"][0] == 2
 
 
-def test_matches_are_written_in_parts_under_their_run(tmp_path: Path) -> None:
+def test_views_show_completed_runs_only_and_the_current_state(tmp_path: Path) -> None:
     lake = Lake(tmp_path)
-    frame = pl.DataFrame({"candidate_id": ["c1"], "job_id": ["j1"], "rank": [1], "score": [0.5]})
-    p0 = lake.write("matches", frame, run_id="r1", partition={"dt": "2026-11-23"}, part=0)
-    p1 = lake.write("matches", frame, run_id="r1", partition={"dt": "2026-11-23"}, part=1)
-    assert p0.parent == tmp_path / "gold/matches/dt=2026-11-23/run=r1"
-    assert {p0.name, p1.name} == {"part-00000.parquet", "part-00001.parquet"}
-    assert lake.read("matches")["run"].to_list() == ["r1", "r1"]
+    seen = datetime(2026, 9, 1, tzinfo=UTC)  # older than 30 days
+    for run_id, title in (("r1", "old title"), ("r2", "new title"), ("r3", "running title")):
+        jobs = pl.DataFrame(
+            {
+                "job_id": ["j1", "j2"],
+                "title": [title, "other"],
+                "first_seen": [seen] * 2,
+                "last_seen": [seen] * 2,
+            }
+        )
+        lake.write("jobs", jobs, run_id=run_id, partition=DT)
+        lake.write(
+            "matches",
+            pl.DataFrame({"candidate_id": ["c"], "job_id": ["j1"], "rank": [1]}),
+            run_id=run_id,
+            partition=DT,
+        )
+    _commit(lake, "r1")
+    _commit(lake, "r2")
+    _commit(lake, "r3", status="running")
+    jobs = lake.current("jobs").sort("job_id")
+    assert jobs["title"].to_list() == ["new title", "other"]  # latest completed version per id
+    assert set(jobs["run_id"]) == {"r2"}
+    assert lake.history("jobs").height == 4  # r1 and r2, never the running r3
+    assert set(lake.current("matches")["run_id"]) == {"r2"}
+    assert set(lake.query("SELECT status FROM runs")["status"]) == {"completed", "running"}
+    # `active`: seen within lake.active_days of now.
+    assert not jobs["active"].any()
+    assert Lake(tmp_path, active_days=100_000).current("jobs")["active"].all()
 
 
-def test_duckdb_views_cover_every_written_table(tmp_path: Path) -> None:
-    lake = Lake(tmp_path)
-    lake.write("run_stats", _stats("r1", 2), run_id="r1", partition={"dt": "2026-11-23"})
-    lake.write(
-        "quarantine",
-        pl.DataFrame({"run_id": ["r1"], "reason": ["empty title"]}),
-        run_id="r1",
-        partition={"stage": "normalize", "dt": "2026-11-23"},
+def test_published_views_survive_a_reader_and_a_copied_lake(tmp_path: Path) -> None:
+    lake = Lake(tmp_path / "lake")
+    lake.write("run_stats", _stats(2), run_id="r1", partition=DT)
+    _commit(lake, "r1")
+    db = lake.publish_views()
+    reader = duckdb.connect(str(db), read_only=True, config={"file_search_path": str(lake.root)})
+    assert reader.sql("SELECT count(*) FROM run_stats").fetchall() == [(2,)]
+    # An analyst keeps the file open while the next run commits and republishes.
+    lake.write("run_stats", _stats(3), run_id="r2", partition=DT)
+    _commit(lake, "r2", flow="ingest-jobs")
+    lake.publish_views()
+    reader.close()
+    # Paths in the views are relative: a copy of the lake reads its own files.
+    copy = tmp_path / "copy"
+    shutil.copytree(lake.root, copy)
+    shutil.rmtree(lake.root)
+    con = duckdb.connect(
+        str(copy / "joblens.duckdb"), read_only=True, config={"file_search_path": str(copy)}
     )
-    db = lake.refresh_views()
-    con = duckdb.connect(str(db), read_only=True)
-    views = {
-        r[0]
-        for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
-    }
-    assert {"run_stats", "quarantine"} <= views
-    assert con.execute("SELECT stage, reason FROM quarantine").fetchall() == [
-        ("normalize", "empty title")
-    ]
+    assert con.sql("SELECT count(*) FROM run_stats").fetchall() == [(5,)]
+    docs = con.sql("SELECT comment FROM duckdb_views() WHERE view_name = 'jobs'").fetchall()[0]
+    assert docs is not None and "active" in docs[0]
     con.close()
 
 
-def test_bad_partitions_and_remote_roots_fail_clearly(tmp_path: Path) -> None:
+def test_every_view_exists_and_is_typed_on_an_empty_lake(tmp_path: Path) -> None:
+    lake = Lake(tmp_path)
+    for name in TABLES:
+        frame = lake.query(f"SELECT * FROM {name}")
+        assert frame.height == 0
+        assert set(TABLES[name].schema.names) <= set(frame.columns), name
+
+
+def test_a_run_whose_process_died_is_marked_failed_and_its_files_removed(tmp_path: Path) -> None:
+    import socket
+
+    lake = Lake(tmp_path)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lake.write("run_stats", _stats(2), run_id="killed", partition=DT)
+    lake.record_run(
+        {
+            "run_id": "killed",
+            "flow": "ingest-jobs",
+            "status": "running",
+            "started": datetime.now(UTC),
+            "host": socket.gethostname(),
+            "pid": int(dead.stdout),
+        }
+    )
+    runs = lake.runs()
+    row = runs.row(0, named=True)
+    assert (row["run_id"], row["status"]) == ("killed", "failed")
+    assert "ended before the run finished" in row["error"]
+    assert lake.files("run_stats") == []
+
+
+def test_paths_stay_inside_the_lake_and_remote_roots_fail_clearly(tmp_path: Path) -> None:
     lake = Lake(tmp_path)
     with pytest.raises(LakeError, match="missing"):
-        lake.write("run_stats", _stats("r1", 1), run_id="r1", partition={})
+        lake.write("run_stats", _stats(1), run_id="r1", partition={})
     with pytest.raises(LakeError, match="bad partition value"):
-        lake.write("run_stats", _stats("r1", 1), run_id="r1", partition={"dt": "../x"})
-    with pytest.raises(LakeError, match="only local paths"):
+        lake.write("run_stats", _stats(1), run_id="r1", partition={"dt": "../x"})
+    with pytest.raises(LakeError, match="bad run id"):
+        lake.write("run_stats", _stats(1), run_id="../../x", partition=DT)
+    with pytest.raises(LakeError, match="bad file part"):
+        lake.write("run_stats", _stats(1), run_id="r1", partition=DT, part="../x")
+    with pytest.raises(LakeError, match="s3:// lakes are not supported"):
         Lake("s3://bucket/lake")
     with pytest.raises(KeyError, match="known"):
         lake.read("nope")
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_reading_an_empty_table_gives_its_schema(tmp_path: Path) -> None:
-    frame = Lake(tmp_path).read("matches")
-    assert frame.height == 0
-    assert "candidate_id" in frame.columns
+def test_bad_sql_is_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(LakeError) as err:
+        Lake(tmp_path).query("SELEC nope")
+    assert "\n" not in str(err.value) and "syntax" in str(err.value).lower()

@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 from joblens import settings
+from joblens.errors import ConfigError
 
 
 def test_env_overrides_nested_sections(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,5 +32,32 @@ def test_toml_file_is_read_and_env_wins(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_invalid_values_fail_with_the_field_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JOBLENS_SCORING__TOP_K", "0")
-    with pytest.raises(ValidationError, match="top_k"):
+    with pytest.raises(ConfigError, match="scoring.top_k"):
+        settings.load()
+
+
+def test_misspelt_keys_are_errors_naming_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOBLENS_SCORING__W_SKILS", "0.5")
+    with pytest.raises(ConfigError, match="w_skils"):
+        settings.load()
+    monkeypatch.delenv("JOBLENS_SCORING__W_SKILS")
+    monkeypatch.setenv("JOBLENS_SCORNG__TOP_K", "5")
+    with pytest.raises(ConfigError, match="JOBLENS_SCORNG__TOP_K"):
+        settings.load()
+    monkeypatch.delenv("JOBLENS_SCORNG__TOP_K")
+    cfg = tmp_path / "joblens.toml"
+    cfg.write_text("[scoring]\nw_skils = 0.4\n")
+    with pytest.raises(ConfigError, match="w_skils"):
+        settings.load(cfg)
+
+
+def test_a_named_config_file_that_is_missing_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        settings.load(tmp_path / "nope.toml")
+    monkeypatch.setenv("JOBLENS_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(ConfigError, match="does not exist"):
         settings.load()

@@ -1,0 +1,79 @@
+"""Stage: CV files -> bronze/raw_cvs and candidate profiles in silver/candidates.
+
+Reads: ``<cvs>/*.txt|md``.  Writes: raw_cvs, candidates (upserted by candidate id: the
+current state is each id's latest version), quarantine (stage profile), run_stats.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from joblens import profiles
+from joblens.errors import JobLensError, SourceError
+from joblens.normalize.text import text_hash
+from joblens.stages.run import RunContext, StageReport, quarantine, timed
+
+__all__ = ["READS", "WRITES", "ingest_cvs"]
+
+READS: tuple[str, ...] = ()
+WRITES = ("raw_cvs", "candidates", "quarantine", "run_stats")
+
+
+def ingest_cvs(ctx: RunContext, cv_dir: Path) -> StageReport:
+    """Land CV files in bronze and parse each into a candidate profile (rules)."""
+    report = StageReport("ingest:cvs")
+    with timed(ctx, report):
+        if not cv_dir.is_dir():
+            raise SourceError(f"CV directory {cv_dir} does not exist (expected a folder of CVs)")
+        files = sorted(p for p in cv_dir.iterdir() if p.suffix in {".txt", ".md"})
+        fetched = datetime.now(UTC)
+        texts = [p.read_text(encoding="utf-8", errors="replace") for p in files]
+        ctx.lake.write(
+            "raw_cvs",
+            pl.DataFrame(
+                {
+                    "origin": [p.name for p in files],
+                    "text": texts,
+                    "fetched_at": [fetched] * len(files),
+                },
+                schema_overrides={
+                    "origin": pl.String,
+                    "text": pl.String,
+                    "fetched_at": pl.Datetime("us", "UTC"),
+                },
+            ),
+            run_id=ctx.run_id,
+            partition={"dt": ctx.dt},
+        )
+        rows: list[dict[str, Any]] = []
+        bad: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for path, text in zip(files, texts, strict=True):
+            if path.stem in seen:  # alice.txt and alice.md: one candidate id, keep the first
+                bad.append(_cv_reject(path, "duplicate candidate id (same file stem)", text))
+                continue
+            seen.add(path.stem)
+            try:
+                row = profiles.parse(text, candidate_id=path.stem)
+            except JobLensError as exc:
+                bad.append(_cv_reject(path, str(exc), text))
+                continue
+            row["text_hash"] = text_hash(str(row.get("summary") or ""))
+            rows.append(row)
+        candidates = (
+            pl.DataFrame(rows, infer_schema_length=None)
+            if rows
+            else pl.DataFrame({"candidate_id": []}, schema={"candidate_id": pl.String})
+        )
+        ctx.lake.write("candidates", candidates, run_id=ctx.run_id, partition={"dt": ctx.dt})
+        report.rows_in, report.rows_out = len(files), len(rows)
+        report.rows_quarantined = quarantine(ctx, "profile", pl.DataFrame(bad))
+    return report
+
+
+def _cv_reject(path: Path, reason: str, text: str) -> dict[str, Any]:
+    return {"source": "cv", "record_key": path.name, "reason": reason, "raw": text[:4000]}

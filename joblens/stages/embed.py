@@ -1,0 +1,79 @@
+"""Stage: embeddings of this run's jobs and candidates (cached by model and text hash).
+
+Reads: jobs / candidates (this run).  Writes: the same files with their `embedding` column,
+the LanceDB job index (_index/), run_stats.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from joblens import dedupe
+from joblens.embed import Embedder, EmbeddingCache, embed_texts
+from joblens.normalize.text import text_hash
+from joblens.stages.run import Progress, RunContext, StageReport, timed
+
+__all__ = ["JOB_TEXT", "READS", "WRITES", "embed_candidates", "embed_jobs"]
+
+READS = ("jobs", "candidates")
+WRITES = ("jobs", "candidates", "run_stats")
+
+JOB_TEXT = pl.concat_str(
+    [pl.col("title"), pl.col("company"), pl.col("description")], separator="\n", ignore_nulls=True
+)
+"""What a job's embedding is made from: title, company and the cleaned description."""
+
+
+def _embed_table(
+    ctx: RunContext,
+    name: str,
+    text: pl.Expr,
+    embedder: Embedder,
+    cache: EmbeddingCache | None,
+    progress: Progress | None,
+) -> tuple[pl.DataFrame, int]:
+    """Embed `text` of every row of this run's `name` table, rewrite it with the vectors."""
+    frame = ctx.lake.read(name, run_id=ctx.run_id)
+    texts = frame.select(text.fill_null("")).to_series().to_list()
+    hashes = [text_hash(t) for t in texts]
+    vectors, hits = embed_texts(texts, hashes, embedder=embedder, cache=cache, progress=progress)
+    frame = frame.with_columns(
+        pl.Series("embedding", vectors.astype(np.float32), dtype=pl.List(pl.Float32))
+    )
+    ctx.lake.write(name, frame, run_id=ctx.run_id, partition={"dt": ctx.dt})
+    return frame, hits
+
+
+def embed_jobs(
+    ctx: RunContext,
+    embedder: Embedder,
+    cache: EmbeddingCache | None,
+    *,
+    progress: Progress | None = None,
+) -> StageReport:
+    """Embed the jobs this run saw (an unchanged text is a cache hit) and index their vectors."""
+    report = StageReport("embed:jobs")
+    with timed(ctx, report):
+        jobs, hits = _embed_table(ctx, "jobs", JOB_TEXT, embedder, cache, progress)
+        if jobs.height:
+            dedupe.JobIndex(ctx.lake.index_dir).upsert(jobs)
+        report.rows_in = report.rows_out = jobs.height
+        report.detail = {"cache_hits": hits, "model": embedder.model_id}
+    return report
+
+
+def embed_candidates(
+    ctx: RunContext,
+    embedder: Embedder,
+    cache: EmbeddingCache | None,
+    *,
+    progress: Progress | None = None,
+) -> StageReport:
+    """Embed this run's candidate summaries (cached by text hash)."""
+    report = StageReport("embed:candidates")
+    with timed(ctx, report):
+        frame, hits = _embed_table(ctx, "candidates", pl.col("summary"), embedder, cache, progress)
+        report.rows_in = report.rows_out = frame.height
+        report.detail = {"cache_hits": hits, "model": embedder.model_id}
+    return report

@@ -1,0 +1,59 @@
+"""Stage: this run's postings -> job entities, merged into the lake's state.
+
+Reads: postings (this run), jobs and job_postings (current state).  Writes: jobs (new
+versions of every job this run saw), job_postings, quarantine (stage prefilter), run_stats.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+from joblens import dedupe, prefilter
+from joblens.settings import Settings
+from joblens.stages.run import RunContext, StageReport, quarantine, timed
+
+__all__ = ["READS", "WRITES", "resolve_jobs"]
+
+READS = ("postings", "jobs", "job_postings")
+WRITES = ("jobs", "job_postings", "quarantine", "run_stats")
+
+
+def resolve_jobs(ctx: RunContext, settings: Settings) -> StageReport:
+    """Prefilter this run's postings and resolve them into job entities.
+
+    An entity the lake already holds keeps its id, first_seen and provenance and gains this
+    sighting; jobs this run did not see keep their current version untouched.
+    """
+    report = StageReport("prefilter+dedupe")
+    with timed(ctx, report):
+        lake = ctx.lake
+        postings = lake.read("postings", run_id=ctx.run_id)
+        kept, rejected = prefilter.apply(postings, settings.prefilter)
+        n_bad = quarantine(ctx, "prefilter", rejected)
+        fresh = dedupe.resolve(kept)
+        jobs = dedupe.merge(
+            fresh,
+            lake.current("jobs") if fresh.height else pl.DataFrame(),
+            seen_at=ctx.started_at,
+            repost_gap=timedelta(days=settings.lake.repost_gap_days),
+        )
+        links = dedupe.link(
+            dedupe.assign(kept), lake.current("job_postings"), seen_at=ctx.started_at
+        )
+        lake.write("jobs", jobs, run_id=ctx.run_id, partition={"dt": ctx.dt})
+        lake.write("job_postings", links, run_id=ctx.run_id, partition={"dt": ctx.dt})
+        new = jobs.filter(jobs["first_seen"] == ctx.started_at).height
+        report.rows_in, report.rows_out, report.rows_quarantined = (
+            postings.height,
+            jobs.height,
+            n_bad,
+        )
+        report.detail = {
+            "postings_kept": kept.height,
+            "merged": kept.height - fresh.height,
+            "new_jobs": new,
+            "known_jobs": jobs.height - new,
+        }
+    return report

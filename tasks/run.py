@@ -1,0 +1,85 @@
+"""Tasks: start and commit a run in the lake's registry, mark it failed when its flow fails,
+and show a finished pipeline run in the UI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run as current_flow_run
+
+from joblens import report, stages
+from joblens import settings as joblens_settings
+from joblens.stages import RunContext
+
+
+# Not cached: every call starts a new run (or re-runs the given id). Not retried: a bad
+# run id, lake root or setting fails the same way every time.
+@task(name="start-run", cache_policy=NO_CACHE, persist_result=False)
+def start_run(
+    flow: str,
+    lake: str | None,
+    run_id: str | None,
+    config: str | None,
+    parent_run_id: str | None = None,
+) -> RunContext:
+    """Read the settings once, fix the run's id and date partition, register it as running."""
+    settings = joblens_settings.load(config)
+    ctx = RunContext.create(
+        lake or settings.lake.root,
+        run_id,
+        flow=flow,
+        parent_run_id=parent_run_id,
+        active_days=settings.lake.active_days,
+    )
+    stages.begin(ctx, prefect_flow_run_id=current_flow_run.get_id())
+    get_run_logger().info("run %s (%s) started in lake %s", ctx.run_id, flow, ctx.lake.root)
+    return ctx
+
+
+# Retried: the commit is a lake write that can hit a transient error on a shared filesystem,
+# and committing twice writes the same registry row.
+@task(name="commit-run", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def commit_run(ctx: RunContext, stage_reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mark the run completed (its rows become visible) and republish the DuckDB views."""
+    stages.commit(ctx, stage_reports)
+    create_table_artifact(
+        key=f"{ctx.flow}-stages",
+        table=[{k: v for k, v in r.items() if k != "detail"} for r in stage_reports],
+        description=f"Stages of {ctx.flow} run {ctx.run_id}",
+    )
+    return {"run_id": ctx.run_id, "flow": ctx.flow, "stages": stage_reports}
+
+
+@task(name="publish-pipeline", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def publish_pipeline(ctx: RunContext, flow_results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Commit the pipeline run with its flows' stages; attach its summary to the flow run."""
+    reports = [s for result in flow_results for s in result["stages"]]
+    stages.commit(ctx, reports)
+    summary = report.summarize(ctx.lake, ctx.run_id)
+    create_table_artifact(
+        key="run-stages",
+        table=[{k: v for k, v in r.items() if k != "detail"} for r in reports],
+        description=f"Stages of pipeline run {ctx.run_id}",
+    )
+    create_markdown_artifact(
+        key="run-summary", markdown=report.to_markdown(summary), description="JobLens run summary"
+    )
+    return summary
+
+
+def mark_failed(flow: Any, flow_run: Any, state: Any) -> None:
+    """Flow hook (on_failure, on_crashed): mark the flow run's lake run failed, drop its rows."""
+    params = flow_run.parameters or {}
+    try:
+        root = params.get("lake") or joblens_settings.load(params.get("config")).lake.root
+        failed = stages.fail_orchestrated(
+            root, str(flow_run.id), f"{state.type.value}: {state.message or ''}".strip()
+        )
+    except Exception as exc:  # a hook must not hide the flow's own error
+        get_run_logger().warning("could not mark the lake run failed: %s", exc)
+        return
+    for run_id in failed:
+        get_run_logger().info("run %s marked failed in the lake registry", run_id)
