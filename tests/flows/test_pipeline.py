@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -28,20 +29,31 @@ def test_pipeline_flow_runs_end_to_end(
     state = pipeline(world=str(world), lake=str(lake_root), return_state=True)
     assert state.is_completed(), state
     summary = state.result()
-    run_id = summary["run_id"]
+    assert [(r["flow"], r["status"]) for r in summary["runs"]] == [
+        ("pipeline", "completed"),
+        ("ingest-jobs", "completed"),
+        ("ingest-candidates", "completed"),
+        ("score", "completed"),
+        ("analyze", "completed"),
+    ]
     # Top 5 per candidate; fewer only where the hard filters (work mode) leave fewer jobs.
     assert 4 <= summary["rows"]["matches"] <= 4 * 5
     assert summary["rows"]["analyses"] > 0
 
     lake = Lake(lake_root)
     # The real embedding model ran: vectors are unit length and 384 wide.
-    norms = lake.read("jobs", run_id=run_id).select(
+    norms = lake.current("jobs").select(
         pl.col("embedding").list.eval(pl.element() ** 2).list.sum().sqrt()
     )
     assert norms.to_series().is_between(0.99, 1.01).all()
-    # Analysts can query the lake through DuckDB.
+    # Analysts can query the lake through DuckDB, from the published file too.
     got = lake.query("SELECT count(*) AS n FROM matches WHERE rank = 1")["n"][0]
     assert got == 4
+    con = duckdb.connect(
+        str(lake.duckdb_path), read_only=True, config={"file_search_path": str(lake.root)}
+    )
+    assert con.sql("SELECT count(*) FROM matches WHERE rank = 1").fetchall() == [(4,)]
+    con.close()
 
     import anyio
     from prefect.client.schemas.filters import ArtifactFilter, FlowRunFilter, TaskRunFilter
@@ -59,7 +71,41 @@ def test_pipeline_flow_runs_end_to_end(
             return {a.key for a in arts if a.key}
 
     keys = anyio.run(_artifacts)
-    assert {"run-summary", "run-stages"} <= keys
+    assert {"run-summary", "run-stages", "ingest-jobs-stages", "score-stages"} <= keys
+
+
+def test_flows_run_apart_and_a_failed_flow_is_marked_in_the_registry(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.ingest_jobs import ingest_jobs
+    from flows.score import score
+
+    world = tmp_path / "world"
+    synth.generate(world, jobs=40, candidates=2, seed=12)
+    lake_root = str(tmp_path / "lake")
+    monkeypatch.setenv("JOBLENS_EMBED__DEVICE", "none")  # the hashing embedder: fast
+    first = ingest_jobs(sources=str(world / "sources"), lake=lake_root)
+    ingest_jobs(sources=str(world / "sources"), lake=lake_root)
+    scored = score(lake=lake_root)  # no candidates yet: completes, nothing to match
+    lake = Lake(lake_root)
+    assert lake.current("jobs")["job_id"].is_unique().all()
+    assert lake.run(first["run_id"])["prefect_flow_run_id"]  # type: ignore[index]
+    assert lake.current("matches").height == 0 and scored["stages"][0]["rows_in"] == 0
+    # A flow that fails after it started writing: the registry says failed, nothing shows.
+    jobs_before = lake.current("jobs").height
+    from joblens import stages
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(stages, "resolve_jobs", broken)
+    state = ingest_jobs(sources=str(world / "sources"), lake=lake_root, return_state=True)
+    assert state.is_failed()
+    failed = lake.runs().row(0, named=True)
+    assert (failed["flow"], failed["status"]) == ("ingest-jobs", "failed")
+    assert "disk on fire" in failed["error"]
+    assert lake.files("postings", run_id=failed["run_id"]) == []
+    assert lake.current("jobs").height == jobs_before
 
 
 def test_prefect_cli_calls_work_against_the_pinned_server(prefect_harness: None) -> None:

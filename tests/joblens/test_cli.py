@@ -38,13 +38,46 @@ def test_synth_then_eval_prints_metrics_and_baselines(
         assert isinstance(value, float) and 0.0 <= value <= 1.0
         for baseline in ("random", "semantic"):
             assert key in metrics["baselines"][baseline]  # type: ignore[index]
-    assert metrics["jobs"] == ctx.lake.read("jobs").height
+    assert metrics["jobs"] == ctx.lake.current("jobs").height
 
     out = runner.invoke(
         app, ["query", "--lake", str(lake_root), "SELECT count(*) AS n FROM matches"]
     )
     assert out.exit_code == 0, out.output
-    assert str(ctx.lake.read("matches").height) in out.output
+    assert str(ctx.lake.current("matches").height) in out.output
+    # json: one object per line; csv: a header then rows.
+    sql = "SELECT candidate_id, rank FROM matches WHERE rank <= 2 ORDER BY ALL"
+    out = runner.invoke(app, ["query", "--lake", str(lake_root), "--format", "json", sql])
+    rows = [json.loads(line) for line in out.output.splitlines()]
+    assert rows and set(rows[0]) == {"candidate_id", "rank"}
+    out = runner.invoke(app, ["query", "--lake", str(lake_root), "--format", "csv", sql])
+    assert out.output.splitlines()[0] == "candidate_id,rank"
+    # `runs` lists the registry: the four flows, completed.
+    out = runner.invoke(app, ["runs", "--lake", str(lake_root)], env={"COLUMNS": "240"})
+    assert out.exit_code == 0 and out.output.count("completed") == 4, out.output
+
+
+def test_query_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
+    out = runner.invoke(app, ["query", "--lake", str(tmp_path), "SELEC 1"])
+    assert out.exit_code == 1
+    assert "error:" in out.output and "Traceback" not in out.output
+
+
+def test_remote_lakes_and_bad_run_ids_fail_before_any_work(tmp_path: Path) -> None:
+    out = runner.invoke(app, ["run", "score", "--lake", "s3://bucket/x"], env={"COLUMNS": "240"})
+    assert out.exit_code == 1 and "s3:// lakes are not supported" in out.output
+    out = runner.invoke(
+        app, ["run", "score", "--lake", str(tmp_path / "lake"), "--run-id", "../../x"]
+    )
+    assert out.exit_code == 1 and "bad run id" in out.output
+    assert not (tmp_path / "lake").exists() and not Path("s3:").exists()
+
+
+def test_a_misspelt_setting_stops_the_command_with_its_name(tmp_path: Path) -> None:
+    out = runner.invoke(
+        app, ["run", "score", "--lake", str(tmp_path)], env={"JOBLENS_SCORING__W_SKILS": "1"}
+    )
+    assert out.exit_code == 1 and "w_skils" in out.output
 
 
 def test_bench_score_prints_one_json_object_last(tmp_path: Path) -> None:
@@ -66,5 +99,5 @@ def test_run_pipeline_rejects_a_directory_that_is_not_a_world(tmp_path: Path) ->
 def test_help_lists_every_command() -> None:
     out = runner.invoke(app, ["--help"], env={"COLUMNS": "240"})
     assert out.exit_code == 0
-    for command in ("synth", "run", "demo", "eval", "query", "bench"):
+    for command in ("synth", "run", "runs", "demo", "eval", "query", "bench"):
         assert command in out.output
