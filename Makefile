@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: venv demo test test-all lint clean-lake
+.PHONY: venv demo test test-all lint clean-lake up down
 
 venv: $(STAMP)
 
@@ -37,3 +37,10 @@ lint: $(STAMP)
 
 clean-lake:
 	rm -rf data_lake/* demo_world
+
+# Serve the deployments on this machine (server, work pool, worker); `make down` stops them.
+up: $(STAMP)
+	bash deployments/up.sh
+
+down:
+	bash deployments/down.sh

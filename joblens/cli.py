@@ -130,8 +130,13 @@ def run_pipeline(
 def _run_pipeline(
     world: Path, lake: Lake, run_id: str | None, config: str | None
 ) -> dict[str, Any]:
-    if not (world / "sources").is_dir() and not (world / "cvs").is_dir():
-        raise typer.BadParameter(f"{world} has neither sources/ nor cvs/", param_hint="--world")
+    missing = [d for d in ("sources", "cvs") if not (world / d).is_dir()]
+    if missing:
+        raise typer.BadParameter(
+            f"{world} lacks {' and '.join(m + '/' for m in missing)}: a world holds sources/ "
+            "(board files by kind) and cvs/",
+            param_hint="--world",
+        )
     from flows.pipeline import pipeline
 
     return _run_flow(pipeline, world=str(world), lake=str(lake.root), run_id=run_id, config=config)

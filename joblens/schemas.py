@@ -235,6 +235,7 @@ _STAGE_COUNTS = pa.struct(
         ("rows_out", pa.int64()),
         ("rows_quarantined", pa.int64()),
         ("seconds", pa.float64()),
+        ("detail", pa.string()),  # JSON: what else the stage reported (cache hits, model, ...)
     ]
 )
 

@@ -9,12 +9,15 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from joblens import sources, stages
+from joblens.errors import SourceError
 from joblens.stages import RunContext
 
 
 @task(name="list-sources", cache_policy=NO_CACHE, persist_result=False)
 def list_sources(root: str) -> list[str]:
     """Return the source kinds that have files under `root` (greenhouse, lever, ...)."""
+    if not Path(root).is_dir():
+        raise SourceError(f"sources folder {root} does not exist (expected <folder>/<kind>/*)")
     return sources.sources_in(Path(root))
 
 

@@ -10,6 +10,7 @@ marks it ``failed`` and removes its data.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
@@ -139,7 +140,10 @@ def begin(ctx: RunContext, *, prefect_flow_run_id: str | None = None) -> RunCont
 def _stage_counts(reports: Sequence[StageReport | dict[str, Any]]) -> list[dict[str, Any]]:
     keys = ("stage", "rows_in", "rows_out", "rows_quarantined", "seconds")
     rows = [r.to_dict() if isinstance(r, StageReport) else r for r in reports]
-    return [{k: r.get(k) for k in keys} for r in rows]
+    return [
+        {**{k: r.get(k) for k in keys}, "detail": json.dumps(r.get("detail") or {}, default=str)}
+        for r in rows
+    ]
 
 
 def _finish(ctx: RunContext, status: str, **extra: Any) -> None:

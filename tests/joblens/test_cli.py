@@ -93,7 +93,7 @@ def test_bench_score_prints_one_json_object_last(tmp_path: Path) -> None:
 def test_run_pipeline_rejects_a_directory_that_is_not_a_world(tmp_path: Path) -> None:
     out = runner.invoke(app, ["run", "pipeline", "--world", str(tmp_path)], env={"COLUMNS": "240"})
     assert out.exit_code != 0
-    assert "neither sources/ nor cvs/" in out.output
+    assert "lacks sources/ and cvs/" in out.output
 
 
 def test_help_lists_every_command() -> None:
