@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `make down`: stop exactly what `make up` started (the worker, then the server), by the
-# process ids it recorded in deployments/.run/, and wait until they are gone.
+# process ids it recorded in deployments/.run/<port>/, and wait until they are gone.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-RUN="$PWD/deployments/.run"
+RUN="$PWD/deployments/.run/${PREFECT_SERVER_API_PORT:-4200}"
 
 stop() {
   local name=$1 pid

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # `make up`: serve JobLens on this machine. Starts `prefect server start` (log in
-# deployments/.run/server.log), points a Prefect profile named "joblens" at it and makes it
+# deployments/.run/<port>/server.log), points a Prefect profile named "joblens" at it and makes it
 # the active one (so a fresh shell's `prefect deployment run 'pipeline/demo' --watch` talks to
 # it with nothing exported), creates the process work pool "joblens", deploys prefect.yaml and
 # starts one worker. Run again: whatever is already up is reused; never a second worker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
-RUN="$ROOT/deployments/.run"
 PORT="${PREFECT_SERVER_API_PORT:-4200}"
+RUN="$ROOT/deployments/.run/$PORT"  # per port: two stacks on one checkout never mix pids
 HOST="${PREFECT_SERVER_API_HOST:-127.0.0.1}"
 URL="http://$HOST:$PORT/api"
 export PATH="$ROOT/.venv/bin:$PATH"
