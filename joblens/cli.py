@@ -297,6 +297,97 @@ def query(
             console.print(frame)
 
 
+TopOpt = Annotated[int, typer.Option("--top", help="Rows to show")]
+_JOB_COLUMNS = "job_id, title, company, city, country, work_mode"
+
+
+@app.command()
+def matches(
+    candidate: Annotated[str, typer.Option("--candidate", help="Candidate id")],
+    lake: LakeOpt = None,
+    top: TopOpt = 10,
+) -> None:
+    """Print a candidate's ranked jobs of the latest scoring run, factor by factor."""
+    lk = _lake(lake)
+    try:
+        rows = lk.query(
+            f"SELECT m.*, j.* EXCLUDE (job_id) FROM matches m LEFT JOIN "
+            f"(SELECT {_JOB_COLUMNS} FROM jobs) j USING (job_id) "
+            "WHERE m.candidate_id = ? ORDER BY m.rank LIMIT ?",
+            [candidate, top],
+        )
+    except JobLensError as exc:
+        _fail(str(exc))
+    if rows.is_empty():
+        known = lk.query("SELECT count(*) AS n FROM candidates WHERE candidate_id = ?", [candidate])
+        why = "has no matches in the latest scoring run" if known["n"][0] else "is not in the lake"
+        _fail(f"candidate {candidate!r} {why}")
+    run = rows["run_id"][0]
+    _print_ranked(f"Jobs for candidate {candidate} (scoring run {run})", rows, who="job")
+
+
+@app.command()
+def candidates(
+    job: Annotated[str, typer.Option("--job", help="Job id")],
+    lake: LakeOpt = None,
+    top: TopOpt = 10,
+    config: ConfigOpt = None,
+) -> None:
+    """Print the best current candidates for one job (every candidate scored against it)."""
+    from datetime import UTC, datetime
+
+    from joblens.scoring import engine
+
+    settings = _settings(config)
+    lk = _lake(lake, config)
+    try:
+        one = lk.query("SELECT * EXCLUDE (active) FROM jobs WHERE job_id = ?", [job])
+        if one.is_empty():
+            _fail(f"job {job!r} is not in the lake (list them: joblens query 'FROM jobs')")
+        ranked = engine.rank_candidates(
+            lk.current("candidates"), one, settings=settings.scoring, now=datetime.now(UTC), top=top
+        )
+    except JobLensError as exc:
+        _fail(str(exc))
+    info = one.row(0, named=True)
+    if ranked.is_empty():
+        _fail(f"no current candidate passes the hard filters of job {job!r}")
+    who = lk.query(
+        "SELECT candidate_id, headline, city, country FROM candidates "
+        "WHERE candidate_id IN (SELECT unnest(?::VARCHAR[]))",
+        [ranked["candidate_id"].to_list()],
+    )
+    rows = ranked.join(who, on="candidate_id", how="left")
+    title = f"Candidates for {info['title']} @ {info['company']} ({job})"
+    _print_ranked(title, rows, who="candidate")
+
+
+def _print_ranked(title: str, rows: pl.DataFrame, *, who: str) -> None:
+    t = Table(title=title, title_justify="left")
+    t.add_column("rank")
+    t.add_column("score")
+    t.add_column(f"{who} id", no_wrap=True)  # ids are what people copy: never folded
+    for col in (who, "where", *_FACTOR_HEADERS.values(), "missing skills"):
+        t.add_column(col, overflow="fold")
+    for r in rows.iter_rows(named=True):
+        if who == "job":
+            ident, name = r["job_id"], f"{r.get('title') or '?'} @ {r.get('company') or '?'}"
+            place = [r.get("city"), r.get("country"), r.get("work_mode")]
+        else:
+            ident, name = r["candidate_id"], r.get("headline") or ""
+            place = [r.get("city"), r.get("country")]
+        t.add_row(
+            str(r["rank"]),
+            _cell(r["score"]),
+            ident,
+            name,
+            ", ".join(x for x in place if x),
+            *(_cell(r.get(f)) for f in _FACTOR_HEADERS),
+            _cell(r.get("missing_skills") or []),
+        )
+    console.print(t)
+
+
 @bench_app.command("score")
 def bench_score(
     candidates: Annotated[int, typer.Option(help="Candidates")] = 2000,

@@ -52,6 +52,16 @@ def test_synth_then_eval_prints_metrics_and_baselines(
     assert rows and set(rows[0]) == {"candidate_id", "rank"}
     out = runner.invoke(app, ["query", "--lake", str(lake_root), "--format", "csv", sql])
     assert out.output.splitlines()[0] == "candidate_id,rank"
+    # A candidate's ranked jobs, and the candidates of one job (its best candidate is there).
+    best = ctx.lake.query("SELECT candidate_id, job_id FROM matches WHERE rank = 1 LIMIT 1")
+    cand, job = best["candidate_id"][0], best["job_id"][0]
+    wide = {"COLUMNS": "300"}
+    out = runner.invoke(app, ["matches", "--lake", str(lake_root), "--candidate", cand], env=wide)
+    assert out.exit_code == 0 and job in out.output, out.output
+    out = runner.invoke(app, ["matches", "--lake", str(lake_root), "--candidate", "nobody"])
+    assert out.exit_code == 1 and "not in the lake" in out.output
+    out = runner.invoke(app, ["candidates", "--lake", str(lake_root), "--job", job], env=wide)
+    assert out.exit_code == 0 and cand in out.output, out.output
     # `runs` lists the registry: the four flows, completed.
     out = runner.invoke(app, ["runs", "--lake", str(lake_root)], env={"COLUMNS": "240"})
     assert out.exit_code == 0 and out.output.count("completed") == 4, out.output
@@ -99,5 +109,5 @@ def test_run_pipeline_rejects_a_directory_that_is_not_a_world(tmp_path: Path) ->
 def test_help_lists_every_command() -> None:
     out = runner.invoke(app, ["--help"], env={"COLUMNS": "240"})
     assert out.exit_code == 0
-    for command in ("synth", "run", "runs", "demo", "eval", "query", "bench"):
+    for command in ("synth", "run", "runs", "matches", "candidates", "demo", "eval", "query"):
         assert command in out.output

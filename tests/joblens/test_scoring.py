@@ -408,3 +408,24 @@ def test_ranking_block_matches_exact_score_within_salary_tolerance(
     approx = float((features.candidate_block(cands, vocab, s) @ mat[0])[0] + bias[0])
     exact = reference.score(cands.row(0, named=True), jobs.row(0, named=True), now=NOW, settings=s)
     assert approx == pytest.approx(exact, abs=0.031 * s.w_salary + 1e-5)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_candidates_for_a_job_equal_the_reference_scored_pair_by_pair(seed: int) -> None:
+    rng = random.Random(seed)
+    jobs, cands = random_jobs(rng, 5), random_candidates(rng, 60)
+    s = _settings(top_k=10)
+    job = jobs.head(1)
+    got = engine.rank_candidates(cands, job, settings=s, now=NOW, top=15)
+    job_row = job.row(0, named=True)
+    want = sorted(
+        (
+            (reference.score(c, job_row, now=NOW, settings=s), c["candidate_id"])
+            for c in cands.iter_rows(named=True)
+            if reference.allowed(c, job_row)
+        ),
+        key=lambda t: (-t[0], t[1]),
+    )[:15]
+    assert got["rank"].to_list() == list(range(1, len(want) + 1))
+    np.testing.assert_allclose(got["score"].to_numpy(), [w[0] for w in want], atol=1e-3)
+    assert set(got["job_id"]) == {job_row["job_id"]}
