@@ -202,6 +202,10 @@ class Lake:
                 out.extend(p for p in base.rglob(f"run={run_id}") if p.is_dir())
         return out
 
+    def run_partitions(self, run_id: str) -> list[str]:
+        """Return the directories run `run_id` wrote, relative to the lake root, sorted."""
+        return sorted(str(d.relative_to(self.root)) for d in self._run_dirs(run_id))
+
     def clear_run(self, run_id: str) -> int:
         """Remove every data file run `run_id` wrote, in every table; return how many.
 

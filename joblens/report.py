@@ -86,6 +86,8 @@ def summarize(lake: Lake, run_id: str) -> dict[str, Any]:
             for r in runs
         ],
         "rows": {name: sum(lake.row_count(name, run_id=r) for r in ids) for name in DATA_TABLES},
+        "partitions": [p for r in ids for p in lake.run_partitions(r)],
+        "lake_uri": lake.root.as_uri(),
         "quarantine": reasons.to_dicts(),
         "stages": stages.to_dicts(),
         "sources": health.to_dicts(),
@@ -93,28 +95,51 @@ def summarize(lake: Lake, run_id: str) -> dict[str, Any]:
     }
 
 
+def _md_table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return f"{v:.3f}"
+        text = "" if v is None else str(v)
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    out += ["| " + " | ".join(cell(r.get(c)) for c in columns) + " |" for r in rows]
+    return out
+
+
 def to_markdown(summary: dict[str, Any]) -> str:
     """Render a run summary as Markdown (for the Prefect UI's artifact tab)."""
-    lines = [f"# JobLens run `{summary['run_id']}`", "", "## Rows written", ""]
-    lines += ["| table | rows |", "|---|---:|"]
-    lines += [f"| {t} | {n:,} |" for t, n in summary["rows"].items()]
+    lines = [f"# JobLens run `{summary['run_id']}`", ""]
+    lines += _md_table(summary["runs"], ["run_id", "flow", "status"])
+    lines += ["", "## Rows written", ""]
+    lines += _md_table(
+        [{"table": t, "rows": f"{n:,}"} for t, n in summary["rows"].items()], ["table", "rows"]
+    )
+    if summary["sources"]:
+        lines += ["", "## Sources", ""]
+        lines += _md_table(
+            summary["sources"], ["source", "origins", "records", "parsed", "quarantined", "status"]
+        )
     lines += ["", "## Quarantined", ""]
     if summary["quarantine"]:
-        lines += ["| stage | reason | rows |", "|---|---|---:|"]
-        lines += [f"| {q['stage']} | {q['reason']} | {q['rows']} |" for q in summary["quarantine"]]
+        lines += _md_table(summary["quarantine"], ["stage", "reason", "rows"])
     else:
         lines.append("Nothing was quarantined.")
+    lines += ["", "## Stages", ""]
+    lines += _md_table(
+        summary["stages"], ["stage", "rows_in", "rows_out", "rows_quarantined", "seconds"]
+    )
+    if summary["examples"]:
+        lines += ["", "## Top matches of two candidates", ""]
+        lines += _md_table(
+            summary["examples"], ["candidate_id", "rank", "score", "title", "company", "city"]
+        )
+    if summary.get("partitions"):
+        lines += ["", "## Partitions written", ""]
+        lines += [f"- [{p}]({summary['lake_uri']}/{p})" for p in summary["partitions"]]
     lines += [
         "",
-        "## Stages",
-        "",
-        "| stage | in | out | quarantined | seconds |",
-        "|---|---:|---:|---:|---:|",
+        f'Query the lake: `joblens query --lake {summary["lake"]} "FROM runs"`, or DuckDB '
+        f"on `{summary['duckdb']}` with `file_search_path` = the lake.",
     ]
-    lines += [
-        f"| {s['stage']} | {s['rows_in']} | {s['rows_out']} | {s['rows_quarantined']} | "
-        f"{s['seconds']:.1f} |"
-        for s in summary["stages"]
-    ]
-    lines += ["", f"Query the lake: `duckdb {summary['duckdb']}`"]
     return "\n".join(lines)

@@ -50,6 +50,11 @@ def commit_run(ctx: RunContext, stage_reports: list[dict[str, Any]]) -> dict[str
         table=[{k: v for k, v in r.items() if k != "detail"} for r in stage_reports],
         description=f"Stages of {ctx.flow} run {ctx.run_id}",
     )
+    create_markdown_artifact(
+        key=f"{ctx.flow}-summary",
+        markdown=report.to_markdown(report.summarize(ctx.lake, ctx.run_id)),
+        description=f"{ctx.flow} run {ctx.run_id}",
+    )
     return {"run_id": ctx.run_id, "flow": ctx.flow, "stages": stage_reports}
 
 

@@ -210,7 +210,12 @@ def test_summary_reports_what_the_runs_wrote(flow_runs: type, world: Path, tmp_p
     assert {s["source"] for s in summary["sources"]} >= {"greenhouse", "lever", "ashby"}
     assert len({e["candidate_id"] for e in summary["examples"]}) == 2
     assert all(e["rank"] <= 3 and e["title"] for e in summary["examples"])
-    assert "Rows written" in report.to_markdown(summary)
+    assert any(
+        p.startswith("silver/jobs/") and p.endswith("run=p1-ingest-jobs")
+        for p in summary["partitions"]
+    )
+    markdown = report.to_markdown(summary)
+    assert "Rows written" in markdown and "## Partitions written" in markdown
 
 
 def test_a_rerun_keeps_the_date_partition_of_its_run() -> None:
