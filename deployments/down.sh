@@ -1,25 +1,40 @@
 #!/usr/bin/env bash
-# `make down`: stop exactly what `make up` started (the worker, then the server), by the
-# process ids it recorded in deployments/.run/<port>/, and wait until they are gone.
+# `make down`: stop exactly what `make up` started in this checkout (the worker, then the
+# server), by the process ids it recorded in deployments/.run/<port>/, and wait until they
+# are gone. With PREFECT_SERVER_API_PORT set, only that port's stack; else every one.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-RUN="$PWD/deployments/.run/${PREFECT_SERVER_API_PORT:-4200}"
+BASE="$PWD/deployments/.run"
 
 stop() {
-  local name=$1 pid
-  [[ -f "$RUN/$name.pid" ]] || { echo "$name: not started by make up"; return; }
-  pid=$(cat "$RUN/$name.pid")
+  local run=$1 name=$2 pid
+  [[ -f "$run/$name.pid" ]] || return 0
+  pid=$(cat "$run/$name.pid")
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
     for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     if kill -0 "$pid" 2>/dev/null; then kill -KILL -- "-$pid" 2>/dev/null; fi
     # Whatever is left of its process group (a flow run's child, uvicorn workers).
     pkill -KILL -g "$pid" 2>/dev/null || true
-    echo "$name: stopped (pid $pid)"
+    echo "$name (port $(basename "$run")): stopped (pid $pid)"
   else
-    echo "$name: was not running (stale pid $pid)"
+    echo "$name (port $(basename "$run")): was not running (stale pid $pid)"
   fi
-  rm -f "$RUN/$name.pid"
+  rm -f "$run/$name.pid"
 }
-stop worker
-stop server
+
+if [[ -n "${PREFECT_SERVER_API_PORT:-}" ]]; then
+  runs=("$BASE/$PREFECT_SERVER_API_PORT")
+else
+  shopt -s nullglob
+  runs=("$BASE"/*/)
+fi
+found=0
+for run in "${runs[@]}"; do
+  run=${run%/}
+  [[ -f "$run/worker.pid" || -f "$run/server.pid" ]] || continue
+  found=1
+  stop "$run" worker
+  stop "$run" server
+done
+[[ $found == 1 ]] || echo "nothing to stop: make up has not started anything here"

@@ -139,7 +139,7 @@ def _run_pipeline(
         )
     from flows.pipeline import pipeline
 
-    return _run_flow(pipeline, world=str(world), lake=str(lake.root), run_id=run_id, config=config)
+    return _run_flow(pipeline, world=str(world), lake=lake.location, run_id=run_id, config=config)
 
 
 FromOpt = Annotated[Path, typer.Option("--from", help="Folder to read", exists=True)]
@@ -162,7 +162,7 @@ def run_ingest_jobs(
     """Ingest a drop folder of board files (<folder>/<kind>/*) into the lake's jobs."""
     from flows.ingest_jobs import ingest_jobs
 
-    root = str(_lake(lake, config).root)
+    root = _lake(lake, config).location
     _print_flow_result(
         _run_flow(ingest_jobs, sources=str(folder), lake=root, run_id=run_id, config=config)
     )
@@ -178,7 +178,7 @@ def run_ingest_candidates(
     """Ingest a folder of CV files into the lake's candidates (upserted by file stem)."""
     from flows.ingest_candidates import ingest_candidates
 
-    root = str(_lake(lake, config).root)
+    root = _lake(lake, config).location
     _print_flow_result(
         _run_flow(ingest_candidates, cvs=str(folder), lake=root, run_id=run_id, config=config)
     )
@@ -189,7 +189,7 @@ def run_score(lake: LakeOpt = None, run_id: RunIdOpt = None, config: ConfigOpt =
     """Score every current candidate against every active job in the lake."""
     from flows.score import score
 
-    root = str(_lake(lake, config).root)
+    root = _lake(lake, config).location
     _print_flow_result(_run_flow(score, lake=root, run_id=run_id, config=config))
 
 
@@ -198,7 +198,7 @@ def run_analyze(lake: LakeOpt = None, run_id: RunIdOpt = None, config: ConfigOpt
     """Analyze the best matches of the latest completed scoring run."""
     from flows.analyze import analyze
 
-    root = str(_lake(lake, config).root)
+    root = _lake(lake, config).location
     _print_flow_result(_run_flow(analyze, lake=root, run_id=run_id, config=config))
 
 
@@ -240,7 +240,7 @@ def demo(
     from joblens import synth as synth_mod
 
     lk = _lake(lake)
-    world = lk.root / "_landing" / f"demo-{jobs}x{candidates}-seed{seed}"
+    world = lk.landing_dir / f"demo-{jobs}x{candidates}-seed{seed}"
     t0 = time.perf_counter()
     console.rule("[bold]JobLens demo")
     console.print(
@@ -450,8 +450,12 @@ def print_summary(summary: dict[str, Any]) -> None:
         '"SELECT stage, reason, count(*) AS n FROM quarantine GROUP BY ALL ORDER BY n DESC"\n'
         f'  .venv/bin/joblens query --lake {lake} "SELECT m.candidate_id, m.rank, m.score, '
         'j.title, j.company FROM matches m JOIN jobs j USING (job_id) WHERE m.rank = 1 LIMIT 10"\n'
-        f"  or from Python: duckdb.connect('{summary['duckdb']}', read_only=True, "
-        f"config={{'file_search_path': '{lake}'}})"
+        + (
+            f"  or from Python: duckdb.connect('{summary['duckdb']}', read_only=True, "
+            f"config={{'file_search_path': '{lake}'}})"
+            if summary["duckdb"]
+            else ""
+        )
     )
 
 

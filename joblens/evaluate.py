@@ -130,7 +130,7 @@ def _current_matches(lake: Lake) -> tuple[pl.DataFrame, str]:
     matches = lake.current("matches")
     if matches.is_empty():
         raise LakeError(
-            f"evaluate: expected matches of a completed scoring run in {lake.root}, found none"
+            f"evaluate: expected matches of a completed scoring run in {lake.location}, found none"
         )
     return matches, str(matches["run_id"][0])
 

@@ -16,33 +16,40 @@ run is visible in the registry only. State across runs (job entities, candidates
 versioned by run: the current row of a key is the one of the latest completed run that
 wrote it. DuckDB reads all of it with its built-in Parquet reader, offline.
 
-Each file is written to a hidden temp name and renamed into place: no reader ever globs a
-partial file.
+Each file of a local lake is written to a hidden temp name and renamed into place: no reader
+ever globs a partial file. A remote lake (``s3://bucket/prefix``, or any URI pyarrow opens) is
+written through pyarrow's filesystem: an object appears whole or not at all, so the same
+guarantees hold; its views are built in memory over pyarrow datasets (DuckDB needs no httpfs
+extension) and its LanceDB index lives in a local cache directory.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
-import shutil
 import socket
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 import pyarrow as pa
+import pyarrow.dataset as pads
 import pyarrow.parquet as pq
+from pyarrow import fs as pafs
 
 from joblens.errors import LakeError
-from joblens.schemas import DATA_TABLES, Table, conform, table
+from joblens.schemas import DATA_TABLES, TABLES, Table, conform, table
 
 __all__ = ["Lake", "check_name", "connect_index"]
 
 _TMP_PREFIX = ".tmp-"
+_SOURCE_PREFIX = "_source_"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _RUNS = "runs"
 
@@ -61,17 +68,37 @@ def check_name(value: str, what: str) -> str:
     return value
 
 
-def _check_root(root: str | os.PathLike[str]) -> Path:
+@lru_cache(maxsize=16)
+def _remote(uri: str) -> tuple[pafs.FileSystem, str]:
+    """Return (filesystem, path) of a remote lake root, checked once per process."""
+    try:
+        fs, path = pafs.FileSystem.from_uri(uri)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, ValueError) as exc:
+        raise LakeError(f"lake root {uri!r}: cannot open it: {exc}") from None
+    bucket = path.strip("/").split("/", 1)[0]
+    try:
+        info = fs.get_file_info(bucket)
+    except OSError as exc:  # credentials, endpoint, network
+        raise LakeError(f"lake root {uri!r}: cannot reach it: {str(exc).splitlines()[0]}") from None
+    if info.type == pafs.FileType.NotFound:
+        raise LakeError(f"lake root {uri!r}: bucket {bucket!r} does not exist")
+    return fs, path.rstrip("/")
+
+
+def _open_root(root: str | os.PathLike[str]) -> tuple[pafs.FileSystem, str, Path | None, str]:
+    """Return (filesystem, base path in it, local Path or None, location as given)."""
     text = os.fspath(root)
     if not text.strip():
         raise LakeError("lake root is empty: give a directory (--lake DIR or JOBLENS_LAKE__ROOT)")
     scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", text)
     if scheme and scheme.group(1).lower() != "file":
-        raise LakeError(
-            f"lake root {text!r}: {scheme.group(1)}:// lakes are not supported by this version; "
-            "use a local directory (or a mounted one)"
-        )
-    return Path(text.removeprefix("file://")).expanduser().resolve()
+        uri = text.rstrip("/")
+        fs, base = _remote(uri)
+        return fs, base, None, uri
+    local = Path(text.removeprefix("file://")).expanduser().resolve()
+    if local.exists() and not local.is_dir():
+        raise LakeError(f"lake root {local} exists and is not a directory")
+    return pafs.LocalFileSystem(), local.as_posix(), local, str(local)
 
 
 def connect_index(index_dir: str | os.PathLike[str]) -> Any:
@@ -87,6 +114,20 @@ def connect_index(index_dir: str | os.PathLike[str]) -> Any:
     return lancedb.connect(str(path))
 
 
+def _visible(info: pafs.FileInfo) -> bool:
+    """A finished Parquet file: not a directory, not a hidden temp file."""
+    return (
+        info.type == pafs.FileType.File
+        and info.base_name.endswith(".parquet")
+        and not info.base_name.startswith(".")
+    )
+
+
+def _nullable(schema: pa.Schema) -> pa.Schema:
+    # Dataset scans check nullability per file; the lake already enforced it on write.
+    return pa.schema([f.with_nullable(True) for f in schema])
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -98,7 +139,7 @@ def _pid_alive(pid: int) -> bool:
 
 
 class Lake:
-    """A hive-partitioned Parquet lake rooted at a local directory, with a run registry.
+    """A hive-partitioned Parquet lake with a run registry, at a local directory or a URI.
 
     `active_days` is how long a job stays active after the last run that saw it.
     """
@@ -110,41 +151,78 @@ class Lake:
         compression: str = "zstd",
         active_days: int = 30,
     ) -> None:
-        self.root = _check_root(root)
-        if self.root.exists() and not self.root.is_dir():
-            raise LakeError(f"lake root {self.root} exists and is not a directory")
+        self.fs, self._base, self._local, self.location = _open_root(root)
         self.compression = compression
         self.active_days = int(active_days)
 
     # -- paths -------------------------------------------------------------------------
-    def path(self, name: str) -> Path:
-        """Return the directory of table `name`."""
-        return self.root / table(name).path
+    @property
+    def is_local(self) -> bool:
+        return self._local is not None
+
+    @property
+    def root(self) -> Path:
+        """The lake's local directory; LakeError for a remote lake."""
+        if self._local is None:
+            raise LakeError(f"lake {self.location} is remote: it has no local directory")
+        return self._local
+
+    @property
+    def uri(self) -> str:
+        """The lake as a URI (file:// for a local one): what links point at."""
+        return self._local.as_uri() if self._local is not None else self.location
+
+    def _p(self, *parts: str) -> str:
+        return "/".join((self._base, *parts))
+
+    def path(self, name: str) -> str:
+        """Return the location of table `name` in the lake's filesystem."""
+        return self._p(table(name).path)
 
     @property
     def duckdb_path(self) -> Path:
+        """The published DuckDB database of a local lake."""
         return self.root / "joblens.duckdb"
 
     @property
     def index_dir(self) -> Path:
-        """Directory of the LanceDB tables (job vectors, embedding cache)."""
-        d = self.root / "_index"
+        """Directory of the LanceDB tables (job vectors, embedding cache): the lake's _index/,
+        or for a remote lake a local cache directory named after its URI."""
+        if self._local is not None:
+            d = self._local / "_index"
+        else:
+            key = hashlib.sha256(self.location.encode()).hexdigest()[:16]
+            d = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "joblens" / key
         d.mkdir(parents=True, exist_ok=True)
         return d
 
-    def _run_dir(self, tbl: Table, run_id: str, values: dict[str, str]) -> Path:
+    @property
+    def landing_dir(self) -> Path:
+        """Where file drops and generated worlds go: the lake's _landing/ when local."""
+        return (self._local or Path.cwd()) / "_landing"
+
+    def _run_dir(self, tbl: Table, run_id: str, values: dict[str, str]) -> str:
         missing = [p for p in tbl.partitions if p not in values]
         if missing:
             raise LakeError(
                 f"table {tbl.name!r} is partitioned by {tbl.partitions}; missing {missing}"
             )
-        d = self.root / tbl.path
+        parts = [tbl.path]
         for key in tbl.partitions:
             try:
-                d = d / f"{key}={check_name(values[key], f'partition value {key}')}"
+                parts.append(f"{key}={check_name(values[key], f'partition value {key}')}")
             except LakeError as exc:
                 raise LakeError(f"{exc} (table {tbl.name!r})") from None
-        return d / f"run={check_name(run_id, 'run id')}"
+        parts.append(f"run={check_name(run_id, 'run id')}")
+        return self._p(*parts)
+
+    def _listing(self, base: str) -> list[pafs.FileInfo]:
+        try:
+            return list(
+                self.fs.get_file_info(pafs.FileSelector(base, recursive=True, allow_not_found=True))
+            )
+        except OSError as exc:
+            raise LakeError(f"listing {base}: {exc}") from exc
 
     # -- writes ------------------------------------------------------------------------
     def write(
@@ -155,7 +233,7 @@ class Lake:
         run_id: str,
         partition: dict[str, str],
         part: str | int | None = None,
-    ) -> Path:
+    ) -> str:
         """Write `data` as one file of run `run_id` in `partition`; return its path.
 
         The frame is checked against the table's schema (an unknown column, or a missing or
@@ -179,32 +257,41 @@ class Lake:
             stem = f"part-{part:05d}"
         else:
             stem = check_name(part, "file part")
-        return self._write_file(arrow, target_dir / f"{stem}.parquet", name)
+        return self._write_file(arrow, target_dir, f"{stem}.parquet", name)
 
-    def _write_file(self, arrow: pa.Table, target: Path, name: str) -> Path:
-        # The temp name does not end in .parquet, so no reader's glob ever picks it up.
-        tmp = target.parent / f"{_TMP_PREFIX}{uuid.uuid4().hex}.parquet.partial"
+    def _write_file(self, arrow: pa.Table, directory: str, file_name: str, name: str) -> str:
+        target = f"{directory}/{file_name}"
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(arrow, tmp, compression=self.compression)
-            os.replace(tmp, target)
+            if self._local is None:
+                # An object store shows an object whole once its upload completes: no rename.
+                pq.write_table(arrow, target, filesystem=self.fs, compression=self.compression)
+                return target
+            Path(directory).mkdir(parents=True, exist_ok=True)
+            # The temp name does not end in .parquet, so no reader's glob ever picks it up.
+            tmp = f"{directory}/{_TMP_PREFIX}{uuid.uuid4().hex}.parquet.partial"
+            try:
+                pq.write_table(arrow, tmp, compression=self.compression)
+                os.replace(tmp, target)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise LakeError(f"writing {name} to {target}: {exc}") from exc
         return target
 
-    def _run_dirs(self, run_id: str, names: Iterable[str] = DATA_TABLES) -> list[Path]:
+    def _run_dirs(self, run_id: str, names: Iterable[str] = DATA_TABLES) -> list[str]:
         check_name(run_id, "run id")
-        out: list[Path] = []
-        for name in names:
-            base = self.path(name)
-            if base.is_dir():
-                out.extend(p for p in base.rglob(f"run={run_id}") if p.is_dir())
-        return out
+        wanted = f"run={run_id}"
+        return [
+            info.path
+            for name in names
+            for info in self._listing(self.path(name))
+            if info.type == pafs.FileType.Directory and info.base_name == wanted
+        ]
 
     def run_partitions(self, run_id: str) -> list[str]:
         """Return the directories run `run_id` wrote, relative to the lake root, sorted."""
-        return sorted(str(d.relative_to(self.root)) for d in self._run_dirs(run_id))
+        cut = len(self._base) + 1
+        return sorted(d[cut:] for d in self._run_dirs(run_id))
 
     def clear_run(self, run_id: str) -> int:
         """Remove every data file run `run_id` wrote, in every table; return how many.
@@ -214,8 +301,11 @@ class Lake:
         """
         removed = 0
         for d in self._run_dirs(run_id):
-            removed += sum(1 for _ in d.glob("*.parquet"))
-            shutil.rmtree(d, ignore_errors=True)
+            removed += sum(1 for i in self._listing(d) if i.path.endswith(".parquet"))
+            try:
+                self.fs.delete_dir(d)
+            except FileNotFoundError:  # another reaper got there first
+                continue
         return removed
 
     # -- the run registry --------------------------------------------------------------
@@ -227,8 +317,9 @@ class Lake:
         """
         frame = pa.Table.from_pylist([row])
         arrow = conform(frame, table(_RUNS).schema, name=_RUNS)
-        run_dir = self._run_dir(table(_RUNS), row["run_id"], {})
-        self._write_file(arrow, run_dir / "run.parquet", _RUNS)
+        self._write_file(
+            arrow, self._run_dir(table(_RUNS), row["run_id"], {}), "run.parquet", _RUNS
+        )
 
     def runs(self) -> pl.DataFrame:
         """Return the run registry, newest first, after marking dead local runs failed.
@@ -262,7 +353,7 @@ class Lake:
     def run(self, run_id: str) -> dict[str, Any] | None:
         """Return the registry row of `run_id`, or None."""
         run_dir = self._run_dir(table(_RUNS), run_id, {})
-        files = sorted(run_dir.glob("*.parquet")) if run_dir.is_dir() else []
+        files = [i.path for i in self._listing(run_dir) if _visible(i)]
         rows = self._read_files(_RUNS, files).to_dicts()
         return rows[0] if rows else None
 
@@ -272,36 +363,31 @@ class Lake:
         return sum(self.clear_run(r) for r in failed)
 
     # -- reads -------------------------------------------------------------------------
-    def files(self, name: str, *, run_id: str | None = None) -> list[Path]:
+    def files(self, name: str, *, run_id: str | None = None) -> list[str]:
         """Return the visible Parquet files of `name` (of one run if given; temps excluded)."""
-        if run_id is not None:
-            dirs = self._run_dirs(run_id, [name])
-            return sorted(f for d in dirs for f in d.glob("*.parquet"))
-        base = self.path(name)
-        return sorted(base.rglob("*.parquet")) if base.exists() else []
+        dirs = self._run_dirs(run_id, [name]) if run_id is not None else [self.path(name)]
+        return sorted(i.path for d in dirs for i in self._listing(d) if _visible(i))
 
     def row_count(self, name: str, *, run_id: str) -> int:
         """Return how many rows run `run_id` wrote into `name` (from Parquet footers)."""
-        return sum(pq.ParquetFile(f).metadata.num_rows for f in self.files(name, run_id=run_id))
+        total = 0
+        for f in self.files(name, run_id=run_id):
+            with self.fs.open_input_file(f) as handle:
+                total += pq.ParquetFile(handle).metadata.num_rows
+        return total
 
-    def _read_files(self, name: str, files: list[Path]) -> pl.DataFrame:
+    def _read_files(self, name: str, files: list[str]) -> pl.DataFrame:
         schema = table(name).schema
         if not files:
             return pl.DataFrame(schema.empty_table())
-        frames = [pq.read_table(f) for f in files]
+        frames = [pq.read_table(f, filesystem=self.fs) for f in files]
         tables = [
             conform(t.select([c for c in t.column_names if c in schema.names]), schema, name=name)
             for t in frames
         ]
         result = pl.from_arrow(pa.concat_tables(tables))
         assert isinstance(result, pl.DataFrame)
-        # DuckDB names the zone of its session ("Etc/UTC"); the lake's frames say "UTC".
-        zoned = [
-            c
-            for c, t in result.schema.items()
-            if isinstance(t, pl.Datetime) and t.time_zone not in (None, "UTC")
-        ]
-        return result.with_columns(pl.col(zoned).dt.convert_time_zone("UTC")) if zoned else result
+        return result
 
     def read(self, name: str, *, run_id: str | None = None) -> pl.DataFrame:
         """Return the rows of `name` as written, of one run (any status) or of every run.
@@ -324,10 +410,15 @@ class Lake:
         return self.query(f"SELECT * FROM {table(name).name}_history")
 
     # -- DuckDB ------------------------------------------------------------------------
-    def view_sql(self) -> list[str]:
-        """Return the statements that create every view (paths relative to the lake root)."""
+    def view_sql(self, *, style: str = "relative") -> list[str]:
+        """Return the statements that create every view.
+
+        `style` says how a table's files are read: ``relative`` (read_parquet over paths
+        relative to a local lake root), ``absolute`` (full URIs, for readers with DuckDB's
+        httpfs), or ``registered`` (Arrow datasets that `connect` registers first).
+        """
         statements = [
-            f"CREATE OR REPLACE VIEW runs AS {self._source(_RUNS)}",
+            f"CREATE OR REPLACE VIEW runs AS {self._source(_RUNS, style)}",
             "CREATE OR REPLACE VIEW completed_runs AS SELECT run_id, flow, parent_run_id, "
             "started, finished, row_number() OVER (ORDER BY finished, run_id) AS seq "
             "FROM runs WHERE status = 'completed'",
@@ -336,15 +427,15 @@ class Lake:
         for name in DATA_TABLES:
             tbl = table(name)
             statements.append(
-                f"CREATE OR REPLACE VIEW {name}_history AS SELECT * FROM ({self._source(name)}) "
-                "WHERE run_id IN (SELECT run_id FROM completed_runs)"
+                f"CREATE OR REPLACE VIEW {name}_history AS SELECT * FROM "
+                f"({self._source(name, style)}) WHERE run_id IN (SELECT run_id FROM completed_runs)"
             )
             statements.append(f"CREATE OR REPLACE VIEW {name} AS {self._current_sql(tbl)}")
             doc = tbl.doc.replace("'", "''")
             statements.append(f"COMMENT ON VIEW {name} IS '{doc}'")
         return statements
 
-    def _source(self, name: str) -> str:
+    def _source(self, name: str, style: str) -> str:
         tbl = table(name)
         if not self.files(name):
             # No file yet: a typed, empty relation, so queries bind on a young lake.
@@ -356,8 +447,11 @@ class Lake:
                 f'CAST(NULL AS {t}) AS "{f.name}"' for f, t in zip(tbl.schema, types, strict=True)
             )
             return f"SELECT {cols} WHERE false"
+        if style == "registered":
+            return f'SELECT * FROM "{_SOURCE_PREFIX}{name}"'
+        where = tbl.path if style == "relative" else f"{self.location}/{tbl.path}"
         return (
-            f"SELECT * FROM read_parquet('{tbl.path}/**/*.parquet', "
+            f"SELECT * FROM read_parquet('{where}/**/*.parquet', "
             "union_by_name = true, hive_partitioning = false)"
         )
 
@@ -388,25 +482,56 @@ class Lake:
         return f"SELECT * FROM {history}"
 
     def connect(self, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
-        """Return a DuckDB connection with every view; relative paths resolve in the lake."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(database, config={"file_search_path": str(self.root)})
+        """Return a DuckDB connection with every view.
+
+        A local lake's views read relative paths resolved in the lake; a remote lake's read
+        Arrow datasets over pyarrow's filesystem, registered in this connection.
+        """
+        if self._local is not None:
+            self._local.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(database, config={"file_search_path": str(self._local)})
+            style = "relative"
+        else:
+            con = duckdb.connect(database)
+            style = "registered"
+            for name in TABLES:
+                files = self.files(name)
+                if files:
+                    dataset = pads.dataset(
+                        files,
+                        schema=_nullable(table(name).schema),
+                        filesystem=self.fs,
+                        format="parquet",
+                    )
+                    con.register(f"{_SOURCE_PREFIX}{name}", dataset)
         try:
-            for statement in self.view_sql():
+            for statement in self.view_sql(style=style):
                 con.execute(statement)
         except Exception:
             con.close()
             raise
         return con
 
-    def publish_views(self) -> Path:
-        """Write the views to joblens.duckdb (a new file renamed into place); return its path.
+    def publish_views(self) -> str:
+        """Publish the views for analysts; return where.
 
-        A reader holding the old file open keeps reading it and never blocks a run. The
-        views' paths are relative to the lake, so a copied lake still opens: connect with
-        ``config={"file_search_path": "<lake>"}`` or from inside the lake directory.
+        A local lake gets joblens.duckdb, written as a new file renamed into place: a reader
+        holding the old file keeps reading it and never blocks a run. Its paths are relative
+        to the lake, so a copied lake still opens: connect with
+        ``config={"file_search_path": "<lake>"}`` or from inside the lake directory. A remote
+        lake gets views.sql (the same views over full URIs, for DuckDB with httpfs);
+        `joblens query` needs neither.
         """
-        tmp = self.root / f"{_TMP_PREFIX}{uuid.uuid4().hex}.duckdb.partial"
+        if self._local is None:
+            target = self._p("views.sql")
+            text = ";\n".join(self.view_sql(style="absolute")) + ";\n"
+            try:
+                with self.fs.open_output_stream(target) as out:
+                    out.write(text.encode())
+            except OSError as exc:
+                raise LakeError(f"publishing views to {target}: {exc}") from exc
+            return f"{self.location}/views.sql"
+        tmp = self._local / f"{_TMP_PREFIX}{uuid.uuid4().hex}.duckdb.partial"
         try:
             self.connect(str(tmp)).close()
             os.replace(tmp, self.duckdb_path)
@@ -415,7 +540,7 @@ class Lake:
         finally:
             tmp.unlink(missing_ok=True)
             Path(f"{tmp}.wal").unlink(missing_ok=True)
-        return self.duckdb_path
+        return str(self.duckdb_path)
 
     def query(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
         """Run `sql` (with `?` `params`) over the views and return a frame.

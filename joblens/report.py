@@ -79,15 +79,15 @@ def summarize(lake: Lake, run_id: str) -> dict[str, Any]:
     examples = top_matches(lake, scoring[-1]) if scoring else pl.DataFrame()
     return {
         "run_id": run_id,
-        "lake": str(lake.root),
-        "duckdb": str(lake.duckdb_path),
+        "lake": lake.location,
+        "duckdb": str(lake.duckdb_path) if lake.is_local else None,
         "runs": [
             {k: r[k] for k in ("run_id", "flow", "status", "started", "finished", "error")}
             for r in runs
         ],
         "rows": {name: sum(lake.row_count(name, run_id=r) for r in ids) for name in DATA_TABLES},
         "partitions": [p for r in ids for p in lake.run_partitions(r)],
-        "lake_uri": lake.root.as_uri(),
+        "lake_uri": lake.uri,
         "quarantine": reasons.to_dicts(),
         "stages": stages.to_dicts(),
         "sources": health.to_dicts(),

@@ -35,7 +35,7 @@ def start_run(
         active_days=settings.lake.active_days,
     )
     stages.begin(ctx, prefect_flow_run_id=current_flow_run.get_id())
-    get_run_logger().info("run %s (%s) started in lake %s", ctx.run_id, flow, ctx.lake.root)
+    get_run_logger().info("run %s (%s) started in lake %s", ctx.run_id, flow, ctx.lake.location)
     return ctx
 
 

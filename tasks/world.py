@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from joblens import synth
+from joblens.lake import Lake
 
 DEMO = {"jobs": 2000, "candidates": 50, "seed": 7}
 
@@ -16,7 +15,8 @@ DEMO = {"jobs": 2000, "candidates": 50, "seed": 7}
 @task(name="demo-world", cache_policy=NO_CACHE, persist_result=False)
 def demo_world(lake_root: str) -> str:
     """Return the demo world's folder under the lake's _landing/, generating it if missing."""
-    folder = Path(lake_root) / "_landing" / "demo-{jobs}x{candidates}-seed{seed}".format(**DEMO)
+    name = "demo-{jobs}x{candidates}-seed{seed}".format(**DEMO)
+    folder = Lake(lake_root).landing_dir / name
     if not (folder / "truth").is_dir():
         get_run_logger().info("generating the demo world in %s", folder)
         synth.generate(folder, jobs=DEMO["jobs"], candidates=DEMO["candidates"], seed=DEMO["seed"])

@@ -34,6 +34,63 @@ def samples_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A loopback S3 (moto's server) on a free port, with a bucket "lake"; yields its URL.
+
+    The AWS_* variables it needs are set by the `s3` fixture, per test."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    server = Path(sys.executable).parent / "moto_server"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(server), "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url, timeout=1)  # noqa: S310 (loopback)
+                break
+            except OSError:
+                time.sleep(0.1)
+        from pyarrow import fs
+
+        env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        os.environ.update(env)
+        fs.S3FileSystem(
+            endpoint_override=f"127.0.0.1:{port}",
+            scheme="http",
+            region="us-east-1",
+            allow_bucket_creation=True,
+        ).create_dir("lake")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def s3(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """An s3:// lake root on the loopback S3, unique to the test; AWS_* point at it."""
+    import uuid
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the remote lake's index
+    return f"s3://lake/{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One temporary Prefect server for the whole session (it takes ~15 s to start)."""
     from prefect.testing.utilities import prefect_test_harness
@@ -46,7 +103,7 @@ class FlowRuns:
     """The four flows' stages as plain functions over one lake, without Prefect (hashing
     embedder): each call is one committed run, like the flow of the same name."""
 
-    def __init__(self, lake_root: Path) -> None:
+    def __init__(self, lake_root: Path | str) -> None:
         from joblens.embed import HashingEmbedder
         from joblens.settings import Settings
 

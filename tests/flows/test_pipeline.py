@@ -120,3 +120,19 @@ def test_prefect_cli_calls_work_against_the_pinned_server(prefect_harness: None)
 
     pools, deployments = anyio.run(_list)
     assert isinstance(pools, list) and isinstance(deployments, list)
+
+
+def test_the_pipeline_flow_runs_on_a_loopback_s3_lake(
+    prefect_harness: None, s3: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.pipeline import pipeline
+
+    world = tmp_path / "world"
+    synth.generate(world, jobs=60, candidates=3, seed=13)
+    monkeypatch.setenv("JOBLENS_EMBED__DEVICE", "none")
+    summary = pipeline(world=str(world), lake=s3)
+    assert {r["status"] for r in summary["runs"]} == {"completed"}
+    lake = Lake(s3)
+    assert summary["lake"] == s3 and summary["duckdb"] is None
+    assert lake.query("SELECT count(*) AS n FROM matches WHERE rank = 1")["n"][0] == 3
+    assert any(p.startswith("silver/jobs/") for p in summary["partitions"])

@@ -36,7 +36,7 @@ def _commit(lake: Lake, run_id: str, flow: str = "score", status: str = "complet
 def test_write_lands_in_the_run_directory_zstd_with_the_exact_schema(tmp_path: Path) -> None:
     lake = Lake(tmp_path)
     path = lake.write("run_stats", _stats(3), run_id="r1", partition=DT)
-    assert path == tmp_path / "gold/run_stats/dt=2026-11-23/run=r1/data.parquet"
+    assert path == str(tmp_path / "gold/run_stats/dt=2026-11-23/run=r1/data.parquet")
     assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "ZSTD"
     assert pq.read_schema(path).equals(TABLES["run_stats"].schema)
     frame = lake.read("run_stats", run_id="r1")
@@ -77,7 +77,7 @@ def test_clear_run_removes_a_run_whole_and_only_that_run(tmp_path: Path) -> None
 
 def test_partial_temp_files_are_invisible_to_readers(tmp_path: Path) -> None:
     lake = Lake(tmp_path)
-    path = lake.write("run_stats", _stats(2), run_id="r1", partition=DT)
+    path = Path(lake.write("run_stats", _stats(2), run_id="r1", partition=DT))
     _commit(lake, "r1")
     # What a killed writer leaves behind: a half-written temp file next to the real one.
     (path.parent / ".tmp-dead.parquet.partial").write_bytes(b"PAR1 junk")
@@ -189,8 +189,8 @@ def test_paths_stay_inside_the_lake_and_remote_roots_fail_clearly(tmp_path: Path
         lake.write("run_stats", _stats(1), run_id="../../x", partition=DT)
     with pytest.raises(LakeError, match="bad file part"):
         lake.write("run_stats", _stats(1), run_id="r1", partition=DT, part="../x")
-    with pytest.raises(LakeError, match="s3:// lakes are not supported"):
-        Lake("s3://bucket/lake")
+    with pytest.raises(LakeError, match="cannot open it"):
+        Lake("nosuchscheme://bucket/lake")
     with pytest.raises(KeyError, match="known"):
         lake.read("nope")
     assert list(tmp_path.iterdir()) == []
