@@ -67,6 +67,19 @@ class ScoringSettings(_Section):
     remote_same_country_only: bool = False
 
 
+class ScoreSettings(_Section):
+    """How the score flow runs (the scoring model itself is `scoring`)."""
+
+    dask_address: str | None = Field(
+        None,
+        description="Dask scheduler (tcp://host:8786) to run candidate parts on; 'local' "
+        "starts a LocalCluster on this machine; unset = in the flow's process",
+    )
+    candidates_per_task: int = Field(
+        2000, ge=1, description="Candidates per scoring task when the parts run on Dask"
+    )
+
+
 class LLMSettings(_Section):
     # base_url / api_key / model are read by the OpenAI-compatible client of the LLM stage;
     # until it lands, the analyze task warns when they are set and runs the rules analyzer.
@@ -96,6 +109,7 @@ class Settings(BaseSettings):
     prefilter: PrefilterSettings = PrefilterSettings()
     embed: EmbedSettings = EmbedSettings()
     scoring: ScoringSettings = ScoringSettings()
+    score: ScoreSettings = ScoreSettings()
     llm: LLMSettings = LLMSettings()
 
     @classmethod
@@ -113,7 +127,7 @@ class Settings(BaseSettings):
 
 
 _ENV_PREFIX = "JOBLENS_"
-_SECTIONS = ("lake", "prefilter", "embed", "scoring", "llm")
+_SECTIONS = ("lake", "prefilter", "embed", "scoring", "score", "llm")
 
 
 def _unknown_env() -> list[str]:

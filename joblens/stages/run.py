@@ -196,11 +196,20 @@ class StageReport:
 
 
 @contextmanager
-def timed(ctx: RunContext, report: StageReport, *, part: str | None = None) -> Iterator[None]:
-    """Time the block into `report.seconds` and write the stage's run_stats row after it."""
-    start = time.perf_counter()
+def timed(
+    ctx: RunContext,
+    report: StageReport,
+    *,
+    part: str | None = None,
+    since: float | None = None,
+) -> Iterator[None]:
+    """Time the block into `report.seconds` and write the stage's run_stats row after it.
+
+    `since` (epoch seconds) times from an earlier start: a stage whose parts ran elsewhere.
+    """
+    start = time.time() if since is None else since
     yield
-    report.seconds = round(time.perf_counter() - start, 3)
+    report.seconds = round(time.time() - start, 3)
     row = pl.DataFrame(
         {
             "stage": [report.stage],

@@ -136,3 +136,33 @@ def test_the_pipeline_flow_runs_on_a_loopback_s3_lake(
     assert summary["lake"] == s3 and summary["duckdb"] is None
     assert lake.query("SELECT count(*) AS n FROM matches WHERE rank = 1")["n"][0] == 3
     assert any(p.startswith("silver/jobs/") for p in summary["partitions"])
+
+
+def test_the_score_flow_on_a_dask_cluster_gives_the_same_matches(
+    prefect_harness: None, flow_runs: type, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect_dask import DaskTaskRunner
+
+    from flows.score import score
+    from tasks.scoring import score_task_runner
+
+    monkeypatch.setenv("JOBLENS_SCORE__DASK_ADDRESS", "local")
+    assert isinstance(score_task_runner(), DaskTaskRunner)
+    world = tmp_path / "world"
+    synth.generate(world, jobs=60, candidates=5, seed=14)
+    lake_root = tmp_path / "lake"
+    flow_runs(lake_root).all(world)
+    lake = Lake(lake_root)
+    alone = lake.current("matches")
+    monkeypatch.setenv("JOBLENS_SCORE__CANDIDATES_PER_TASK", "2")
+    runner = DaskTaskRunner(
+        cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True}
+    )
+    result = score.with_options(task_runner=runner)(lake=str(lake_root))
+    dask = lake.current("matches")
+    assert set(dask["run_id"]) == {result["run_id"]}
+    key = ["candidate_id", "rank"]
+    a, b = dask.sort(key), alone.sort(key)
+    assert a.select(*key, "job_id").equals(b.select(*key, "job_id"))
+    assert (a["score"] - b["score"]).abs().max() < 1e-5
+    assert result["stages"][0]["detail"]["parts"] == 3

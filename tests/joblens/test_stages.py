@@ -265,3 +265,27 @@ def test_an_unreadable_file_is_reported_and_the_source_goes_on(world: Path, tmp_
     assert health["status"] == "degraded"
     assert "zz-broken.json" in health["error"]
     assert health["origins"] == 2
+
+
+def test_scoring_in_parts_gives_the_same_matches_as_one_part(
+    flow_runs: type, world: Path, tmp_path: Path
+) -> None:
+    from joblens.stages.score import finish, plan, score_part
+
+    runs = flow_runs(tmp_path).all(world)
+    lake = Lake(tmp_path)
+    whole = lake.current("matches").drop("run_id")
+    ctx = stages.begin(stages.RunContext.create(str(tmp_path), flow="score"))
+    planned = plan(ctx, per_part=4)
+    assert planned["parts"] == 2 and planned["candidates"] == 6
+    results = [score_part(ctx, Settings(), p, 2) for p in range(2)]
+    assert [r["candidates"] for r in results] == [3, 3]
+    stages.commit(ctx, [finish(ctx, planned, results)])
+    parts = lake.current("matches")
+    assert set(parts["run_id"]) == {ctx.run_id} != {runs["score"].run_id}
+    # The same pairs in the same order; scores equal up to the seconds of freshness between
+    # the two runs' clocks.
+    key = ["candidate_id", "rank"]
+    a, b = parts.sort(key), whole.sort(key)
+    assert a.select(*key, "job_id").equals(b.select(*key, "job_id"))
+    assert (a["score"] - b["score"]).abs().max() < 1e-5
