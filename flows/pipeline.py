@@ -32,4 +32,4 @@ def pipeline(
         score(run_id=f"{ctx.run_id}-score", **common),
         analyze(run_id=f"{ctx.run_id}-analyze", **common),
     ]
-    return publish_pipeline(ctx, results)
+    return publish_pipeline(ctx, results, config)

@@ -297,6 +297,28 @@ def query(
             console.print(frame)
 
 
+@app.command()
+def report(
+    run: Annotated[str, typer.Option("--run", help="Run id, or 'latest'")] = "latest",
+    lake: LakeOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write the HTML report of a run (funnel, scores, factors, sources, salaries) under
+    gold/reports/ and print where it is."""
+    from joblens import report_page
+
+    settings = _settings(config)
+    lk = _lake(lake, config)
+    try:
+        run_id = report_page.latest_run(lk) if run == "latest" else check_name(run, "run id")
+        if run != "latest" and lk.run(run_id) is None:
+            _fail(f"run {run_id!r} is not in the registry of {lk.location} (see: joblens runs)")
+        where = report_page.write(lk, run_id, scoring=settings.scoring)
+    except JobLensError as exc:
+        _fail(str(exc))
+    console.print(f"report of run {run_id}: {where}")
+
+
 TopOpt = Annotated[int, typer.Option("--top", help="Rows to show")]
 _JOB_COLUMNS = "job_id, title, company, city, country, work_mode"
 
@@ -443,6 +465,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     console.print(_table(title, summary["stages"], cols))
     _print_examples(summary["examples"])
     lake = summary["lake"]
+    if summary.get("report"):
+        console.print(f"\nReport: {summary['report']}")
     console.print(
         "\nExplore the lake with DuckDB (views show the current state; *_history every run):\n"
         f"  .venv/bin/joblens runs --lake {lake}\n"

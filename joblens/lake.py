@@ -278,6 +278,31 @@ class Lake:
             raise LakeError(f"writing {name} to {target}: {exc}") from exc
         return target
 
+    def write_text(self, relative: str, text: str) -> str:
+        """Write a text file (a report page) at `relative` under the lake; return where.
+
+        Each path part is checked like a run id, so nothing lands outside the lake; the
+        file appears whole (temp file + rename locally, one object remotely).
+        """
+        parts = [check_name(p, "path part") for p in relative.split("/")]
+        directory, name = self._p(*parts[:-1]), parts[-1]
+        target = f"{directory}/{name}"
+        try:
+            if self._local is None:
+                with self.fs.open_output_stream(target) as out:
+                    out.write(text.encode())
+                return f"{self.location}/{relative}"
+            Path(directory).mkdir(parents=True, exist_ok=True)
+            tmp = Path(directory) / f"{_TMP_PREFIX}{uuid.uuid4().hex}.partial"
+            try:
+                tmp.write_text(text, encoding="utf-8")
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
+        except OSError as exc:
+            raise LakeError(f"writing {target}: {exc}") from exc
+        return target
+
     def _run_dirs(self, run_id: str, names: Iterable[str] = DATA_TABLES) -> list[str]:
         check_name(run_id, "run id")
         wanted = f"run={run_id}"

@@ -3,14 +3,19 @@ and show a finished pipeline run in the UI."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from prefect import get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
 
-from joblens import report, stages
+from joblens import report, report_page, stages
 from joblens import settings as joblens_settings
 from joblens.stages import RunContext
 
@@ -59,7 +64,9 @@ def commit_run(ctx: RunContext, stage_reports: list[dict[str, Any]]) -> dict[str
 
 
 @task(name="publish-pipeline", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def publish_pipeline(ctx: RunContext, flow_results: list[dict[str, Any]]) -> dict[str, Any]:
+def publish_pipeline(
+    ctx: RunContext, flow_results: list[dict[str, Any]], config: str | None
+) -> dict[str, Any]:
     """Commit the pipeline run with its flows' stages; attach its summary to the flow run."""
     reports = [s for result in flow_results for s in result["stages"]]
     stages.commit(ctx, reports)
@@ -72,6 +79,11 @@ def publish_pipeline(ctx: RunContext, flow_results: list[dict[str, Any]]) -> dic
     create_markdown_artifact(
         key="run-summary", markdown=report.to_markdown(summary), description="JobLens run summary"
     )
+    settings = joblens_settings.load(config)
+    page = report_page.write(ctx.lake, ctx.run_id, scoring=settings.scoring)
+    link = page if "://" in page else Path(page).as_uri()
+    create_link_artifact(key="run-report", link=link, description="The run's HTML report")
+    summary["report"] = page
     return summary
 
 

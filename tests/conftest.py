@@ -91,6 +91,27 @@ def s3(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str
 
 
 @pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium for headless screenshots, installed with apt-get when missing (as
+    root); the test is skipped only where it cannot be installed."""
+    import shutil
+    import subprocess
+
+    path = shutil.which("chromium")
+    if path is None and shutil.which("apt-get") and os.geteuid() == 0:
+        quiet = {"capture_output": True, "timeout": 900, "check": False}
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-q", "chromium"]
+        if subprocess.run(install, env=env, **quiet).returncode != 0:  # type: ignore[call-overload]
+            subprocess.run(["apt-get", "update", "-q"], env=env, **quiet)  # type: ignore[call-overload]
+            subprocess.run(install, env=env, **quiet)  # type: ignore[call-overload]
+        path = shutil.which("chromium")
+    if path is None:
+        pytest.skip("chromium is not installed and apt-get (as root) could not install it")
+    return path
+
+
+@pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One temporary Prefect server for the whole session (it takes ~15 s to start)."""
     from prefect.testing.utilities import prefect_test_harness

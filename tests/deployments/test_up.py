@@ -5,12 +5,16 @@ schedules create runs, a second `up` starts no second worker, `down` leaves no p
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.browser import headless
 
 pytestmark = [pytest.mark.integration, pytest.mark.server]
 
@@ -47,7 +51,19 @@ def _group_members(pgid: int) -> list[int]:
     return out
 
 
-def test_make_up_serves_the_deployments_and_make_down_stops_them(tmp_path: Path) -> None:
+def _screenshot(chromium: str, url: str, png: Path, *, wait_ms: int = 0) -> None:
+    args = ["--window-size=1280,2200", f"--screenshot={png}"]
+    if wait_ms:
+        args.append(f"--virtual-time-budget={wait_ms}")
+    headless(chromium, *args, url)
+    assert png.stat().st_size > 20_000, f"{png} looks blank"
+    if os.environ.get("UPDATE_SCREENSHOTS"):  # refresh the README's pictures
+        shutil.copy(png, ROOT / "docs" / png.name)
+
+
+def test_make_up_serves_the_deployments_and_make_down_stops_them(
+    tmp_path: Path, chromium: str
+) -> None:
     port = _free_port()
     env = {
         "HOME": os.environ.get("HOME", str(tmp_path)),
@@ -98,6 +114,17 @@ def test_make_up_serves_the_deployments_and_make_down_stops_them(tmp_path: Path)
         took = time.monotonic() - t1
         print(f"make up: {up_seconds:.1f} s; pipeline/demo to Completed: {took:.1f} s")
         assert (tmp_path / "lake" / "joblens.duckdb").exists()
+
+        # What a person sees: the run's HTML report and its Prefect flow run page.
+        reports = sorted((tmp_path / "lake" / "gold" / "reports").glob("*.html"))
+        assert len(reports) == 1
+        _screenshot(chromium, reports[0].as_uri(), tmp_path / "report.png")
+        flow_run = re.search(r"UUID: ([0-9a-f-]{36})", demo.stdout)
+        assert flow_run, demo.stdout[-2000:]
+        page = f"http://127.0.0.1:{port}/runs/flow-run/{flow_run.group(1)}"
+        _screenshot(chromium, page, tmp_path / "flow-run.png", wait_ms=20_000)
+        dom = headless(chromium, "--virtual-time-budget=20000", "--dump-dom", page)
+        assert "pipeline" in dom and "Completed" in dom, dom[-2000:]
 
         runs = sh(
             ".venv/bin/prefect",
