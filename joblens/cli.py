@@ -152,6 +152,18 @@ def _print_flow_result(result: dict[str, Any]) -> None:
     )
 
 
+def _run_on_lake(
+    flow: Callable[..., dict[str, Any]],
+    lake: str | None,
+    run_id: str | None,
+    config: str | None,
+    **params: Any,
+) -> None:
+    """Run one flow on the (checked) lake and print its stages."""
+    root = _lake(lake, config).location
+    _print_flow_result(_run_flow(flow, lake=root, run_id=run_id, config=config, **params))
+
+
 @run_app.command("ingest-jobs")
 def run_ingest_jobs(
     folder: FromOpt,
@@ -162,10 +174,7 @@ def run_ingest_jobs(
     """Ingest a drop folder of board files (<folder>/<kind>/*) into the lake's jobs."""
     from flows.ingest_jobs import ingest_jobs
 
-    root = _lake(lake, config).location
-    _print_flow_result(
-        _run_flow(ingest_jobs, sources=str(folder), lake=root, run_id=run_id, config=config)
-    )
+    _run_on_lake(ingest_jobs, lake, run_id, config, sources=str(folder))
 
 
 @run_app.command("ingest-candidates")
@@ -178,10 +187,7 @@ def run_ingest_candidates(
     """Ingest a folder of CV files into the lake's candidates (upserted by file stem)."""
     from flows.ingest_candidates import ingest_candidates
 
-    root = _lake(lake, config).location
-    _print_flow_result(
-        _run_flow(ingest_candidates, cvs=str(folder), lake=root, run_id=run_id, config=config)
-    )
+    _run_on_lake(ingest_candidates, lake, run_id, config, cvs=str(folder))
 
 
 @run_app.command("score")
@@ -189,8 +195,7 @@ def run_score(lake: LakeOpt = None, run_id: RunIdOpt = None, config: ConfigOpt =
     """Score every current candidate against every active job in the lake."""
     from flows.score import score
 
-    root = _lake(lake, config).location
-    _print_flow_result(_run_flow(score, lake=root, run_id=run_id, config=config))
+    _run_on_lake(score, lake, run_id, config)
 
 
 @run_app.command("analyze")
@@ -198,8 +203,7 @@ def run_analyze(lake: LakeOpt = None, run_id: RunIdOpt = None, config: ConfigOpt
     """Analyze the best matches of the latest completed scoring run."""
     from flows.analyze import analyze
 
-    root = _lake(lake, config).location
-    _print_flow_result(_run_flow(analyze, lake=root, run_id=run_id, config=config))
+    _run_on_lake(analyze, lake, run_id, config)
 
 
 @app.command()
