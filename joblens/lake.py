@@ -29,6 +29,7 @@ import hashlib
 import os
 import re
 import socket
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -304,13 +305,16 @@ class Lake:
         return target
 
     def _run_dirs(self, run_id: str, names: Iterable[str] = DATA_TABLES) -> list[str]:
-        check_name(run_id, "run id")
-        wanted = f"run={run_id}"
+        return self._dirs_of_runs({check_name(run_id, "run id")}, names)
+
+    def _dirs_of_runs(self, run_ids: set[str], names: Iterable[str] = DATA_TABLES) -> list[str]:
+        """The run directories of `run_ids` in tables `names`: one listing per table."""
+        wanted = {f"run={r}" for r in run_ids}
         return [
             info.path
             for name in names
             for info in self._listing(self.path(name))
-            if info.type == pafs.FileType.Directory and info.base_name == wanted
+            if info.type == pafs.FileType.Directory and info.base_name in wanted
         ]
 
     def run_partitions(self, run_id: str) -> list[str]:
@@ -324,8 +328,11 @@ class Lake:
         A re-run of a run id starts here, so it replaces the first attempt whole: a source
         that is gone from the second attempt leaves nothing behind.
         """
+        return self._remove_dirs(self._run_dirs(run_id))
+
+    def _remove_dirs(self, dirs: list[str]) -> int:
         removed = 0
-        for d in self._run_dirs(run_id):
+        for d in dirs:
             removed += sum(1 for i in self._listing(d) if i.path.endswith(".parquet"))
             try:
                 self.fs.delete_dir(d)
@@ -384,8 +391,8 @@ class Lake:
 
     def remove_failed_runs(self) -> int:
         """Remove the data files of every failed run (their registry rows stay); return files."""
-        failed = self.runs().filter(pl.col("status") == "failed")["run_id"].to_list()
-        return sum(self.clear_run(r) for r in failed)
+        failed = set(self.runs().filter(pl.col("status") == "failed")["run_id"].to_list())
+        return self._remove_dirs(self._dirs_of_runs(failed)) if failed else 0
 
     # -- reads -------------------------------------------------------------------------
     def files(self, name: str, *, run_id: str | None = None) -> list[str]:
@@ -513,7 +520,10 @@ class Lake:
         Arrow datasets over pyarrow's filesystem, registered in this connection.
         """
         if self._local is not None:
-            self._local.mkdir(parents=True, exist_ok=True)
+            if not self._local.is_dir():
+                raise LakeError(
+                    f"no lake at {self._local}: run a flow into it first, or give --lake"
+                )
             con = duckdb.connect(database, config={"file_search_path": str(self._local)})
             style = "relative"
         else:
@@ -556,6 +566,10 @@ class Lake:
             except OSError as exc:
                 raise LakeError(f"publishing views to {target}: {exc}") from exc
             return f"{self.location}/views.sql"
+        for stale in self._local.glob(f"{_TMP_PREFIX}*.duckdb.partial*"):
+            # What a publisher killed mid-write left; a live one finishes in seconds.
+            if time.time() - stale.stat().st_mtime > 3600:
+                stale.unlink(missing_ok=True)
         tmp = self._local / f"{_TMP_PREFIX}{uuid.uuid4().hex}.duckdb.partial"
         try:
             self.connect(str(tmp)).close()

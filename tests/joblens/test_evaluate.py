@@ -222,5 +222,9 @@ def test_evaluate_semantic_baseline_uses_embeddings(tmp_path: Path) -> None:
 def test_evaluate_without_matches_or_truth_says_what_is_missing(tmp_path: Path) -> None:
     with pytest.raises(LakeError, match="truth"):
         evaluate(tmp_path / "nowhere", Lake(tmp_path / "lake"))
-    with pytest.raises(LakeError, match="matches"):
-        evaluate(_world(tmp_path), Lake(tmp_path / "empty"))
+    (tmp_path / "empty").mkdir()
+    world = _world(tmp_path)
+    with pytest.raises(LakeError, match="expected matches of a completed scoring run"):
+        evaluate(world, Lake(tmp_path / "empty"))
+    with pytest.raises(LakeError, match="no lake at"):
+        evaluate(world, Lake(tmp_path / "nowhere-lake"))
