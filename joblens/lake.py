@@ -29,6 +29,7 @@ import hashlib
 import os
 import re
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterable
@@ -69,21 +70,50 @@ def check_name(value: str, what: str) -> str:
     return value
 
 
-@lru_cache(maxsize=16)
-def _remote(uri: str) -> tuple[pafs.FileSystem, str]:
-    """Return (filesystem, path) of a remote lake root, checked once per process."""
+_REACH_SECONDS = 20.0
+"""How long opening a remote lake may take before the command stops (GCS clients retry for
+minutes when there is no network)."""
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _probe(uri: str) -> tuple[pafs.FileSystem, str]:
     try:
         fs, path = pafs.FileSystem.from_uri(uri)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, ValueError) as exc:
-        raise LakeError(f"lake root {uri!r}: cannot open it: {exc}") from None
+        raise LakeError(f"lake root {uri!r}: cannot open it: {_first_line(exc)}") from None
     bucket = path.strip("/").split("/", 1)[0]
     try:
         info = fs.get_file_info(bucket)
     except OSError as exc:  # credentials, endpoint, network
-        raise LakeError(f"lake root {uri!r}: cannot reach it: {str(exc).splitlines()[0]}") from None
+        raise LakeError(f"lake root {uri!r}: cannot reach it: {_first_line(exc)}") from None
     if info.type == pafs.FileType.NotFound:
         raise LakeError(f"lake root {uri!r}: bucket {bucket!r} does not exist")
     return fs, path.rstrip("/")
+
+
+@lru_cache(maxsize=16)
+def _remote(uri: str) -> tuple[pafs.FileSystem, str]:
+    """Return (filesystem, path) of a remote lake root, checked once per process and within
+    _REACH_SECONDS (in a daemon thread: a client stuck in retries cannot hold the exit)."""
+    box: dict[str, Any] = {}
+
+    def probe() -> None:
+        try:
+            box["ok"] = _probe(uri)
+        except LakeError as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=probe, daemon=True, name="lake-probe")
+    worker.start()
+    worker.join(_REACH_SECONDS)
+    if "error" in box:
+        raise box["error"]
+    if "ok" not in box:
+        raise LakeError(f"lake root {uri!r}: no answer within {_REACH_SECONDS:.0f} s")
+    return box["ok"]  # type: ignore[no-any-return]
 
 
 def _open_root(root: str | os.PathLike[str]) -> tuple[pafs.FileSystem, str, Path | None, str]:
