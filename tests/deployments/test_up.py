@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -141,6 +142,14 @@ def test_make_up_serves_the_deployments_and_make_down_stops_them(
         again = sh("make", "up")
         assert again.returncode == 0 and "worker: already running" in again.stdout, again.stdout
         assert int((run_dir / "worker.pid").read_text()) == worker
+
+        # One SIGTERM to the worker (not its group) stops it and its children promptly.
+        t2 = time.monotonic()
+        os.kill(worker, signal.SIGTERM)
+        while (_alive(worker) or _group_members(worker)) and time.monotonic() - t2 < 30:
+            time.sleep(0.2)
+        assert not _group_members(worker), "the worker ignored its first SIGTERM"
+        print(f"worker stopped {time.monotonic() - t2:.1f} s after one SIGTERM")
     finally:
         # Without the port, as a person would type it: it stops what this checkout started.
         down = sh("make", "down", timeout=120, PREFECT_SERVER_API_PORT="")
