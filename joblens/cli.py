@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from joblens import report as report_mod
 from joblens import settings as joblens_settings
 from joblens.errors import JobLensError
 from joblens.lake import Lake, check_name
@@ -204,6 +205,54 @@ def run_analyze(lake: LakeOpt = None, run_id: RunIdOpt = None, config: ConfigOpt
     from flows.analyze import analyze
 
     _run_on_lake(analyze, lake, run_id, config)
+
+
+@app.command()
+def ingest(
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", help="A saved board answer to replay")
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="Its format; default: recognised by shape")
+    ] = None,
+    lake: LakeOpt = None,
+    run_id: RunIdOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Replay a saved board answer into the lake (an ingest-jobs run over that one file)."""
+    from joblens import sources
+
+    if from_file is None:
+        _fail(
+            "live fetching of the [[sources]] in joblens.toml is not in this version; "
+            "replay a saved answer with --from-file FILE, or a drop folder with "
+            "`joblens run ingest-jobs --from DIR`"
+        )
+    if not from_file.is_file():
+        _fail(f"{from_file} is not a file")
+    if kind is not None:
+        if kind not in sources.PARSERS:
+            _fail(f"unknown --kind {kind!r}; known: {', '.join(sorted(sources.PARSERS))}")
+        console.print(f"{from_file}: read as {kind} (given with --kind)")
+    else:
+        kind, why = sources.detect_file(from_file)
+        if kind is None:
+            _fail(f"{from_file}: {why}; JobLens knows: {'; '.join(sources.KNOWN)}")
+        console.print(f"{from_file}: read as {kind} ({why})")
+    from flows.ingest_jobs import ingest_jobs
+
+    root = _lake(lake, config).location
+    result = _run_flow(
+        ingest_jobs, sources=str(from_file), kind=kind, lake=root, run_id=run_id, config=config
+    )
+    _print_flow_result(result)
+    summary = report_mod.summarize(Lake(root), result["run_id"])
+    cols = ["source", "origins", "records", "parsed", "quarantined", "status", "error"]
+    console.print(_table("Sources", summary["sources"], cols))
+    if summary["quarantine"]:
+        console.print(
+            _table("Quarantined rows (why)", summary["quarantine"], ["stage", "reason", "rows"])
+        )
 
 
 @app.command()

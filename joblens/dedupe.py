@@ -176,7 +176,7 @@ def job_id(key: str) -> str:
 
 
 # -- resolve ---------------------------------------------------------------------------------
-_KEY_COLUMNS = ("title", "company", "city", "country", "work_mode")
+_KEY_COLUMNS = ("title", "_company_key", "city", "country", "work_mode")
 _REPRESENTATIVE = (
     "title",
     "company",
@@ -189,6 +189,7 @@ _REPRESENTATIVE = (
     "salary_currency",
     "seniority",
     "description",
+    "description_status",
     "url",
     "text_hash",
 )
@@ -200,28 +201,35 @@ def _check_postings(postings: pl.DataFrame) -> None:
         raise ParseError(
             f"dedupe.resolve expects silver/postings columns; missing {missing}", field="columns"
         )
-    bad = postings.filter(
-        pl.col("title").is_null()
-        | (pl.col("title").str.strip_chars() == "")
-        | pl.col("company").is_null()
-        | (pl.col("company").str.strip_chars() == "")
-    )
+
+    def blank(name: str) -> pl.Expr:
+        return pl.col(name).is_null() | (pl.col(name).str.strip_chars() == "")
+
+    bad = postings.filter(blank("title") | (blank("company") & blank("url")))
     if bad.height:
         ids = bad.get_column("posting_id").head(5).to_list()
         raise ParseError(
-            f"dedupe.resolve needs a title and company on every posting; {bad.height} rows "
-            f"lack one (posting ids {ids}...)",
+            f"dedupe.resolve needs a title and a company or URL on every posting; "
+            f"{bad.height} rows lack them (posting ids {ids}...)",
             field="title/company",
             raw=ids,
         )
 
 
 def _with_keys(postings: pl.DataFrame) -> pl.DataFrame:
+    # A posting without a company (it has a URL) is its own entity: nothing safe to merge on.
+    postings = postings.with_columns(
+        _company_key=pl.coalesce(
+            pl.when(pl.col("company").str.strip_chars() != "").then(pl.col("company")),
+            pl.lit("posting ") + pl.col("posting_id"),
+        )
+    )
     # The key is Python string work: compute it once per distinct (title, company, place).
     combos = postings.select(_KEY_COLUMNS).unique()
     keys = [dedupe_key(*row) for row in combos.iter_rows()]
     combos = combos.with_columns(pl.Series("dedupe_key", keys, dtype=pl.String))
-    return postings.join(combos, on=list(_KEY_COLUMNS), how="left", nulls_equal=True)
+    keyed = postings.join(combos, on=list(_KEY_COLUMNS), how="left", nulls_equal=True)
+    return keyed.drop("_company_key")
 
 
 def assign(postings: pl.DataFrame) -> pl.DataFrame:

@@ -1,8 +1,10 @@
 """Cheap rules that drop postings before embedding: every dropped row is quarantined with a reason.
 
-Rules, first match wins: a missing title or company, a title containing a reject term (whole
-words, case-insensitive: "intern" rejects "Intern, Summer 2026" but not "Internal Tools"),
-a description shorter than `min_description_chars`.
+Rules, first match wins: a missing title, neither a company nor a URL, a title containing a
+reject term (whole words, case-insensitive: "intern" rejects "Intern, Summer 2026" but not
+"Internal Tools"). A short or missing description is not a reason to drop a real posting:
+a description shorter than `min_description_chars` only turns its description_status to
+"short", and the scorer uses what there is.
 """
 
 from __future__ import annotations
@@ -29,12 +31,11 @@ def _term_pattern(term: str) -> str:
 def _rules(settings: PrefilterSettings) -> list[tuple[pl.Expr, pl.Expr, pl.Expr]]:
     """Return (condition, reason, raw value) per rule, in priority order."""
     title = pl.col("title")
-    description = pl.col("description").fill_null("")
     rules: list[tuple[pl.Expr, pl.Expr, pl.Expr]] = [
         (title.is_null() | (title.str.strip_chars() == ""), pl.lit("title is missing"), title),
         (
-            pl.col("company").is_null() | (pl.col("company").str.strip_chars() == ""),
-            pl.lit("company is missing"),
+            _blank(pl.col("company")) & _blank(pl.col("url")),
+            pl.lit("neither a company nor a URL"),
             pl.col("company"),
         ),
     ]
@@ -48,15 +49,11 @@ def _rules(settings: PrefilterSettings) -> list[tuple[pl.Expr, pl.Expr, pl.Expr]
                 title,
             )
         )
-    n = settings.min_description_chars
-    rules.append(
-        (
-            description.str.strip_chars().str.len_chars() < n,
-            pl.lit(f"description shorter than {n} chars"),
-            description.str.slice(0, _RAW_CHARS),
-        )
-    )
     return rules
+
+
+def _blank(col: pl.Expr) -> pl.Expr:
+    return col.is_null() | (col.str.strip_chars() == "")
 
 
 def _first_match(rules: list[tuple[pl.Expr, pl.Expr, pl.Expr]], pick: int) -> pl.Expr:
@@ -69,9 +66,12 @@ def _first_match(rules: list[tuple[pl.Expr, pl.Expr, pl.Expr]], pick: int) -> pl
 def apply(postings: pl.DataFrame, settings: PrefilterSettings) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Return (kept postings, quarantine rows with stage "prefilter" and a reason each).
 
-    len(kept) + len(quarantine) == len(postings); kept keeps the input's columns and order.
+    len(kept) + len(quarantine) == len(postings); kept keeps the input's columns and order,
+    with description_status "short" where a description is shorter than min_description_chars.
     """
-    missing = [c for c in ("posting_id", "title", "company", "description") if c not in postings]
+    missing = [
+        c for c in ("posting_id", "title", "company", "url", "description") if c not in postings
+    ]
     if missing:
         raise ParseError(
             f"prefilter.apply expects silver/postings columns; missing {missing} "
@@ -83,7 +83,10 @@ def apply(postings: pl.DataFrame, settings: PrefilterSettings) -> tuple[pl.DataF
         _reason=_first_match(rules, 1).cast(pl.String),
         _raw=_first_match(rules, 2).cast(pl.String),
     )
-    kept = marked.filter(pl.col("_reason").is_null()).drop("_reason", "_raw")
+    kept = _with_description_status(
+        marked.filter(pl.col("_reason").is_null()).drop("_reason", "_raw"),
+        settings.min_description_chars,
+    )
     dropped = marked.filter(pl.col("_reason").is_not_null())
     # Columns in joblens.schemas.QUARANTINE order.
     quarantine = dropped.select(
@@ -99,3 +102,20 @@ def apply(postings: pl.DataFrame, settings: PrefilterSettings) -> tuple[pl.DataF
         pl.col("_raw").alias("raw"),
     )
     return kept, quarantine
+
+
+def _with_description_status(kept: pl.DataFrame, min_chars: int) -> pl.DataFrame:
+    length = pl.col("description").fill_null("").str.strip_chars().str.len_chars()
+    status = (
+        pl.col("description_status")
+        if "description_status" in kept.columns
+        else pl.lit(None, pl.String)
+    )
+    return kept.with_columns(
+        pl.when(length == 0)
+        .then(pl.lit("missing"))
+        .when(length < min_chars)
+        .then(pl.lit("short"))
+        .otherwise(pl.coalesce(status, pl.lit("present")))
+        .alias("description_status")
+    )

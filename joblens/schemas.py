@@ -53,6 +53,8 @@ POSTINGS = pa.schema(
         _RUN_ID,
         _req("posting_id", pa.string()),  # stable: hash of source + native id
         ("source", pa.string()),
+        ("origin", pa.string()),  # the file or URL it came from (bronze: the same origin)
+        ("record_index", pa.int64()),  # its position there: origin + index -> its bytes
         ("source_posting_id", pa.string()),
         ("url", pa.string()),
         ("title", pa.string()),
@@ -73,11 +75,14 @@ POSTINGS = pa.schema(
         ("salary_annual_max", pa.float64()),
         ("seniority", pa.string()),  # one of SENIORITY_LEVELS or null
         ("skills", _STRS),  # canonical skill ids
-        ("description", pa.string()),  # clean plain text
+        ("description", pa.string()),  # clean plain text; null when the board gave none
+        ("description_status", pa.string()),  # present | short | missing
         ("posted_at", _TS),
         ("text_hash", pa.string()),
     ]
 )
+
+DESCRIPTION_STATUSES: tuple[str, ...] = ("present", "short", "missing")
 
 JOBS = pa.schema(
     [
@@ -98,6 +103,7 @@ JOBS = pa.schema(
         ("seniority", pa.string()),
         ("skills", _STRS),
         ("description", pa.string()),
+        ("description_status", pa.string()),  # of the representative posting
         ("url", pa.string()),
         ("posting_ids", _STRS),  # every source posting that ever fed the job
         ("sources", _STRS),

@@ -42,7 +42,9 @@ class PrefilterSettings(_Section):
     reject_terms: list[str] = Field(
         default_factory=list, description="Postings whose title contains any of these are dropped"
     )
-    min_description_chars: int = Field(40, ge=0)
+    min_description_chars: int = Field(
+        40, ge=0, description="A shorter description is kept but marked description_status=short"
+    )
 
 
 class EmbedSettings(_Section):

@@ -6,10 +6,12 @@ location, seniority and skills, and returns two frames: rows of `schemas.POSTING
 rows of `schemas.QUARANTINE` (stage "normalize"). Every record leaves as exactly one of
 the two: `len(records) == postings.height + quarantine.height`.
 
-Quarantine reasons: the parser's ParseError message (missing id/title...), "empty title",
-"empty description", "duplicate source id" (the first record of a (source, id) pair in
-the batch is kept, whatever becomes of it), or "unexpected <ErrorType>: ..." for a payload
-no parser foresaw.
+Quarantine is for records that are not postings: the parser's ParseError message (missing
+id/title...), "empty title", "neither a company nor a URL", "duplicate source id" (the first
+record of a (source, id) pair in the batch is kept, whatever becomes of it), or "unexpected
+<ErrorType>: ..." for a payload no parser foresaw. A posting without a description is a
+posting: it lands with description_status "missing". Each row names its origin and record
+index, so it traces back to its bytes in bronze.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def postings(
                 rejected.append(_quarantine_row(raw, reason, run_id))
                 continue
             seen.add(key)
-            rows.append(_normalize(draft, run_id))
+            rows.append(_normalize(draft, run_id, raw.origin, raw.record_index))
         except ParseError as exc:
             rejected.append(_quarantine_row(raw, str(exc), run_id))
         except Exception as exc:
@@ -69,19 +71,21 @@ def postings(
     return _frame(rows, schemas.POSTINGS), _frame(rejected, schemas.QUARANTINE)
 
 
-def _normalize(draft: source_parsers.PostingDraft, run_id: str) -> dict[str, Any]:
-    """Return one POSTINGS row from a draft; ParseError for an empty title or description."""
+def _normalize(
+    draft: source_parsers.PostingDraft, run_id: str, origin: str, record_index: int
+) -> dict[str, Any]:
+    """Return one POSTINGS row from a draft; ParseError for an empty title, or for a posting
+    with neither a company nor a URL. A posting without a description is kept: its
+    description_status says "missing"."""
     title = text.clean(draft.title).replace("\n", " ")
     if not title:
         raise ParseError(f"{draft.source}: empty title after cleaning", field="title")
-    description = text.clean(draft.description_html_or_text)
-    if not description:
-        raise ParseError(
-            # The posting is named by the quarantine row's record_key; a reason without ids
-            # groups into one line of the run summary.
-            f"{draft.source}: empty description",
-            field="description",
-        )
+    description = text.clean(draft.description_html_or_text or "")
+    url = optional_url(draft.url)
+    company = _one_line(draft.company)
+    if company is None and url is None:
+        # A title alone names no opening: there is nothing to apply to or dedupe on.
+        raise ParseError(f"{draft.source}: neither a company nor a URL", field="company")
     place = location.parse(
         draft.location_raw, workplace_type=draft.workplace_type, country_hint=draft.country_hint
     )
@@ -95,10 +99,12 @@ def _normalize(draft: source_parsers.PostingDraft, run_id: str) -> dict[str, Any
         "run_id": run_id,
         "posting_id": posting_id(draft.source, draft.source_posting_id),
         "source": draft.source,
+        "origin": origin,
+        "record_index": record_index,
         "source_posting_id": draft.source_posting_id,
-        "url": draft.url,
+        "url": url,
         "title": title,
-        "company": _one_line(draft.company),
+        "company": company,
         "location_raw": draft.location_raw,
         "city": place.city,
         "region": place.region,
@@ -115,7 +121,8 @@ def _normalize(draft: source_parsers.PostingDraft, run_id: str) -> dict[str, Any
         "salary_annual_max": pay.annual_max if pay else None,
         "seniority": seniority.parse(title, description),
         "skills": skills.extract(body),
-        "description": description,
+        "description": description or None,
+        "description_status": "present" if description else "missing",
         "posted_at": draft.posted_at,
         "text_hash": text.text_hash(body),
     }
@@ -159,6 +166,14 @@ def _salary(
 def _range_text(draft: source_parsers.PostingDraft) -> str:
     parts = [draft.salary_min, draft.salary_max, draft.salary_currency, draft.salary_interval]
     return " ".join(str(p) for p in parts if p is not None)
+
+
+def optional_url(value: str | None) -> str | None:
+    """Return an http(s) URL stripped, or None for anything else (no javascript: links)."""
+    if value is None:
+        return None
+    url = value.strip()
+    return url if url.lower().startswith(("http://", "https://")) else None
 
 
 def _one_line(value: str | None) -> str | None:

@@ -16,9 +16,15 @@ from types import ModuleType
 from joblens.errors import SourceError
 from joblens.sources import ashby, greenhouse, jobspy, lever, personio, recruitee, remotive, rss
 from joblens.sources.base import Parser, PostingDraft, PostingSource, RawRecord
+from joblens.sources.detect import KNOWN, DropPlan, detect, detect_file, plan_drop
 
 __all__ = [
     "EXTENSIONS",
+    "KNOWN",
+    "DropPlan",
+    "detect",
+    "detect_file",
+    "plan_drop",
     "PARSERS",
     "Parser",
     "PostingDraft",

@@ -15,6 +15,7 @@ from joblens.sources.base import (
     PostingDraft,
     dig,
     json_records,
+    load_json,
     optional_str,
     required_str,
     to_datetime,
@@ -25,7 +26,11 @@ _BOARD = re.compile(r"greenhouse\.io/(?:embed/job_app\?for=)?([\w-]+)")
 
 
 def split(data: bytes, origin: str) -> list[dict[str, Any]]:
-    """Return the job objects of a board answer; SourceError naming `origin` otherwise."""
+    """Return the job objects of a board answer (or of its single-job answer); SourceError
+    naming `origin` otherwise."""
+    doc = load_json(data, origin, SOURCE)
+    if isinstance(doc, dict) and "jobs" not in doc and "id" in doc and "title" in doc:
+        return [doc]  # /v1/boards/<board>/jobs/<id>
     return json_records(data, origin, SOURCE, ("jobs",))
 
 

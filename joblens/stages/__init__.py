@@ -20,7 +20,7 @@ from joblens.stages.analyze import analyze
 from joblens.stages.candidates import ingest_cvs
 from joblens.stages.embed import JOB_TEXT, embed_candidates, embed_jobs
 from joblens.stages.jobs import resolve_jobs
-from joblens.stages.postings import ingest_source
+from joblens.stages.postings import ingest_files, ingest_source, report_unrecognised
 from joblens.stages.run import (
     FLOWS,
     RunContext,
@@ -46,8 +46,10 @@ __all__ = [
     "fail",
     "fail_orchestrated",
     "ingest_cvs",
+    "ingest_files",
     "ingest_source",
     "new_run_id",
+    "report_unrecognised",
     "resolve_jobs",
     "score",
 ]

@@ -1,12 +1,14 @@
 """Stage: one source kind's files -> bronze/raw_postings and silver/postings.
 
-Reads: files under ``<sources>/<kind>/``.  Writes: raw_postings, postings, quarantine
-(stage normalize), source_health, run_stats.
+Reads: the files a drop plan assigned to the kind (sources.plan_drop).  Writes:
+raw_postings, postings, quarantine (stage normalize; stage ingest for a file that could
+not be read or recognised, one row per file), source_health, run_stats.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,29 +18,39 @@ from joblens import normalize, sources
 from joblens.errors import SourceError
 from joblens.stages.run import RunContext, StageReport, quarantine, timed
 
-__all__ = ["READS", "WRITES", "ingest_source"]
+__all__ = ["READS", "WRITES", "ingest_files", "ingest_source", "report_unrecognised"]
 
 READS: tuple[str, ...] = ()
 WRITES = ("raw_postings", "postings", "quarantine", "source_health", "run_stats")
 
 
 def ingest_source(ctx: RunContext, root: Path, kind: str) -> StageReport:
-    """Read every file of one source kind under `root`, land it in bronze, parse it to silver.
+    """`ingest_files` for the files of `kind` in the drop folder `root`."""
+    return ingest_files(ctx, kind, sources.plan_drop(root).files.get(kind, []))
 
-    A file that cannot be read is recorded in gold/source_health with its error and the
-    source goes on with its other files; a record that cannot be parsed is quarantined.
+
+def ingest_files(ctx: RunContext, kind: str, paths: Sequence[Path | str]) -> StageReport:
+    """Read every file of one source kind, land it in bronze, parse it to silver.
+
+    A file that cannot be read is one quarantine row (stage ingest, its reason) and an error
+    in gold/source_health, and the source goes on with its other files; a record that
+    cannot be parsed is quarantined.
     """
     report = StageReport(f"ingest:{kind}")
     lake, part = ctx.lake, {"dt": ctx.dt}
     with timed(ctx, report, part=f"ingest-{kind}"):
         records: list[sources.RawRecord] = []
         errors: list[str] = []
-        origins = list(sources.iter_origins(root, kind))
+        bad_files: list[dict[str, str]] = []
+        origins = [Path(p) for p in paths]
         for origin in origins:
             try:
                 records.extend(sources.read_origin(kind, origin))
             except SourceError as exc:
                 errors.append(str(exc))
+                reason = str(exc).replace(str(origin), "the file")  # groups across files
+                bad_files.append({"source": kind, "record_key": str(origin), "reason": reason})
+        quarantine(ctx, "ingest", pl.DataFrame(bad_files), part=kind)
         fetched = datetime.now(UTC)
         bronze = pl.DataFrame(
             {
@@ -80,4 +92,38 @@ def ingest_source(ctx: RunContext, root: Path, kind: str) -> StageReport:
         }
     )
     lake.write("source_health", health, run_id=ctx.run_id, partition=part, part=kind)
+    return report
+
+
+def report_unrecognised(ctx: RunContext, files: Sequence[tuple[str, str]]) -> StageReport:
+    """Account for the files of a drop that no parser recognised: one quarantine row each
+    (stage ingest, with why) and one source_health row "unrecognised"."""
+    report = StageReport("ingest:unrecognised")
+    if not files:
+        return report
+    with timed(ctx, report, part="ingest-unrecognised"):
+        rows = pl.DataFrame(
+            {
+                "source": ["unrecognised"] * len(files),
+                "record_key": [str(path) for path, _ in files],
+                "reason": [f"not a board answer JobLens knows: {why}" for _, why in files],
+            }
+        )
+        report.rows_in = len(files)
+        report.rows_quarantined = quarantine(ctx, "ingest", rows, part="unrecognised")
+    health = pl.DataFrame(
+        {
+            "source": ["unrecognised"],
+            "origins": [len(files)],
+            "records": [0],
+            "parsed": [0],
+            "quarantined": [len(files)],
+            "seconds": [report.seconds],
+            "status": ["failed"],
+            "error": ["; ".join(f"{Path(p).name}: {why}" for p, why in files)[:2000]],
+        }
+    )
+    ctx.lake.write(
+        "source_health", health, run_id=ctx.run_id, partition={"dt": ctx.dt}, part="unrecognised"
+    )
     return report

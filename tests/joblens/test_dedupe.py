@@ -179,9 +179,19 @@ def test_salary_union_ignores_other_currencies() -> None:
     )
 
 
-def test_resolve_refuses_postings_without_title_or_company() -> None:
-    with pytest.raises(ParseError, match="title and company"):
+def test_resolve_refuses_postings_without_title_or_a_company_or_url() -> None:
+    with pytest.raises(ParseError, match="a title and a company or URL"):
         dedupe.resolve(_postings([dict(posting_id="x", company=None)]))
+
+
+def test_postings_without_a_company_are_each_their_own_job() -> None:
+    """Same title, same place, no company: two openings at unknown employers stay apart."""
+    rows = [
+        dict(posting_id=p, company=None, url=f"https://jobs.example/{p}", title="Engineer")
+        for p in ("a", "b")
+    ]
+    jobs = dedupe.resolve(_postings(rows))
+    assert jobs.height == 2 and jobs["company"].null_count() == 2
 
 
 def test_resolve_of_nothing_is_empty() -> None:

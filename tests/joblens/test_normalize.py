@@ -81,7 +81,12 @@ def test_every_posting_has_clean_text_and_identity(sample_batch: Batch) -> None:
     _, good, _ = sample_batch
     assert good.filter(pl.col("title").str.strip_chars() == "").height == 0
     assert good.filter(pl.col("description").str.strip_chars() == "").height == 0
-    for text in good["description"]:
+    # No description is a null with its status, never an empty string passed as text.
+    missing = good.filter(pl.col("description_status") == "missing")
+    assert missing["description"].null_count() == missing.height
+    # Every row names the bytes it came from.
+    assert good["origin"].null_count() == 0 and good["record_index"].null_count() == 0
+    for text in good["description"].drop_nulls():
         assert "&lt;" not in text and "<p>" not in text and "<div" not in text
     assert good["text_hash"].str.len_chars().unique().to_list() == [32]
 
@@ -174,18 +179,26 @@ def test_skills_and_seniority_are_filled(sample_batch: Batch) -> None:
     assert good.filter(pl.col("skills").list.len() > 0).height > good.height // 2
 
 
-def test_personio_duplicate_and_empty_description_are_quarantined(sample_batch: Batch) -> None:
+def test_personio_without_description_lands_and_its_duplicate_is_quarantined(
+    sample_batch: Batch,
+) -> None:
     _, good, bad = sample_batch
-    personio = bad.filter(pl.col("source") == "personio").sort("record_key")
-    assert personio.height == 2 and good.filter(pl.col("source") == "personio").height == 0
-    reasons = personio["reason"].to_list()
-    assert "empty description" in reasons[0]
-    assert "duplicate source id" in reasons[1]
-    assert personio["record_key"].to_list()[1].endswith("#1")
+    kept = good.filter(pl.col("source") == "personio")
+    assert kept.height == 1 and kept["description_status"].to_list() == ["missing"]
+    assert kept["record_index"].to_list() == [0]
+    personio = bad.filter(pl.col("source") == "personio")
+    assert personio.height == 1
+    assert "duplicate source id" in personio["reason"][0]
+    assert personio["record_key"][0].endswith("#1")
+
+
+_URL_FIELD = {"greenhouse": "absolute_url", "lever": "hostedUrl"}
 
 
 def _raw(i: int, payload: dict[str, object], source: str = "greenhouse") -> RawRecord:
-    return RawRecord(source, "mem.json", i, payload)
+    """A record as the board sends it, with a URL unless the test says otherwise."""
+    url = {_URL_FIELD[source]: f"https://jobs.example/{i}"} if source in _URL_FIELD else {}
+    return RawRecord(source, "mem.json", i, {**url, **payload})
 
 
 def test_quarantine_reasons_for_unhappy_records() -> None:
@@ -198,16 +211,19 @@ def test_quarantine_reasons_for_unhappy_records() -> None:
         _raw(5, {"_not_an_object": [1, 2]}),
         _raw(6, {"id": 6, "title": "Odd", "content": "ok", "metadata": "not-a-list"}),
         _raw(7, {"id": 7, "title": "x" * 10, "content": "y" * 9000}),
+        _raw(8, {"id": 8, "title": "Nowhere", "content": "text", "absolute_url": None}),
     ]
     good, bad = postings(records, run_id="r")
     assert good.height + bad.height == len(records)
     reasons = dict(zip(bad["record_key"], bad["reason"], strict=True))
     assert "duplicate source id" in reasons["mem.json#1"]
     assert "'id'" in reasons["mem.json#2"]
-    assert "empty description" in reasons["mem.json#3"]
     assert "empty title" in reasons["mem.json#4"]
     assert "'id'" in reasons["mem.json#5"]
-    assert set(good["source_posting_id"]) == {"1", "6", "7"}
+    assert "neither a company nor a URL" in reasons["mem.json#8"]
+    # An empty description is a posting all the same.
+    assert set(good["source_posting_id"]) == {"1", "3", "6", "7"}
+    assert good.filter(pl.col("source_posting_id") == "3")["description_status"][0] == "missing"
     assert all(len(r) <= RAW_CHARS for r in bad["raw"])
     assert (
         json.loads(bad.filter(pl.col("record_key") == "mem.json#2")["raw"][0])["title"] == "No id"

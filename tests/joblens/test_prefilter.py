@@ -28,7 +28,7 @@ def _postings(rows: list[tuple[str | None, str | None, str | None]]) -> pl.DataF
     return pl.from_arrow(conform(data, POSTINGS))  # type: ignore[return-value]
 
 
-def test_rejects_terms_short_descriptions_and_missing_fields() -> None:
+def test_rejects_terms_and_non_postings_and_marks_short_descriptions() -> None:
     postings = _postings(
         [
             ("Backend Engineer", "Acme", LONG),
@@ -45,23 +45,30 @@ def test_rejects_terms_short_descriptions_and_missing_fields() -> None:
     settings = PrefilterSettings(reject_terms=["intern", "c++"], min_description_chars=40)
     kept, quarantine = prefilter.apply(postings, settings)
 
-    assert kept.get_column("posting_id").to_list() == ["p0", "p2"]
+    # A real posting with little or no description is kept and says so.
+    assert kept.get_column("posting_id").to_list() == ["p0", "p2", "p4", "p5"]
+    assert kept["description_status"].to_list() == ["present", "present", "short", "missing"]
     assert kept.columns == postings.columns
     assert kept.height + quarantine.height == postings.height
     reasons = dict(zip(quarantine["record_key"], quarantine["reason"], strict=True))
     assert reasons == {
         "p1": "title matches reject term 'intern'",
         "p3": "title matches reject term 'c++'",
-        "p4": "description shorter than 40 chars",
-        "p5": "description shorter than 40 chars",
         "p6": "title is missing",
-        "p7": "company is missing",
+        "p7": "neither a company nor a URL",
         # The first rule that matches is the reason given.
         "p8": "title matches reject term 'intern'",
     }
     raw = dict(zip(quarantine["record_key"], quarantine["raw"], strict=True))
     assert raw["p1"] == "Software Engineering Intern"
-    assert raw["p4"] == "Apply now!"
+
+
+def test_a_posting_with_a_url_but_no_company_is_kept() -> None:
+    postings = _postings([("Data Engineer", None, LONG)]).with_columns(
+        url=pl.lit("https://jobs.example/1")
+    )
+    kept, quarantine = prefilter.apply(postings, PrefilterSettings())
+    assert kept.height == 1 and quarantine.height == 0
 
 
 def test_quarantine_rows_fit_the_lake_schema() -> None:
