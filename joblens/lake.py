@@ -32,7 +32,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -48,7 +49,7 @@ from pyarrow import fs as pafs
 from joblens.errors import LakeError
 from joblens.schemas import DATA_TABLES, TABLES, Table, conform, table
 
-__all__ = ["Lake", "check_name", "connect_index"]
+__all__ = ["Lake", "check_name", "connect_index", "host_id"]
 
 _TMP_PREFIX = ".tmp-"
 _SOURCE_PREFIX = "_source_"
@@ -159,6 +160,16 @@ def _nullable(schema: pa.Schema) -> pa.Schema:
     return pa.schema([f.with_nullable(True) for f in schema])
 
 
+def host_id() -> str:
+    """This process's host as the registry records it: hostname and pid namespace (two
+    containers with one hostname have their own pids)."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}/{namespace}" if namespace else socket.gethostname()
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -172,7 +183,8 @@ def _pid_alive(pid: int) -> bool:
 class Lake:
     """A hive-partitioned Parquet lake with a run registry, at a local directory or a URI.
 
-    `active_days` is how long a job stays active after the last run that saw it.
+    `active_days` is how long a job stays active after the last run that saw it; `as_of`
+    reads the lake as it was then (completed runs that finished by then).
     """
 
     def __init__(
@@ -181,10 +193,15 @@ class Lake:
         *,
         compression: str = "zstd",
         active_days: int = 30,
+        as_of: datetime | None = None,
     ) -> None:
         self.fs, self._base, self._local, self.location = _open_root(root)
         self.compression = compression
         self.active_days = int(active_days)
+        # A run reads the lake as of its start: runs that commit meanwhile stay invisible
+        # to it, so every read of one run sees the same state.
+        self.as_of = as_of
+        self._con: duckdb.DuckDBPyConnection | None = None
 
     # -- paths -------------------------------------------------------------------------
     @property
@@ -383,34 +400,57 @@ class Lake:
             arrow, self._run_dir(table(_RUNS), row["run_id"], {}), "run.parquet", _RUNS
         )
 
+    def _registry(self) -> pl.DataFrame:
+        files = self.files(_RUNS)
+        if not files:
+            return pl.DataFrame(table(_RUNS).schema.empty_table())
+        # One scan of every registry file (threads in Arrow), not one read per run.
+        scanned = pads.dataset(
+            files, schema=_nullable(table(_RUNS).schema), filesystem=self.fs, format="parquet"
+        ).to_table()
+        result = pl.from_arrow(scanned)
+        assert isinstance(result, pl.DataFrame)
+        return result
+
     def runs(self) -> pl.DataFrame:
         """Return the run registry, newest first, after marking dead local runs failed.
 
-        A run whose process (on this host) is gone while its row still says ``running``
-        was killed: its row becomes ``failed`` and its data files are removed (no reader
-        ever saw them).
+        A run whose process (on this host, in this pid namespace) is gone while its row
+        still says ``running`` was killed: its row becomes ``failed`` and its data files are
+        removed (no reader ever saw them).
         """
-        frame = self._read_files(_RUNS, self.files(_RUNS))
-        host = socket.gethostname()
+        frame = self._registry()
+        host = host_id()
         dead = frame.filter(
             (pl.col("status") == "running")
             & (pl.col("host") == host)
             & pl.col("pid").is_not_null()
             & (pl.col("pid") != os.getpid())
         )
+        reaped = 0
         for row in dead.iter_rows(named=True):
             if _pid_alive(int(row["pid"])):
                 continue
-            row.update(
-                status="failed",
-                finished=datetime.now(UTC),
-                error=f"process {row['pid']} on {host} ended before the run finished (killed?)",
-            )
-            self.record_run(row)
-            self.clear_run(row["run_id"])
-        if dead.height:
-            frame = self._read_files(_RUNS, self.files(_RUNS))
+            error = f"process {row['pid']} on {host} ended before the run finished (killed?)"
+            reaped += self.transition(row, status="failed", error=error)
+        if reaped:
+            frame = self._registry()
         return frame.sort(["started", "run_id"], descending=True)
+
+    def transition(self, seen: dict[str, Any], *, status: str, **changes: Any) -> bool:
+        """Move run ``seen['run_id']`` to `status` if its row is still the one in `seen`
+        (same status and attempt); a failed run's files are removed. Return whether it moved.
+
+        The registry row is re-read just before the write, so a run that committed (or
+        was re-run) since `seen` was read is left alone.
+        """
+        now = self.run(seen["run_id"])
+        if now is None or now["status"] != seen["status"] or now["attempt"] != seen["attempt"]:
+            return False
+        self.record_run({**now, **changes, "status": status, "finished": datetime.now(UTC)})
+        if status == "failed":
+            self.clear_run(now["run_id"])
+        return True
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         """Return the registry row of `run_id`, or None."""
@@ -420,9 +460,37 @@ class Lake:
         return rows[0] if rows else None
 
     def remove_failed_runs(self) -> int:
-        """Remove the data files of every failed run (their registry rows stay); return files."""
-        failed = set(self.runs().filter(pl.col("status") == "failed")["run_id"].to_list())
-        return self._remove_dirs(self._dirs_of_runs(failed)) if failed else 0
+        """Remove the data files of every failed run (their registry rows stay); return files.
+
+        Each run's status is read again right before its files go, so a failed run id that
+        someone is re-running now keeps its new files.
+        """
+        failed = self.runs().filter(pl.col("status") == "failed")["run_id"].to_list()
+        dirs = self._dirs_of_runs(set(failed)) if failed else []
+        still = {r for r in failed if (self.run(r) or {}).get("status") == "failed"}
+        return self._remove_dirs([d for d in dirs if d.rsplit("run=", 1)[-1] in still])
+
+    @contextmanager
+    def lock(self, name: str, *, holder: str) -> Iterator[None]:
+        """Hold the lake's lock `name` (a file lock under _locks/) for the block; waits for
+        another holder. A remote lake has no lock: its writers must not overlap."""
+        if self._local is None:
+            yield
+            return
+        import fcntl
+
+        path = self._local / "_locks" / f"{check_name(name, 'lock name')}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                handle.seek(0)
+                handle.truncate()
+                handle.write(f"{holder} pid {os.getpid()} on {host_id()}\n")
+                handle.flush()
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     # -- reads -------------------------------------------------------------------------
     def files(self, name: str, *, run_id: str | None = None) -> list[str]:
@@ -479,11 +547,12 @@ class Lake:
         relative to a local lake root), ``absolute`` (full URIs, for readers with DuckDB's
         httpfs), or ``registered`` (Arrow datasets that `connect` registers first).
         """
+        as_of = f" AND finished <= {self._as_of_sql()}" if self.as_of else ""
         statements = [
             f"CREATE OR REPLACE VIEW runs AS {self._source(_RUNS, style)}",
             "CREATE OR REPLACE VIEW completed_runs AS SELECT run_id, flow, parent_run_id, "
             "started, finished, row_number() OVER (ORDER BY finished, run_id) AS seq "
-            "FROM runs WHERE status = 'completed'",
+            f"FROM runs WHERE status = 'completed'{as_of}",
             f"COMMENT ON VIEW runs IS '{table(_RUNS).doc}'",
         ]
         for name in DATA_TABLES:
@@ -512,10 +581,14 @@ class Lake:
         if style == "registered":
             return f'SELECT * FROM "{_SOURCE_PREFIX}{name}"'
         where = tbl.path if style == "relative" else f"{self.location}/{tbl.path}"
+        where = where.replace("'", "''")
         return (
             f"SELECT * FROM read_parquet('{where}/**/*.parquet', "
             "union_by_name = true, hive_partitioning = false)"
         )
+
+    def _as_of_sql(self) -> str:
+        return f"TIMESTAMPTZ '{self.as_of.isoformat()}'" if self.as_of else "now()"
 
     def _current_sql(self, tbl: Table) -> str:
         history, rule = f"{tbl.name}_history", tbl.current
@@ -527,7 +600,8 @@ class Lake:
             )
             if "last_seen" in tbl.schema.names and tbl.name == "jobs":
                 sql = (
-                    f"SELECT *, last_seen >= now() - INTERVAL {self.active_days} DAY AS active "
+                    f"SELECT *, last_seen >= {self._as_of_sql()} - INTERVAL {self.active_days} DAY "
+                    "AS active "
                     f"FROM ({sql})"
                 )
             return sql
@@ -544,21 +618,26 @@ class Lake:
         return f"SELECT * FROM {history}"
 
     def connect(self, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
-        """Return a DuckDB connection with every view.
+        """Return a new DuckDB connection with every view.
 
-        A local lake's views read relative paths resolved in the lake; a remote lake's read
-        Arrow datasets over pyarrow's filesystem, registered in this connection.
+        In memory, a local lake's views read absolute paths; the published database file
+        reads paths relative to the lake (resolved through file_search_path). A remote
+        lake's views read Arrow datasets over pyarrow's filesystem, registered here.
         """
         if self._local is not None:
             if not self._local.is_dir():
                 raise LakeError(
                     f"no lake at {self._local}: run a flow into it first, or give --lake"
                 )
-            con = duckdb.connect(database, config={"file_search_path": str(self._local)})
-            style = "relative"
+            if database == ":memory:":
+                con, style = duckdb.connect(database), "absolute"
+            else:
+                search: dict[str, str | bool | int | float | list[str]] = {
+                    "file_search_path": str(self._local)
+                }
+                con, style = duckdb.connect(database, config=search), "relative"
         else:
-            con = duckdb.connect(database)
-            style = "registered"
+            con, style = duckdb.connect(database), "registered"
             for name in TABLES:
                 files = self.files(name)
                 if files:
@@ -570,12 +649,20 @@ class Lake:
                     )
                     con.register(f"{_SOURCE_PREFIX}{name}", dataset)
         try:
+            # Parquet footers read once per connection, not once per query.
+            con.execute("SET parquet_metadata_cache = true")
             for statement in self.view_sql(style=style):
                 con.execute(statement)
         except Exception:
             con.close()
             raise
         return con
+
+    def close(self) -> None:
+        """Close the lake's cached DuckDB connection (queries open a new one when needed)."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
     def publish_views(self) -> str:
         """Publish the views for analysts; return where.
@@ -614,19 +701,24 @@ class Lake:
     def query(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
         """Run `sql` (with `?` `params`) over the views and return a frame.
 
-        The views live in an in-memory database: a query never locks any file, and a
-        statement that writes only changes that throw-away database.
+        The views live in an in-memory database: a query never locks any file. (DuckDB's
+        COPY TO and ATTACH still write where they are told: this is a reader, not a sandbox.)
         """
-        con = self.connect()
+        if self._con is None or self.as_of is None:
+            # A lake read as of a moment keeps one connection (its state cannot change); an
+            # analyst's lake sees every commit, so each query builds the views anew.
+            self.close()
+            self._con = self.connect()
         try:
-            relation = con.sql(sql, params=params)
+            relation = self._con.sql(sql, params=params)
             result = (
                 pl.DataFrame() if relation is None else pl.from_arrow(relation.to_arrow_table())
             )
         except duckdb.Error as exc:
             raise LakeError(str(exc).strip().splitlines()[0]) from exc
         finally:
-            con.close()
+            if self.as_of is None:
+                self.close()
         assert isinstance(result, pl.DataFrame)
         # DuckDB names the zone of its session ("Etc/UTC"); the lake's frames say "UTC".
         zoned = [

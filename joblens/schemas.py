@@ -254,8 +254,9 @@ RUNS = pa.schema(
         _req("status", pa.string()),  # running | completed | failed
         _req("started", _TS),
         ("finished", _TS),
-        ("host", pa.string()),
+        ("host", pa.string()),  # hostname and pid namespace of the process that ran it
         ("pid", pa.int64()),
+        ("attempt", pa.string()),  # one per begin: a stale writer cannot commit a re-run
         ("stages", pa.list_(_STAGE_COUNTS)),  # the counts of every stage of the run
         ("error", pa.string()),
     ]

@@ -39,7 +39,7 @@ def start_run(
         parent_run_id=parent_run_id,
         active_days=settings.lake.active_days,
     )
-    stages.begin(ctx, prefect_flow_run_id=current_flow_run.get_id())
+    ctx = stages.begin(ctx, prefect_flow_run_id=current_flow_run.get_id())
     get_run_logger().info("run %s (%s) started in lake %s", ctx.run_id, flow, ctx.lake.location)
     return ctx
 
@@ -49,7 +49,8 @@ def start_run(
 @task(name="commit-run", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def commit_run(ctx: RunContext, stage_reports: list[dict[str, Any]]) -> dict[str, Any]:
     """Mark the run completed (its rows become visible) and republish the DuckDB views."""
-    stages.commit(ctx, stage_reports)
+    for warning in stages.commit(ctx, stage_reports):
+        get_run_logger().warning(warning)
     create_table_artifact(
         key=f"{ctx.flow}-stages",
         table=[{k: v for k, v in r.items() if k != "detail"} for r in stage_reports],
@@ -69,7 +70,8 @@ def publish_pipeline(
 ) -> dict[str, Any]:
     """Commit the pipeline run with its flows' stages; attach its summary to the flow run."""
     reports = [s for result in flow_results for s in result["stages"]]
-    stages.commit(ctx, reports)
+    for warning in stages.commit(ctx, reports):
+        get_run_logger().warning(warning)
     summary = report.summarize(ctx.lake, ctx.run_id)
     create_table_artifact(
         key="run-stages",

@@ -10,10 +10,11 @@ marks it ``failed`` and removes its data.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import socket
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -22,10 +23,10 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from joblens.errors import LakeError
-from joblens.lake import Lake, check_name
+from joblens.lake import Lake, check_name, host_id
 
 __all__ = [
     "FLOWS",
@@ -61,7 +62,8 @@ def _run_date(run_id: str) -> str | None:
 
 class RunContext(BaseModel):
     """Where and as what one run writes: lake, run id, flow, date partition, clock, settings
-    that shape the lake's state (active window)."""
+    that shape the lake's state (active window). `begin` adds the attempt token and the
+    moment the run reads the lake as of."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -72,6 +74,9 @@ class RunContext(BaseModel):
     started_at: datetime
     parent_run_id: str | None = None
     active_days: int = 30
+    attempt: str | None = None
+    as_of: datetime | None = None
+    _lake: Lake | None = PrivateAttr(default=None)
 
     @classmethod
     def create(
@@ -92,9 +97,12 @@ class RunContext(BaseModel):
             raise LakeError(f"unknown flow {flow!r}; known: {', '.join(FLOWS)}")
         now = datetime.now(UTC)
         run_id = check_name(new_run_id(now) if run_id is None else run_id, "run id")
-        Lake(lake_root)  # a bad lake root fails here, before any work
+        if flow == "pipeline":  # its flows' runs are <run_id>-<flow>: they must be valid too
+            check_name(f"{run_id}-ingest-candidates", "run id (with its flows' suffixes)")
+        # Resolved once: a worker in another directory writes into the same lake.
+        location = Lake(lake_root).location
         return cls(
-            lake_root=lake_root,
+            lake_root=location,
             run_id=run_id,
             flow=flow,
             dt=_run_date(run_id) or f"{now:%Y-%m-%d}",
@@ -105,7 +113,16 @@ class RunContext(BaseModel):
 
     @property
     def lake(self) -> Lake:
-        return Lake(self.lake_root, active_days=self.active_days)
+        """The lake as this run reads it: as of its begin, one DuckDB connection reused."""
+        if self._lake is None:
+            self._lake = Lake(self.lake_root, active_days=self.active_days, as_of=self.as_of)
+        return self._lake
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # Sent to other processes (Dask) without the open lake: each opens its own.
+        state = super().__getstate__()
+        state["__pydantic_private__"] = {"_lake": None}
+        return state
 
 
 def _registry_row(ctx: RunContext, status: str, **extra: Any) -> dict[str, Any]:
@@ -115,15 +132,52 @@ def _registry_row(ctx: RunContext, status: str, **extra: Any) -> dict[str, Any]:
         "parent_run_id": ctx.parent_run_id,
         "status": status,
         "started": ctx.started_at,
-        "host": socket.gethostname(),
+        "host": host_id(),
         "pid": os.getpid(),
+        "attempt": ctx.attempt,
         **extra,
     }
 
 
+# Flows that write entity state (versions merged from the current state) take the lake's
+# lock for that state from begin to commit: two of them at once would lose each other's
+# updates. Held per process, by run id.
+_ENTITY_LOCKS = {"ingest-jobs": "jobs", "ingest-candidates": "candidates"}
+_HELD: dict[str, contextlib.ExitStack] = {}
+
+
+def _acquire(ctx: RunContext) -> None:
+    name = _ENTITY_LOCKS.get(ctx.flow)
+    if name is None:
+        return
+    lake = Lake(ctx.lake_root)
+    key = f"{lake.location}#{name}"
+    for run_id, stack in list(_HELD.items()):
+        if getattr(stack, "lock_key", None) == key and run_id != ctx.run_id:
+            raise LakeError(
+                f"run {run_id} of this process still holds the lake's {name} lock: "
+                "commit or fail it before beginning another"
+            )
+    _release(ctx.run_id)
+    stack = contextlib.ExitStack()
+    stack.enter_context(lake.lock(name, holder=ctx.run_id))
+    stack.lock_key = key  # type: ignore[attr-defined]
+    _HELD[ctx.run_id] = stack
+
+
+def _release(run_id: str) -> None:
+    stack = _HELD.pop(run_id, None)
+    if stack is not None:
+        stack.close()
+
+
 def begin(ctx: RunContext, *, prefect_flow_run_id: str | None = None) -> RunContext:
-    """Register `ctx` as running, after clearing what an earlier attempt of its id wrote."""
-    lake = ctx.lake
+    """Register `ctx` as running, after clearing what an earlier attempt of its id wrote;
+    return it with its attempt token and the moment it reads the lake as of.
+
+    A flow that writes entity state first waits for the lake's lock on that state.
+    """
+    lake = Lake(ctx.lake_root, active_days=ctx.active_days)
     lake.runs()  # marks runs whose process died as failed
     previous = lake.run(ctx.run_id)
     if previous and previous["status"] == "running" and previous["pid"] != os.getpid():
@@ -131,9 +185,16 @@ def begin(ctx: RunContext, *, prefect_flow_run_id: str | None = None) -> RunCont
             f"run {ctx.run_id} is already running (pid {previous['pid']} on "
             f"{previous['host']}); wait for it or give another --run-id"
         )
-    lake.record_run(_registry_row(ctx, "running", prefect_flow_run_id=prefect_flow_run_id))
-    lake.clear_run(ctx.run_id)
-    lake.remove_failed_runs()
+    _acquire(ctx)
+    try:
+        ctx = ctx.model_copy(update={"attempt": uuid.uuid4().hex, "as_of": datetime.now(UTC)})
+        ctx._lake = None  # the copy must not keep a lake read as of another moment
+        lake.record_run(_registry_row(ctx, "running", prefect_flow_run_id=prefect_flow_run_id))
+        lake.clear_run(ctx.run_id)
+        lake.remove_failed_runs()
+    except Exception:
+        _release(ctx.run_id)
+        raise
     return ctx
 
 
@@ -146,24 +207,50 @@ def _stage_counts(reports: Sequence[StageReport | dict[str, Any]]) -> list[dict[
     ]
 
 
-def _finish(ctx: RunContext, status: str, **extra: Any) -> None:
-    lake = ctx.lake
-    previous = lake.run(ctx.run_id) or {}
-    row = _registry_row(ctx, status, finished=datetime.now(UTC), **extra)
-    row["prefect_flow_run_id"] = previous.get("prefect_flow_run_id")
-    lake.record_run(row)
+def _current_row(ctx: RunContext) -> dict[str, Any]:
+    row = ctx.lake.run(ctx.run_id)
+    if row is None or row.get("attempt") != ctx.attempt:
+        raise LakeError(
+            f"run {ctx.run_id} was begun again elsewhere (attempt {(row or {}).get('attempt')}, "
+            f"this one {ctx.attempt}): this attempt can no longer commit"
+        )
+    return row
 
 
-def commit(ctx: RunContext, reports: Sequence[StageReport | dict[str, Any]]) -> None:
-    """Mark the run completed with its stage counts (the commit) and republish the views."""
-    _finish(ctx, "completed", stages=_stage_counts(reports))
-    ctx.lake.publish_views()
+def commit(ctx: RunContext, reports: Sequence[StageReport | dict[str, Any]]) -> list[str]:
+    """Mark the run completed with its stage counts (the commit) and republish the views;
+    return warnings (views that could not be published do not undo a commit).
+
+    Only a run still running under this attempt commits; committing it again is a no-op.
+    """
+    try:
+        row = _current_row(ctx)
+        if row["status"] == "running":
+            changes = {"stages": _stage_counts(reports)}
+            if not Lake(ctx.lake_root).transition(row, status="completed", **changes):
+                raise LakeError(f"run {ctx.run_id} changed while committing: not committed")
+        elif row["status"] != "completed":
+            raise LakeError(
+                f"run {ctx.run_id} is {row['status']} ({row.get('error')}): it cannot commit"
+            )
+    finally:
+        _release(ctx.run_id)
+    try:
+        Lake(ctx.lake_root, active_days=ctx.active_days).publish_views()
+    except LakeError as exc:
+        return [f"the run committed, but the DuckDB views were not republished: {exc}"]
+    return []
 
 
 def fail(ctx: RunContext, error: str) -> None:
-    """Mark the run failed with `error` and remove its data files (no reader saw them)."""
-    _finish(ctx, "failed", error=error[:2000])
-    ctx.lake.clear_run(ctx.run_id)
+    """Mark the run failed with `error` and remove its data files (no reader saw them);
+    a run this attempt no longer owns is left alone."""
+    try:
+        row = ctx.lake.run(ctx.run_id)
+        if row is not None and row.get("attempt") == ctx.attempt and row["status"] == "running":
+            Lake(ctx.lake_root).transition(row, status="failed", error=error[:2000])
+    finally:
+        _release(ctx.run_id)
 
 
 def fail_orchestrated(lake_root: str, orchestrator_run_id: str, error: str) -> list[str]:
@@ -173,11 +260,12 @@ def fail_orchestrated(lake_root: str, orchestrator_run_id: str, error: str) -> l
     runs = lake.runs().filter(
         (pl.col("status") == "running") & (pl.col("prefect_flow_run_id") == orchestrator_run_id)
     )
+    failed = []
     for row in runs.iter_rows(named=True):
-        row.update(status="failed", finished=datetime.now(UTC), error=error[:2000])
-        lake.record_run(row)
-        lake.clear_run(row["run_id"])
-    return list(runs["run_id"])
+        if lake.transition(row, status="failed", error=error[:2000]):
+            failed.append(row["run_id"])
+        _release(row["run_id"])
+    return failed
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from joblens import stages
 from joblens.cli import app
+from joblens.lake import Lake
 
 runner = CliRunner()
 
@@ -28,7 +29,7 @@ def test_synth_then_eval_prints_metrics_and_baselines(
     assert out.exit_code == 0, out.output
     assert _last_json(out.output)["jobs"] == 150
     # Build a lake without Prefect (the flow itself is tested in tests/flows).
-    ctx = run_stages(world, lake_root)
+    run_stages(world, lake_root)
 
     out = runner.invoke(app, ["eval", "--world", str(world), "--lake", str(lake_root)])
     assert out.exit_code == 0, out.output
@@ -38,13 +39,13 @@ def test_synth_then_eval_prints_metrics_and_baselines(
         assert isinstance(value, float) and 0.0 <= value <= 1.0
         for baseline in ("random", "semantic"):
             assert key in metrics["baselines"][baseline]  # type: ignore[index]
-    assert metrics["jobs"] == ctx.lake.current("jobs").height
+    assert metrics["jobs"] == Lake(lake_root).current("jobs").height
 
     out = runner.invoke(
         app, ["query", "--lake", str(lake_root), "SELECT count(*) AS n FROM matches"]
     )
     assert out.exit_code == 0, out.output
-    assert str(ctx.lake.current("matches").height) in out.output
+    assert str(Lake(lake_root).current("matches").height) in out.output
     # json: one object per line; csv: a header then rows.
     sql = "SELECT candidate_id, rank FROM matches WHERE rank <= 2 ORDER BY ALL"
     out = runner.invoke(app, ["query", "--lake", str(lake_root), "--format", "json", sql])
@@ -53,7 +54,7 @@ def test_synth_then_eval_prints_metrics_and_baselines(
     out = runner.invoke(app, ["query", "--lake", str(lake_root), "--format", "csv", sql])
     assert out.output.splitlines()[0] == "candidate_id,rank"
     # A candidate's ranked jobs, and the candidates of one job (its best candidate is there).
-    best = ctx.lake.query("SELECT candidate_id, job_id FROM matches WHERE rank = 1 LIMIT 1")
+    best = Lake(lake_root).query("SELECT candidate_id, job_id FROM matches WHERE rank = 1 LIMIT 1")
     cand, job = best["candidate_id"][0], best["job_id"][0]
     wide = {"COLUMNS": "300"}
     out = runner.invoke(app, ["matches", "--lake", str(lake_root), "--candidate", cand], env=wide)

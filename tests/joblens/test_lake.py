@@ -152,7 +152,7 @@ def test_every_view_exists_and_is_typed_on_an_empty_lake(tmp_path: Path) -> None
 
 
 def test_a_run_whose_process_died_is_marked_failed_and_its_files_removed(tmp_path: Path) -> None:
-    import socket
+    from joblens.lake import host_id
 
     lake = Lake(tmp_path)
     dead = subprocess.run(
@@ -168,7 +168,7 @@ def test_a_run_whose_process_died_is_marked_failed_and_its_files_removed(tmp_pat
             "flow": "ingest-jobs",
             "status": "running",
             "started": datetime.now(UTC),
-            "host": socket.gethostname(),
+            "host": host_id(),
             "pid": int(dead.stdout),
         }
     )

@@ -121,7 +121,7 @@ def test_a_job_unseen_for_longer_than_the_gap_counts_a_repost(
     # The same jobs seen again 40 days later: a repost each, and the 30-day window restarts.
     later = stages.RunContext.create(str(tmp_path), flow="ingest-jobs")
     later = later.model_copy(update={"started_at": first.started_at + timedelta(days=40)})
-    stages.begin(later)
+    later = stages.begin(later)
     for kind in ("greenhouse",):
         stages.ingest_source(later, world / "sources", kind)
     stages.resolve_jobs(later, Settings())
@@ -289,3 +289,67 @@ def test_scoring_in_parts_gives_the_same_matches_as_one_part(
     a, b = parts.sort(key), whole.sort(key)
     assert a.select(*key, "job_id").equals(b.select(*key, "job_id"))
     assert (a["score"] - b["score"]).abs().max() < 1e-5
+
+
+def test_a_run_no_longer_running_under_its_attempt_cannot_commit(
+    flow_runs: type, world: Path, tmp_path: Path
+) -> None:
+    flows = flow_runs(tmp_path)
+    first = stages.begin(stages.RunContext.create(str(tmp_path), "again", flow="score"))
+    # The same run id begun again (a retry elsewhere): the first attempt lost it.
+    second = stages.begin(stages.RunContext.create(str(tmp_path), "again", flow="score"))
+    with pytest.raises(LakeError, match="begun again elsewhere"):
+        stages.commit(first, [])
+    stages.commit(second, [])
+    assert stages.commit(second, []) == []  # committing twice changes nothing
+    assert Lake(tmp_path).run("again")["status"] == "completed"  # type: ignore[index]
+    # A run marked failed (by a reaper, say) cannot come back as completed.
+    ctx = stages.begin(stages.RunContext.create(str(tmp_path), flow="score"))
+    lake = Lake(tmp_path)
+    lake.transition(lake.run(ctx.run_id), status="failed", error="reaped")  # type: ignore[arg-type]
+    with pytest.raises(LakeError, match="is failed"):
+        stages.commit(ctx, [])
+    assert lake.run(ctx.run_id)["status"] == "failed"  # type: ignore[index]
+    # A stale view of a running row cannot fail a run that has committed since.
+    late = stages.begin(stages.RunContext.create(str(tmp_path), flow="score"))
+    stale = lake.run(late.run_id)
+    stages.commit(late, [])
+    assert not lake.transition(stale, status="failed", error="too late")  # type: ignore[arg-type]
+    assert lake.run(late.run_id)["status"] == "completed"  # type: ignore[index]
+    del flows
+
+
+def test_a_run_reads_the_lake_as_of_its_begin(flow_runs: type, world: Path, tmp_path: Path) -> None:
+    flows = flow_runs(tmp_path)
+    flows.ingest_jobs(world / "sources")
+    cvs = tmp_path / "cvs"
+    cvs.mkdir()
+    for path in sorted((world / "cvs").iterdir())[:2]:
+        (cvs / path.name).write_text(path.read_text())
+    flows.ingest_candidates(cvs)
+    scoring = stages.begin(stages.RunContext.create(str(tmp_path), flow="score"))
+    # More candidates commit while the score run works: it neither scores nor blames them.
+    flows.ingest_candidates(world / "cvs")
+    report = stages.score(scoring, Settings())
+    assert (report.rows_in, report.rows_out + report.rows_quarantined) == (2, 2)
+    stages.commit(scoring, [report])
+    assert Lake(tmp_path).current("candidates").height == 6
+
+
+def test_two_entity_writers_on_one_lake_do_not_overlap(world: Path, tmp_path: Path) -> None:
+    first = stages.begin(stages.RunContext.create(str(tmp_path / "a"), flow="ingest-jobs"))
+    with pytest.raises(LakeError, match="still holds the lake's jobs lock"):
+        stages.begin(stages.RunContext.create(str(tmp_path / "a"), flow="ingest-jobs"))
+    # Another lake, or another kind of state, is not held up.
+    other = stages.begin(stages.RunContext.create(str(tmp_path / "b"), flow="ingest-jobs"))
+    cvs = stages.begin(stages.RunContext.create(str(tmp_path / "a"), flow="ingest-candidates"))
+    for ctx in (first, other, cvs):
+        stages.fail(ctx, "test over")
+    stages.fail(
+        stages.begin(stages.RunContext.create(str(tmp_path / "a"), flow="ingest-jobs")), "x"
+    )
+
+
+def test_a_pipeline_run_id_too_long_for_its_flows_fails_first(tmp_path: Path) -> None:
+    with pytest.raises(LakeError, match="suffixes"):
+        stages.RunContext.create(str(tmp_path), "r" * 120, flow="pipeline")
