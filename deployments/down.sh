@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 BASE="$PWD/deployments/.run"
 
 stop() {
-  local run=$1 name=$2 pid
+  local run=$1 name=$2 mark=$3 pid
   [[ -f "$run/$name.pid" ]] || return 0
   pid=$(cat "$run/$name.pid")
-  if kill -0 "$pid" 2>/dev/null; then
+  # Only a process that is still ours: after a reboot the pid may belong to anything.
+  if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$mark"; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
     for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     if kill -0 "$pid" 2>/dev/null; then kill -KILL -- "-$pid" 2>/dev/null; fi
@@ -18,7 +19,7 @@ stop() {
     pkill -KILL -g "$pid" 2>/dev/null || true
     echo "$name (port $(basename "$run")): stopped (pid $pid)"
   else
-    echo "$name (port $(basename "$run")): was not running (stale pid $pid)"
+    echo "$name (port $(basename "$run")): was not running (pid $pid is gone or not ours)"
   fi
   rm -f "$run/$name.pid"
 }
@@ -34,7 +35,7 @@ for run in "${runs[@]}"; do
   run=${run%/}
   [[ -f "$run/worker.pid" || -f "$run/server.pid" ]] || continue
   found=1
-  stop "$run" worker
-  stop "$run" server
+  stop "$run" worker "deployments/worker.sh"
+  stop "$run" server "prefect server start"
 done
 [[ $found == 1 ]] || echo "nothing to stop: make up has not started anything here"

@@ -16,10 +16,16 @@ export PREFECT_SERVER_ANALYTICS_ENABLED=false HF_HUB_OFFLINE=1 TRANSFORMERS_OFFL
 export JOBLENS_HOME="$ROOT" PREFECT_API_URL="$URL"
 mkdir -p "$RUN" data_lake/_landing/drop data_lake/_landing/cvs  # the deployments' folders
 
-alive() { [[ -f "$RUN/$1.pid" ]] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+# Alive and still ours: after a reboot a recorded pid may belong to anything.
+alive() {
+  local pid
+  [[ -f "$RUN/$1.pid" ]] || return 1
+  pid=$(cat "$RUN/$1.pid")
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$2"
+}
 healthy() { curl -fsS "$URL/health" >/dev/null 2>&1; }
 
-if alive server; then
+if alive server "prefect server start"; then
   echo "server: already running (pid $(cat "$RUN/server.pid")) at ${URL%/api}"
 elif healthy; then
   echo "error: something else already answers at $URL; set PREFECT_SERVER_API_PORT" >&2
@@ -45,7 +51,7 @@ prefect --no-prompt deploy --all >"$RUN/deploy.log" 2>&1 \
   || { cat "$RUN/deploy.log" >&2; exit 1; }
 echo "deployments: $(grep -c "^  - name:" prefect.yaml) from prefect.yaml (log $RUN/deploy.log)"
 
-if alive worker; then
+if alive worker "deployments/worker.sh"; then
   echo "worker: already running (pid $(cat "$RUN/worker.pid"))"
 else
   setsid bash deployments/worker.sh >"$RUN/worker.log" 2>&1 &

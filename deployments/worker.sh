@@ -8,7 +8,8 @@ pid=$!
 stop() {
   kill -INT "$pid" 2>/dev/null; sleep 1; kill -INT "$pid" 2>/dev/null
   for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 1; done
-  kill -KILL -- "-$$" 2>/dev/null
+  # Its process group when make up started it (setsid), else the worker alone.
+  if [[ "$(ps -o pgid= $$ | tr -d ' ')" == "$$" ]]; then kill -KILL -- "-$$"; else kill -KILL "$pid"; fi
   exit 0
 }
 trap stop TERM INT
