@@ -259,9 +259,25 @@ def ingest(
 def runs(
     lake: LakeOpt = None,
     limit: Annotated[int, typer.Option(help="Newest runs to show")] = 20,
+    mark_failed: Annotated[
+        str | None,
+        typer.Option(
+            "--mark-failed",
+            help="Mark this running run failed and remove its rows: for a run whose process "
+            "died on another machine (one on this machine is noticed by itself)",
+        ),
+    ] = None,
 ) -> None:
     """List the run registry, newest first: flow, status, times, rows per stage."""
-    frame = _lake(lake).runs().head(limit)
+    lk = _lake(lake)
+    if mark_failed is not None:
+        row = lk.run(check_name(mark_failed, "run id"))
+        if row is None or row["status"] != "running":
+            status = "not in the registry" if row is None else row["status"]
+            _fail(f"run {mark_failed} is {status}: only a running run can be marked failed")
+        lk.transition(row, status="failed", error="marked failed by hand (joblens runs)")
+        console.print(f"run {mark_failed}: failed; its rows are removed")
+    frame = lk.runs().head(limit)
     rows = []
     for r in frame.iter_rows(named=True):
         stages = r["stages"] or []
@@ -364,8 +380,11 @@ def report(
     lk = _lake(lake, config)
     try:
         run_id = report_page.latest_run(lk) if run == "latest" else check_name(run, "run id")
-        if run != "latest" and lk.run(run_id) is None:
+        row = lk.run(run_id)
+        if row is None:
             _fail(f"run {run_id!r} is not in the registry of {lk.location} (see: joblens runs)")
+        if row["status"] != "completed":
+            _fail(f"run {run_id} is {row['status']}: only a completed run has a report")
         where = report_page.write(lk, run_id, scoring=settings.scoring)
     except JobLensError as exc:
         _fail(str(exc))

@@ -540,16 +540,20 @@ class Lake:
         return self.query(f"SELECT * FROM {table(name).name}_history")
 
     # -- DuckDB ------------------------------------------------------------------------
-    def view_sql(self, *, style: str = "relative") -> list[str]:
+    def view_sql(
+        self, *, style: str = "relative", listing: dict[str, list[str]] | None = None
+    ) -> list[str]:
         """Return the statements that create every view.
 
         `style` says how a table's files are read: ``relative`` (read_parquet over paths
         relative to a local lake root), ``absolute`` (full URIs, for readers with DuckDB's
         httpfs), or ``registered`` (Arrow datasets that `connect` registers first).
+        `listing` is each table's files when the caller has listed them already.
         """
+        listing = listing if listing is not None else {n: self.files(n) for n in TABLES}
         as_of = f" AND finished <= {self._as_of_sql()}" if self.as_of else ""
         statements = [
-            f"CREATE OR REPLACE VIEW runs AS {self._source(_RUNS, style)}",
+            f"CREATE OR REPLACE VIEW runs AS {self._source(_RUNS, style, listing[_RUNS])}",
             "CREATE OR REPLACE VIEW completed_runs AS SELECT run_id, flow, parent_run_id, "
             "started, finished, row_number() OVER (ORDER BY finished, run_id) AS seq "
             f"FROM runs WHERE status = 'completed'{as_of}",
@@ -559,16 +563,17 @@ class Lake:
             tbl = table(name)
             statements.append(
                 f"CREATE OR REPLACE VIEW {name}_history AS SELECT * FROM "
-                f"({self._source(name, style)}) WHERE run_id IN (SELECT run_id FROM completed_runs)"
+                f"({self._source(name, style, listing[name])}) "
+                "WHERE run_id IN (SELECT run_id FROM completed_runs)"
             )
             statements.append(f"CREATE OR REPLACE VIEW {name} AS {self._current_sql(tbl)}")
             doc = tbl.doc.replace("'", "''")
             statements.append(f"COMMENT ON VIEW {name} IS '{doc}'")
         return statements
 
-    def _source(self, name: str, style: str) -> str:
+    def _source(self, name: str, style: str, files: list[str]) -> str:
         tbl = table(name)
-        if not self.files(name):
+        if not files:
             # No file yet: a typed, empty relation, so queries bind on a young lake.
             con = duckdb.connect()
             empty = tbl.schema.empty_table()  # noqa: F841 (read by DuckDB's replacement scan)
@@ -636,10 +641,10 @@ class Lake:
                     "file_search_path": str(self._local)
                 }
                 con, style = duckdb.connect(database, config=search), "relative"
-        else:
+        listing = {name: self.files(name) for name in TABLES}  # one listing per table
+        if self._local is None:
             con, style = duckdb.connect(database), "registered"
-            for name in TABLES:
-                files = self.files(name)
+            for name, files in listing.items():
                 if files:
                     dataset = pads.dataset(
                         files,
@@ -651,7 +656,7 @@ class Lake:
         try:
             # Parquet footers read once per connection, not once per query.
             con.execute("SET parquet_metadata_cache = true")
-            for statement in self.view_sql(style=style):
+            for statement in self.view_sql(style=style, listing=listing):
                 con.execute(statement)
         except Exception:
             con.close()

@@ -33,14 +33,26 @@ def resolve_jobs(ctx: RunContext, settings: Settings) -> StageReport:
         kept, rejected = prefilter.apply(postings, settings.prefilter)
         n_bad = quarantine(ctx, "prefilter", rejected)
         fresh = dedupe.resolve(kept)
+        # Only what the merge needs, of only the jobs and postings this run saw: at design
+        # scale the rest of the state (embeddings, descriptions) stays on disk.
+        known = lake.query(
+            "SELECT job_id, first_seen, last_seen, repost_count, posting_ids, sources, "
+            "posted_at FROM jobs WHERE job_id IN (SELECT unnest(?::VARCHAR[]))",
+            [fresh["job_id"].to_list()],
+        )
         jobs = dedupe.merge(
             fresh,
-            lake.current("jobs") if fresh.height else pl.DataFrame(),
+            known if known.height else pl.DataFrame(),
             seen_at=ctx.started_at,
             repost_gap=timedelta(days=settings.lake.repost_gap_days),
         )
+        linked = lake.query(
+            "SELECT posting_id, first_seen FROM job_postings "
+            "WHERE posting_id IN (SELECT unnest(?::VARCHAR[]))",
+            [kept["posting_id"].to_list()],
+        )
         links = dedupe.link(
-            dedupe.assign(kept), lake.current("job_postings"), seen_at=ctx.started_at
+            dedupe.assign(kept), linked if linked.height else pl.DataFrame(), seen_at=ctx.started_at
         )
         lake.write("jobs", jobs, run_id=ctx.run_id, partition={"dt": ctx.dt})
         lake.write("job_postings", links, run_id=ctx.run_id, partition={"dt": ctx.dt})

@@ -114,3 +114,27 @@ def test_help_lists_every_command() -> None:
     assert out.exit_code == 0
     for command in ("synth", "run", "runs", "matches", "candidates", "demo", "eval", "query"):
         assert command in out.output
+
+
+def test_a_run_stuck_on_another_machine_can_be_marked_failed(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    lake = Lake(tmp_path)
+    lake.record_run(
+        {
+            "run_id": "stuck",
+            "flow": "score",
+            "status": "running",
+            "attempt": "a",
+            "started": datetime.now(UTC),
+            "host": "elsewhere",
+            "pid": 1,
+        }
+    )
+    out = runner.invoke(app, ["runs", "--lake", str(tmp_path), "--mark-failed", "stuck"])
+    assert out.exit_code == 0 and "failed" in out.output
+    assert lake.run("stuck")["status"] == "failed"  # type: ignore[index]
+    out = runner.invoke(app, ["runs", "--lake", str(tmp_path), "--mark-failed", "stuck"])
+    assert out.exit_code == 1 and "only a running run" in out.output
+    out = runner.invoke(app, ["report", "--lake", str(tmp_path), "--run", "stuck"])
+    assert out.exit_code == 1 and "only a completed run has a report" in out.output
