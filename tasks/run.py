@@ -49,6 +49,7 @@ def start_run(
 @task(name="commit-run", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def commit_run(ctx: RunContext, stage_reports: list[dict[str, Any]]) -> dict[str, Any]:
     """Mark the run completed (its rows become visible) and republish the DuckDB views."""
+    stage_reports = [r for r in stage_reports if not (r.get("detail") or {}).get("skipped")]
     for warning in stages.commit(ctx, stage_reports):
         get_run_logger().warning(warning)
     create_table_artifact(

@@ -142,10 +142,12 @@ class FlowRuns:
     def ingest_jobs(self, sources: Path, run_id: str | None = None) -> Any:
         from joblens import stages
         from joblens.embed import EmbeddingCache
-        from joblens.sources import sources_in
+        from joblens.sources import plan_drop
 
         def work(ctx: Any) -> list[Any]:
-            reports = [stages.ingest_source(ctx, sources, k) for k in sources_in(sources)]
+            plan = plan_drop(sources)  # what the flow does: every file, by its shape
+            reports = [stages.report_unrecognised(ctx, plan.unrecognised)]
+            reports += [stages.ingest_files(ctx, k, paths) for k, paths in plan.files.items()]
             reports.append(stages.resolve_jobs(ctx, self.settings))
             cache = EmbeddingCache(ctx.lake.index_dir)
             return [*reports, stages.embed_jobs(ctx, self.embedder, cache)]

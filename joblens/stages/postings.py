@@ -100,6 +100,7 @@ def report_unrecognised(ctx: RunContext, files: Sequence[tuple[str, str]]) -> St
     (stage ingest, with why) and one source_health row "unrecognised"."""
     report = StageReport("ingest:unrecognised")
     if not files:
+        report.detail = {"skipped": True}  # nothing to account for: not shown as a stage
         return report
     with timed(ctx, report, part="ingest-unrecognised"):
         rows = pl.DataFrame(

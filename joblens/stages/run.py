@@ -201,6 +201,7 @@ def begin(ctx: RunContext, *, prefect_flow_run_id: str | None = None) -> RunCont
 def _stage_counts(reports: Sequence[StageReport | dict[str, Any]]) -> list[dict[str, Any]]:
     keys = ("stage", "rows_in", "rows_out", "rows_quarantined", "seconds")
     rows = [r.to_dict() if isinstance(r, StageReport) else r for r in reports]
+    rows = [r for r in rows if not (r.get("detail") or {}).get("skipped")]
     return [
         {**{k: r.get(k) for k in keys}, "detail": json.dumps(r.get("detail") or {}, default=str)}
         for r in rows
