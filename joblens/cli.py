@@ -341,6 +341,42 @@ def eval_cmd(
     _emit_json(metrics)
 
 
+PARSE_KINDS = ("salary", "location", "seniority")
+
+
+@app.command("parse")
+def parse_cmd(
+    kind: Annotated[str, typer.Argument(help="salary, location or seniority")],
+) -> None:
+    """Parse one text per line of stdin; print one JSON object per line (unknown parts null).
+
+    salary: {"text","min","max","currency","interval","annual_min","annual_max"};
+    location: {"text","city","region","country","lat","lon","work_mode"};
+    seniority: {"text","level","label"}.
+    """
+    from joblens.normalize import location, salary, seniority
+
+    if kind not in PARSE_KINDS:
+        _fail(f"parse what? {kind!r}; one of {', '.join(PARSE_KINDS)}")
+    for line in sys.stdin:
+        text = line.rstrip("\r\n")
+        out: dict[str, Any] = {"text": text}
+        if kind == "salary":
+            pay = salary.parse(text)
+            for key in ("min", "max", "currency", "interval", "annual_min", "annual_max"):
+                out[key] = getattr(pay, key) if pay else None
+        elif kind == "location":
+            place = location.parse(text or None)
+            for key in ("city", "region", "country", "lat", "lon", "work_mode"):
+                out[key] = getattr(place, key)
+        else:
+            label = seniority.parse(text) if text.strip() else None
+            out["level"] = seniority.level(label) if label else None
+            out["label"] = label
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="SQL over the lake's views (matches, jobs, ...)")],

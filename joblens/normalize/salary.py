@@ -7,6 +7,13 @@ word ("salary", "compensation", "base", "OTE", "stipend", ...) shortly before th
 no believable pay; with `strict=True` they raise ParseError saying why instead (an
 annualized amount below 1,000 or above 5,000,000 USD-equivalent is not believable).
 Amounts with no interval written are hourly below 300, monthly up to 20,000, else yearly.
+Pay per session, lesson, credit hour or project is an interval of its own: its annual
+amounts are unknown (None), never guessed. "Unpaid" is zero.
+
+Real postings write pay in many ways; before scanning, text is normalized: Markdown escapes
+(`\\$70,000 \\- \\$90,000`), "--" and "and up to" between two amounts, space-grouped
+thousands (`35 000 Kč`), European decimals (`€ 3.250,-`, `2750,00`), Indian lakh and LPA.
+The interval words of several languages live in data/pay_intervals.json.
 
 `to_usd` uses a small static table of approximate rates: good enough to compare ranges
 across currencies and to reject absurd values, never for money that is paid.
@@ -14,16 +21,20 @@ across currencies and to reject absurd values, never for money that is paid.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from joblens.errors import ParseError
 
 __all__ = [
     "INTERVALS",
+    "PER_UNIT",
     "USD_RATES",
     "Salary",
     "annualize",
@@ -34,8 +45,28 @@ __all__ = [
     "to_usd",
 ]
 
-INTERVALS: tuple[str, ...] = ("hour", "day", "week", "month", "year")
+INTERVALS: tuple[str, ...] = (
+    "hour",
+    "day",
+    "week",
+    "month",
+    "year",
+    "session",
+    "lesson",
+    "credit_hour",
+    "project",
+)
 _PER_YEAR = {"hour": 2080.0, "day": 260.0, "week": 52.0, "month": 12.0, "year": 1.0}
+PER_UNIT: frozenset[str] = frozenset(INTERVALS) - frozenset(_PER_YEAR)
+"""Intervals that are pay per piece of work, not per time: never annualized."""
+
+
+@lru_cache(maxsize=1)
+def _interval_words() -> dict[str, Any]:
+    path = Path(__file__).with_name("data") / "pay_intervals.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
 
 USD_RATES: dict[str, float] = {
     # Approximate USD per unit (mid 2025). Comparison only; never for payment.
@@ -78,13 +109,14 @@ class Salary:
     max: float
     currency: str | None
     interval: str
-    annual_min: float
-    annual_max: float
+    annual_min: float | None  # None for pay per session, lesson, credit hour or project
+    annual_max: float | None
     raw: str | None = None
 
 
 def annualize(amount: float, interval: str) -> float:
-    """Return `amount` per `interval` as a yearly amount (2080 h, 260 days, 52 weeks)."""
+    """Return `amount` per `interval` as a yearly amount (2080 h, 260 days, 52 weeks);
+    ValueError for a per-unit interval (a session, a lesson: no yearly amount exists)."""
     try:
         return float(amount) * _PER_YEAR[interval]
     except KeyError:
@@ -100,20 +132,28 @@ def to_usd(amount: float, currency: str | None) -> float | None:
 
 
 def normalize_interval(value: Any) -> str | None:
-    """Return one of INTERVALS for an API's interval spelling ("1 YEAR", "hourly",
-    "per-hour-wage", "yr", "p.a."), or None when it names none."""
+    """Return one of INTERVALS for an interval spelling ("1 YEAR", "hourly", "per-hour-wage",
+    "yr", "p.a.", "månad", "per session"), or None when it names none."""
     if value is None:
         return None
     word = str(value).strip().lower()
     if not word:
         return None
-    exact = _INTERVAL_SHORT.get(word.replace(" ", ""))
+    exact = _INTERVAL_SHORT.get(word.replace(" ", "")) or _word_interval().get(word)
     if exact:
         return exact
     for key, interval in _INTERVAL_WORDS:
         if key in word:
             return interval
     return None
+
+
+@lru_cache(maxsize=1)
+def _word_interval() -> dict[str, str]:
+    data = _interval_words()
+    out = {w: iv for iv, words in data["adverbs"].items() for w in words}
+    out.update({w: iv for iv, words in data["intervals"].items() for w in words})
+    return out
 
 
 _INTERVAL_SHORT = {
@@ -129,6 +169,10 @@ _INTERVAL_SHORT = {
     "d": "day",
 }
 _INTERVAL_WORDS: tuple[tuple[str, str], ...] = (
+    ("credit", "credit_hour"),
+    ("session", "session"),
+    ("lesson", "lesson"),
+    ("project", "project"),
     ("hour", "hour"),
     ("annum", "year"),
     ("annual", "year"),
@@ -171,6 +215,8 @@ def parse(
     if not text or not text.strip():
         _reject("empty salary text", text, strict)
         return None
+    if _UNPAID.search(text):
+        return Salary(0.0, 0.0, None, "year", 0.0, 0.0, text.strip())
     for low, high, currency, interval, _ in _candidates(
         text, default_currency, need_pay_word=False
     ):
@@ -200,25 +246,40 @@ def search(text: str | None, *, default_currency: str | None = None) -> Salary |
 _CURRENCY_CODES = "|".join(sorted(USD_RATES, key=len, reverse=True))
 _PREFIX = (
     r"(?:US\$|USD\s?\$|CA\$|C\$|CAD\s?\$|AU\$|A\$|NZ\$|S\$|SG\$|HK\$|R\$|\$|€|£|¥|₹|"
-    rf"(?:{_CURRENCY_CODES})\s?)"
+    rf"(?:{_CURRENCY_CODES}))\s?"
 )
 _NUM = r"\d{1,3}(?:[,.\u00a0\u202f]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?"
 # "45.000 € - 55.000 €": continental Europe writes the symbol after the number.
-_SUFFIX = rf"(?:(?:{_CURRENCY_CODES}|euros?|dollars?|pounds?)\b|€|£)"
+_SUFFIX = rf"(?:(?:{_CURRENCY_CODES}|euros?|dollars?|pounds?|kr|Kč|Kc|zł|zl)(?![\w])\.?|€|£)"
 
 
 def _amount(i: int) -> str:
     return (
         rf"(?P<p{i}>{_PREFIX})?(?P<n{i}>{_NUM})"
-        rf"(?:\s?(?P<m{i}>[kK](?![a-zA-Z])|[mM](?![a-zA-Z])|[mM]illion))?(?![\d%])"
+        rf"(?:\s?(?P<m{i}>[kK](?![^\W\d_])|[mM](?![^\W\d_])|[mM]illion))?(?![\d%])"
         rf"(?:\s?(?P<s{i}>{_SUFFIX}))?"
     )
 
 
-_INTERVAL_AFTER = (
-    r"(?:\s*(?:/|per|an|a|each|p)\.?\s*(?P<iv>hour|hr|h|year|yr|annum|month|mo|week|wk|day)\b"
-    r"|\s*,?\s*(?P<iv2>hourly|annually|yearly|monthly|weekly|daily|p\.\s?a\.?|pa)\b)?"
-)
+def _alternation(words: list[str]) -> str:
+    # Longest first, so "credit hour" wins over "credit" and "hour" over "h".
+    return "|".join(
+        re.escape(w).replace(r"\ ", r"\s?") for w in sorted(words, key=len, reverse=True)
+    )
+
+
+def _interval_after() -> str:
+    data = _interval_words()
+    per = _alternation([w for w in data["per"] if w != "/"])
+    words = _alternation([w for ws in data["intervals"].values() for w in ws])
+    adverbs = _alternation([w for ws in data["adverbs"].values() for w in ws])
+    return (
+        rf"(?:\s*(?:/|(?:{per})\.?(?=\s))\s*(?:the\s+)?(?P<iv>{words})(?![\w])"
+        rf"|\s*,?\s*(?P<iv2>{adverbs})(?![\w]))?"
+    )
+
+
+_INTERVAL_AFTER = _interval_after()
 _RANGE = re.compile(
     # The lookahead makes the many positions that cannot start an amount fail fast.
     r"(?=[$€£¥₹\d]|[A-Za-z]{1,3}\$|[A-Za-z]{3}\s?\d)(?<![\w.,])"
@@ -248,30 +309,86 @@ _NOT_PAY_BEFORE = re.compile(
     re.I,
 )
 _NOT_PAY_AFTER = re.compile(
-    r"^\W{0,3}(?:(?:in|of)\s+(?:\w+\s+)?)?(?:bonus(?:es)?|budget|allowance|funding|revenue|"
+    r"^\W{0,3}(?:(?:in|of)\s+)?(?:\w+[\s-]+)?(?:bonus(?:es)?|budget|allowance|funding|revenue|"
     r"raised|valuation|customers|users|employees|in (?:annual )?sales|arr)\b",
     re.I,
 )
 _NOT_PAY = re.compile(r"\b401\s?\(?k\)?|\b403\s?\(?b\)?", re.I)
+_UNPAID = re.compile(r"^\W*(?:unpaid|no pay|volunteer(?:ing)?|pro bono)\b", re.I)
 _CONTEXT_CHARS = 80
 
 _Found = tuple[float, float, str | None, str | None, str]  # low, high, currency, interval, text
 
 
 def _candidates(text: str, default_currency: str | None, *, need_pay_word: bool) -> list[_Found]:
-    """Return (low, high, currency, interval, matched text) per plausible pay match."""
-    scrubbed = text
-    if "401" in text or "403" in text:
-        scrubbed = _NOT_PAY.sub(lambda m: " " * len(m.group()), text)
+    """Return (low, high, currency, interval, matched text) per plausible pay match; for a
+    short pay string (not `need_pay_word`), money labelled as pay first, and money that
+    is a bonus or a budget not at all."""
+    scrubbed = _prepare(text)
+    if "401" in scrubbed or "403" in scrubbed:
+        scrubbed = _NOT_PAY.sub(lambda m: " " * len(m.group()), scrubbed)
     out: list[_Found] = []
+    labelled: list[_Found] = []
     matches = _near_money(scrubbed) if need_pay_word else _RANGE.finditer(scrubbed)
     for m in matches:
         found = _read_match(m, scrubbed, default_currency, need_pay_word=need_pay_word)
-        if found is not None:
+        if found is None:
+            continue
+        if need_pay_word:
             out.append(found)
-            if not need_pay_word:
-                break
-    return out
+            continue
+        before = scrubbed[max(0, m.start() - _CONTEXT_CHARS) : m.start()]
+        after = scrubbed[m.end() : m.end() + 40]
+        if _NOT_PAY_AFTER.search(after) or _not_pay_before(before):
+            continue  # "$2,000 referral bonus": money, not the pay
+        (labelled if _PAY_WORDS.search(before) else out).append(found)
+    return labelled + out
+
+
+def _not_pay_before(before: str) -> bool:
+    """Whether the words before an amount say it is not the pay ("referral bonus of"),
+    unless a pay word stands nearer to it ("bonus; salary $100,000")."""
+    not_pay = _NOT_PAY_BEFORE.search(before)
+    if not_pay is None:
+        return False
+    pay_words = [m for m in _PAY_WORDS.finditer(before) if m.group().lower() != "bonus"]
+    return not (pay_words and pay_words[-1].start() > not_pay.start())
+
+
+def _prepare(text: str) -> str:
+    """Return pay text in the one form the amount pattern reads (see the module doc)."""
+    if "\\" in text:
+        text = _MD_ESCAPE.sub(r"\1", text)
+    text = text.replace("--", "-")
+    text = _UP_TO.sub(" - ", text)
+    text = _SPACED_THOUSANDS.sub(lambda m: re.sub(r"[ \u00a0\u202f]", "", m.group()), text)
+    text = _EURO_DECIMALS.sub(lambda m: m.group(1).replace(".", ""), text)
+    text = _COMMA_CENTS.sub(r"\1", text)
+    if re.search(r"(?i)lakh|lacs?\b|lpa\b|l\.p\.a", text):
+        text = _LAKH.sub(_lakh_amounts, text)
+    return text
+
+
+_MD_ESCAPE = re.compile(r"\\([$\-–*_.,()\[\]~+#])")
+# "$80,000 and up to $120,000": a range whose maximum follows "up to".
+_UP_TO = re.compile(r"(?<=[\dkK])\s+(?:and\s+)?up\s+to\s+(?=[$€£¥₹\d]|[A-Z]{3}\b)", re.I)
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d]|[.,]\d)")
+# "3.250,-" and "45.000,00": dots group thousands, the comma starts (dropped) cents.
+_EURO_DECIMALS = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+),(?:-|–|\d{1,2})(?!\d)")
+# "2750,00" and "2750,-": cents or a dash after a comma say nothing about the amount.
+_COMMA_CENTS = re.compile(r"(?<![\d.,])(\d+),(?:-|–|00)(?![\d])")
+_LAKH = re.compile(
+    r"(?i)(?:₹\s?|inr\s?|rs\.?\s?)?(\d+(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(?:₹\s?|inr\s?)?"
+    r"(\d+(?:\.\d+)?)\s*)?(lakhs?|lacs?|lpa|l\.p\.a\.?)(?![a-z])"
+)
+
+
+def _lakh_amounts(m: re.Match[str]) -> str:
+    """ "8-12 lakh" -> "₹800000 - ₹1200000"; LPA (lakh per annum) says the interval too."""
+    low = float(m.group(1)) * 100_000
+    high = float(m.group(2)) * 100_000 if m.group(2) else None
+    amounts = f"₹{low:.0f}" + (f" - ₹{high:.0f}" if high is not None else "")
+    return amounts + (" per year" if m.group(3).lower().startswith(("lpa", "l.p")) else "")
 
 
 def _near_money(text: str) -> Iterator[re.Match[str]]:
@@ -326,7 +443,9 @@ def _read_match(
     ):
         return None
     has_k = bool(m.group("m1") or m.group("m2"))
-    if not (has_currency or interval or (has_pay_word and (has_k or m.group("n2")))):
+    # In a pay string (not a description), "70k - 90k" is pay even without a currency.
+    range_or_k = has_k or bool(m.group("n2"))
+    if not (has_currency or interval or (range_or_k and (has_pay_word or not need_pay_word))):
         return None
     low = _scaled(m.group("n1"), m.group("m1"))
     high = _scaled(m.group("n2"), m.group("m2")) if m.group("n2") else low
@@ -348,8 +467,15 @@ def _scaled(number: str | None, mult: str | None) -> float | None:
     return value
 
 
+_NORDIC_KRONA = frozenset({"SEK", "NOK", "DKK", "ISK"})
+
+
 def _currency_of(marks: list[str | None], default: str | None) -> str | None:
     for mark in marks:
+        if mark and mark.strip().rstrip(".").upper() == "KR":
+            # Krona or krone: which one only the country says; unknown stays unknown.
+            code = _currency_code(default)
+            return code if code in _NORDIC_KRONA else None
         if mark:
             code = _currency_code(mark)
             if code == "USD" and mark.strip() == "$" and default in _DOLLAR_CODES:
@@ -382,13 +508,17 @@ _SYMBOLS = {
     "DOLLARS": "USD",
     "POUND": "GBP",
     "POUNDS": "GBP",
+    "KČ": "CZK",
+    "KC": "CZK",
+    "ZŁ": "PLN",
+    "ZL": "PLN",
 }
 
 
 def _currency_code(value: Any) -> str | None:
     if value is None:
         return None
-    mark = re.sub(r"\s+", "", str(value)).upper()
+    mark = re.sub(r"\s+", "", str(value)).upper().rstrip(".")
     if not mark:
         return None
     if mark in _SYMBOLS:
@@ -440,6 +570,12 @@ def _build(
         return None
     if low > high:
         low, high = high, low
+    if interval in PER_UNIT:
+        # Pay per session or project: the amount stands, a yearly figure does not exist.
+        if high <= 0 or (to_usd(high, currency) or high) > _MAX_ANNUAL_USD:
+            _reject(f"{high:,.0f} {currency or ''} per {interval} is not believable", raw, strict)
+            return None
+        return Salary(low, high, currency, interval, None, None, raw)
     if interval is None:
         interval = _implied_interval(high)
     annual_min, annual_max = annualize(low, interval), annualize(high, interval)

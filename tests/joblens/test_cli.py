@@ -138,3 +138,30 @@ def test_a_run_stuck_on_another_machine_can_be_marked_failed(tmp_path: Path) -> 
     assert out.exit_code == 1 and "only a running run" in out.output
     out = runner.invoke(app, ["report", "--lake", str(tmp_path), "--run", "stuck"])
     assert out.exit_code == 1 and "only a completed run has a report" in out.output
+
+
+def test_parse_reads_lines_and_prints_one_json_object_each() -> None:
+    out = runner.invoke(app, ["parse", "salary"], input="$70k - $90k\n\nnothing here\n")
+    rows = [json.loads(line) for line in out.output.splitlines()]
+    assert [r["text"] for r in rows] == ["$70k - $90k", "", "nothing here"]
+    assert set(rows[0]) == {
+        "text",
+        "min",
+        "max",
+        "currency",
+        "interval",
+        "annual_min",
+        "annual_max",
+    }
+    assert (rows[0]["min"], rows[0]["max"], rows[0]["currency"]) == (70_000, 90_000, "USD")
+    assert rows[2]["min"] is None  # unknown is null, never guessed
+    out = runner.invoke(app, ["parse", "location"], input="Toronto, ON\n")
+    place = json.loads(out.output)
+    assert set(place) == {"text", "city", "region", "country", "lat", "lon", "work_mode"}
+    assert (place["city"], place["country"]) == ("Toronto", "CA")
+    out = runner.invoke(app, ["parse", "seniority"], input="Senior Data Engineer\nBarista\n")
+    levels = [json.loads(line) for line in out.output.splitlines()]
+    assert levels[0] == {"text": "Senior Data Engineer", "level": 3, "label": "senior"}
+    assert set(levels[1]) == {"text", "level", "label"}
+    out = runner.invoke(app, ["parse", "weather"], input="x\n")
+    assert out.exit_code == 1 and "salary, location, seniority" in out.output

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from joblens.errors import ParseError
@@ -177,3 +177,62 @@ def test_currency_symbol_written_after_the_amount() -> None:
     assert (found.min, found.max, found.currency) == (45000.0, 55000.0, "EUR")
     in_text = salary.search("Gehalt: 3.500 € pro Monat, 30 Tage Urlaub")
     assert in_text is not None and in_text.currency == "EUR" and in_text.min == 3500.0
+
+
+# -- the ways real postings write pay (issue list; each checked field by field) -----------
+REAL_WAYS = [
+    (r"\$70,000 \- \$90,000", (70_000, 90_000, "USD", "year")),
+    ("$80,000 and up to $120,000 per year", (80_000, 120_000, "USD", "year")),
+    ("$50,000 -- $70,000", (50_000, 70_000, "USD", "year")),
+    ("35 000 - 45 000 Kč", (35_000, 45_000, "CZK", "year")),
+    ("70k - 90k", (70_000, 90_000, None, "year")),
+    ("€ 3.250,-", (3_250, 3_250, "EUR", "month")),
+    ("€2750,00 per month", (2_750, 2_750, "EUR", "month")),
+    ("45.000 - 55.000 kr", (45_000, 55_000, None, "year")),  # krona or krone: unknown
+    ("NOK 600 000 per year", (600_000, 600_000, "NOK", "year")),
+    ("SEK 40 000 / månad", (40_000, 40_000, "SEK", "month")),
+    ("DKK 45.000 per måned", (45_000, 45_000, "DKK", "month")),
+    ("₹12 LPA", (1_200_000, 1_200_000, "INR", "year")),
+    ("8-12 lakh per annum", (800_000, 1_200_000, "INR", "year")),
+    ("$45 per session", (45, 45, "USD", "session")),
+    ("$60 per lesson", (60, 60, "USD", "lesson")),
+    ("$3,000 per credit hour", (3_000, 3_000, "USD", "credit_hour")),
+    ("$5,000 per project", (5_000, 5_000, "USD", "project")),
+    ("Unpaid", (0, 0, None, "year")),
+    ("$2,000 referral bonus; salary $100,000 - $130,000", (100_000, 130_000, "USD", "year")),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), REAL_WAYS)
+def test_real_ways_of_writing_pay(text: str, want: tuple[float, float, str | None, str]) -> None:
+    got = salary.parse(text)
+    assert got is not None, text
+    assert (got.min, got.max, got.currency, got.interval) == want
+
+
+def test_krona_takes_its_currency_from_the_country() -> None:
+    got = salary.parse("45.000 - 55.000 kr", default_currency="SEK")
+    assert got is not None and got.currency == "SEK"
+    assert salary.parse("45.000 kr", default_currency="USD").currency is None  # type: ignore[union-attr]
+
+
+def test_pay_per_piece_of_work_is_never_annualized() -> None:
+    got = salary.parse("$45 per session")
+    assert got is not None and (got.annual_min, got.annual_max) == (None, None)
+    with pytest.raises(ValueError, match="interval"):
+        salary.annualize(45, "session")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_gives_a_salary_or_none(text: str) -> None:
+    got = salary.parse(text)
+    if got is None:
+        return
+    assert got.min <= got.max
+    assert got.interval in salary.INTERVALS
+    if got.interval in salary.PER_UNIT:
+        assert got.annual_min is None and got.annual_max is None
+    else:
+        assert got.annual_min == pytest.approx(salary.annualize(got.min, got.interval))
+        assert got.annual_max == pytest.approx(salary.annualize(got.max, got.interval))
