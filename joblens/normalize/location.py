@@ -209,6 +209,57 @@ def _resolve_any(text: str, hint: str | None) -> _Place | None:
 
 def _resolve_parts(parts: list[str], hint: str | None) -> _Place | None:
     """Return the place named by comma-separated parts: a city, then region/country."""
+    tail = _tail_country_reading(parts)
+    if tail is not None:
+        return tail
+    return _resolve_parts_left(parts, hint)
+
+
+def _tail_country_reading(parts: list[str]) -> _Place | None:
+    """Read "City, XX, CC" and "XX, CC" right to left: the last part names the country and
+    the part before it is one of that country's subdivisions ("TN, IN" is Tamil Nadu in
+    India, "UT, NL" Utrecht, "Quebec, CA" the province), with the city, if any, in it.
+
+    Used only when that reading holds (the subdivision exists in that country); otherwise
+    the left-to-right reading decides ("Sharon, CA" is Sharon, California)."""
+    if len(parts) < 2:
+        return None
+    country = _index().countries.get(parts[-1])
+    if country is None:
+        return None
+    found = _subdivision(country, parts[-2])
+    if found is None:
+        return None
+    region, kind = found
+    if len(parts) == 2:
+        if kind != "Province" and any(c.country == country for c in _cities_named(parts[0])):
+            return None  # "Paris, FR", "New York, US": the city; "Quebec, CA": the province
+        return _Place(None, region, country, None, None)
+    for name in parts[:-2][:2]:
+        cities = [c for c in _cities_named(name) if c.country == country]
+        if cities:
+            best = cities[0]
+            return _Place(best.name, region, country, best.lat, best.lon)
+    return _Place(None, region, country, None, None)
+
+
+@lru_cache(maxsize=4096)
+def _subdivision(country: str, part: str) -> tuple[str, str] | None:
+    """Return (code, type) of a subdivision of `country` named or coded by `part` (folded):
+    "tn" in IN -> ("TN", "State"), "quebec" in CA -> ("QC", "Province"); None when none is."""
+    import pycountry  # ISO 3166-2 subdivisions (LGPL, a dependency: no data copied here)
+
+    subdivisions = pycountry.subdivisions.get(country_code=country) or ()
+    for sub in subdivisions:
+        code = sub.code.split("-", 1)[1]
+        if part == code.lower() or part == _fold(sub.name):
+            return code, str(sub.type)
+    return None
+
+
+def _resolve_parts_left(parts: list[str], hint: str | None) -> _Place | None:
+    """The left-to-right reading: the first part that names a city, constrained by what
+    follows it."""
     first_is_area = _constraint(parts[0]) is not None and parts[0] not in _ALIASES
     for i in range(min(2, len(parts))):
         if i == 1 and first_is_area:

@@ -141,3 +141,25 @@ def test_preferred_next_to_a_city_does_not_hide_it() -> None:
     for text in ("San Francisco Preferred", "San Francisco (preferred)"):
         place = parse(text)
         assert (place.city, place.region, place.country) == ("San Francisco", "CA", "US")
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Chennai, TN, IN", ("Chennai", "TN", "IN")),
+        ("TN, IN", (None, "TN", "IN")),  # Tamil Nadu, India: not Tennessee, Indiana
+        ("Utrecht, UT, NL", ("Utrecht", "UT", "NL")),
+        ("UT, NL", (None, "UT", "NL")),
+        ("Quebec, CA", (None, "QC", "CA")),  # the province
+        ("Amsterdam, NH, NL", ("Amsterdam", "NH", "NL")),
+        ("Sharon, CA", (None, "CA", "US")),  # no subdivision "Sharon" in Canada: California
+        ("Paris, FR", ("Paris", None, "FR")),
+        ("New York, US", ("New York City", "NY", "US")),
+        ("London, ON, CA", ("London", "ON", "CA")),
+    ],
+)
+def test_places_read_right_to_left_with_the_country_deciding_the_region(
+    text: str, want: tuple[str | None, str | None, str | None]
+) -> None:
+    got = parse(text)
+    assert (got.city, got.region, got.country) == want
