@@ -90,8 +90,13 @@ def _normalize(
         draft.location_raw, workplace_type=draft.workplace_type, country_hint=draft.country_hint
     )
     if place.work_mode is None:
-        # The description's own words beat a bare is_remote flag (False also on hybrids).
-        mode = location.work_mode_in_text(description) or _mode_of_flag(draft, place)
+        # The title's and the description's own words beat a bare is_remote flag (False
+        # also on hybrids).
+        mode = (
+            location.work_mode_in_title(title)
+            or location.work_mode_in_text(description)
+            or _mode_of_flag(draft, place)
+        )
         place = dataclasses.replace(place, work_mode=mode)
     pay = _salary(draft, description, place.country)
     body = f"{title}\n{description}"

@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-__all__ = ["Location", "haversine_km", "parse", "work_mode_in_text"]
+__all__ = ["work_mode_in_title", "Location", "haversine_km", "parse", "work_mode_in_text"]
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,26 @@ def work_mode_in_text(text: str | None) -> str | None:
     for mode, trigger, pattern in _TEXT_MODES:
         if trigger in lower and pattern.search(lower):
             return mode
-    return None
+    labelled = _LABELLED_PLACE.search(text)  # "Location: Remote", "Work type: Hybrid"
+    return _split_mode(labelled.group(1))[0] if labelled else None
+
+
+def work_mode_in_title(title: str | None) -> str | None:
+    """Return the work mode a title names ("Data Engineer (Remote)", "Hybrid - Analyst");
+    "Remote Sensing Scientist" names a field, not a mode."""
+    return _split_mode(_NOT_A_MODE.sub(" ", title))[0] if title else None
+
+
+_NOT_A_MODE = re.compile(
+    r"\bremote[- ](?:sensing|control|monitoring|patient|pilot|operations?|support engineer)\b",
+    re.I,
+)
+
+
+_LABELLED_PLACE = re.compile(
+    r"(?im)^[\s*•\-]*(?:job\s+)?(?:location|work(?:place)?\s*(?:type|model|mode)|"
+    r"arbeitsort|standort|lieu)\s*[:\-–]\s*([^\n]{1,80})$"
+)
 
 
 def _split_mode(text: str) -> tuple[str | None, str]:

@@ -163,3 +163,15 @@ def test_places_read_right_to_left_with_the_country_deciding_the_region(
 ) -> None:
     got = parse(text)
     assert (got.city, got.region, got.country) == want
+
+
+def test_remote_in_a_title_or_a_location_line_sets_the_work_mode() -> None:
+    from joblens.normalize.location import work_mode_in_text, work_mode_in_title
+
+    assert work_mode_in_title("Senior Data Engineer (Remote)") == "remote"
+    assert work_mode_in_title("Hybrid - Financial Analyst") == "hybrid"
+    assert work_mode_in_title("Remote Sensing Scientist") is None  # a field, not a mode
+    assert work_mode_in_title("Backend Engineer") is None
+    assert work_mode_in_text("About us\nLocation: Remote\nWe build") == "remote"
+    assert work_mode_in_text("Work type: Hybrid (3 days)") == "hybrid"
+    assert work_mode_in_text("Our remote tools team ships daily.") is None
