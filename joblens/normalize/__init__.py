@@ -20,6 +20,7 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -29,6 +30,7 @@ from joblens import schemas
 from joblens import sources as source_parsers
 from joblens.errors import ParseError
 from joblens.normalize import location, salary, seniority, skills, text
+from joblens.sources.base import FETCHED_AT
 
 __all__ = ["RAW_CHARS", "posting_id", "postings"]
 
@@ -44,10 +46,26 @@ def posting_id(source: str, source_posting_id: str) -> str:
 
 
 def postings(
-    records: Sequence[source_parsers.RawRecord], *, run_id: str
+    records: Sequence[source_parsers.RawRecord],
+    *,
+    run_id: str,
+    fetched_at: datetime | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Return (postings conforming to schemas.POSTINGS, quarantine rows conforming to
-    schemas.QUARANTINE) for one batch of raw records; counts always reconcile."""
+    schemas.QUARANTINE) for one batch of raw records; counts always reconcile.
+
+    `fetched_at` is when the records were fetched: "posted 2 days ago" counts back from it.
+    """
+    token = FETCHED_AT.set(fetched_at)
+    try:
+        return _postings(records, run_id)
+    finally:
+        FETCHED_AT.reset(token)
+
+
+def _postings(
+    records: Sequence[source_parsers.RawRecord], run_id: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     rows: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()

@@ -639,6 +639,7 @@ _CASE_SENSITIVE: frozenset[str] = frozenset(
         "Dart",
         "Node",
         "Spring",
+        "REST",
         "Gong",
         "Mongo",
         "Torch",
@@ -801,9 +802,25 @@ def extract(text: str) -> list[str]:
     regex, lookup = _compiled()
     # Markdown escapes ("C\\#", "non\\-traditional") from scraped postings hide names.
     text = text.replace("\\", "")
-    found = {lookup.get(_key(m.group(0))) for m in regex.finditer(text)}
+    found = {lookup.get(_key(m.group(0))) for m in regex.finditer(text) if not _is_season(m, text)}
     found.discard(None)
     return sorted(found)  # type: ignore[arg-type]
+
+
+# "Spring 2026", "the spring semester", "early Spring": the season, not the framework.
+_SEASON_AFTER = re.compile(
+    r"\s*(?:'?\d{2}\b|\d{4}|semester|term|break|quarter|season|intake|cohort|internship|"
+    r"co-?op|/\s*summer|and summer|-\s*summer|recruiting|hiring|graduat)",
+    re.I,
+)
+_SEASON_BEFORE = re.compile(r"(?:this|next|last|early|late|mid|in the|by)\s+$", re.I)
+
+
+def _is_season(m: re.Match[str], text: str) -> bool:
+    if m.group(0).lower() != "spring":
+        return False
+    after, before = text[m.end() : m.end() + 24], text[max(0, m.start() - 12) : m.start()]
+    return bool(_SEASON_AFTER.match(after) or _SEASON_BEFORE.search(before))
 
 
 def display(skill_id: str) -> str:

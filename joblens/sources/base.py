@@ -15,14 +15,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 from joblens.errors import ParseError, SourceError
 
 __all__ = [
+    "FETCHED_AT",
     "Parser",
     "PostingDraft",
     "PostingSource",
@@ -198,7 +200,74 @@ def _parse_text_time(text: str) -> datetime | None:
     try:
         return parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
+        pass
+    return _numeric_date(text) or _named_month_date(text) or _relative_date(text)
+
+
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})([/.])(\d{1,2})\2(\d{4})$")
+
+
+def _numeric_date(text: str) -> datetime | None:
+    """ "12/20/2024" (US: month first, unless the first number cannot be a month) and
+    "20.12.2024" (dots: day first)."""
+    m = _NUMERIC_DATE.match(text.strip())
+    if m is None:
         return None
+    a, b, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    day_first = m.group(2) == "." or a > 12
+    day, month = (a, b) if day_first else (b, a)
+    try:
+        return datetime(year, month, day, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+_NAMED_FORMATS = ("%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y")
+
+
+def _named_month_date(text: str) -> datetime | None:
+    """ "Dec 20, 2024", "20 December 2024"."""
+    cleaned = re.sub(r"(?<=\d)(?:st|nd|rd|th)\b", "", re.sub(r"^(?i:posted)\s*:?\s*", "", text))
+    for fmt in _NAMED_FORMATS:
+        try:
+            return datetime.strptime(cleaned.strip(), fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
+
+
+FETCHED_AT: ContextVar[datetime | None] = ContextVar("joblens_fetched_at", default=None)
+"""When the records being parsed were fetched: what "2 days ago" counts back from. Set by
+whoever parses a batch (`normalize.postings`); unset, relative dates are unknown (None)."""
+
+_RELATIVE = re.compile(
+    r"^(?:posted\s+|active\s+)?(?:(?P<n>\d+)\+?\s*(?P<unit>minute|min|hour|hr|day|week|month)s?"
+    r"\s+ago|(?P<word>today|just posted|just now|yesterday))\.?$",
+    re.I,
+)
+_UNIT = {
+    "minute": 1 / 1440,
+    "min": 1 / 1440,
+    "hour": 1 / 24,
+    "hr": 1 / 24,
+    "day": 1.0,
+    "week": 7.0,
+    "month": 30.0,
+}
+
+
+def _relative_date(text: str) -> datetime | None:
+    """ "2 days ago", "Posted 3 weeks ago", "30+ days ago", "today", "yesterday", counted
+    back from FETCHED_AT; None without it."""
+    now = FETCHED_AT.get()
+    m = _RELATIVE.match(text.strip())
+    if now is None or m is None:
+        return None
+    if m.group("word"):
+        days = 1.0 if m.group("word").lower() == "yesterday" else 0.0
+    else:
+        days = int(m.group("n")) * _UNIT[m.group("unit").lower()]
+    return now - timedelta(days=days)
 
 
 def load_json(data: bytes, origin: str, source: str) -> Any:

@@ -69,7 +69,7 @@ def ingest_files(ctx: RunContext, kind: str, paths: Sequence[Path | str]) -> Sta
         lake.write(
             "raw_postings", bronze, run_id=ctx.run_id, partition={"source": kind, "dt": ctx.dt}
         )
-        postings, rejected = normalize.postings(records, run_id=ctx.run_id)
+        postings, rejected = normalize.postings(records, run_id=ctx.run_id, fetched_at=fetched)
         lake.write("postings", postings, run_id=ctx.run_id, partition=part, part=kind)
         n_bad = quarantine(ctx, "normalize", rejected, part=kind)
         status = "failed" if errors and not records else "degraded" if errors or n_bad else "ok"

@@ -125,3 +125,19 @@ def test_extract_is_fast_enough_for_100k_postings(samples_dir: Path) -> None:
     per_300_words = (time.perf_counter() - started) / (words / 300)
     # Design target is >2,000 texts/s; the test leaves room for a slow CI machine.
     assert per_300_words < 1 / 500
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Take a rest and enjoy the rest of the day.", []),
+        ("Rest assured, we pay well.", []),
+        ("Start date: Spring 2026 semester", []),
+        ("Join us this Spring as an intern", []),
+        ("Spring/Summer internship", []),
+        ("Build REST APIs with Spring Boot", ["rest-api", "spring"]),
+        ("RESTful services in Java with Spring", ["java", "rest-api", "spring"]),
+    ],
+)
+def test_false_friends_rest_and_the_season_spring(text: str, want: list[str]) -> None:
+    assert skills.extract(text) == want

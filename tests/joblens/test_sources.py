@@ -289,3 +289,32 @@ def test_rss_company_colon_title_gives_the_company() -> None:
     assert (first.company, first.title) == ("Acme Data", "Senior Product Manager, Replication")
     assert first.location_raw == "Anywhere in the World"
     assert (second.company, second.title) == (None, "Urgent: Night Nurse")
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("12/20/2024", datetime(2024, 12, 20, tzinfo=UTC)),
+        ("20/12/2024", datetime(2024, 12, 20, tzinfo=UTC)),  # 20 cannot be a month
+        ("20.12.2024", datetime(2024, 12, 20, tzinfo=UTC)),  # dots: day first
+        ("Dec 20, 2024", datetime(2024, 12, 20, tzinfo=UTC)),
+        ("Posted: December 20th, 2024", datetime(2024, 12, 20, tzinfo=UTC)),
+        ("2 days ago", datetime(2026, 11, 29, 12, tzinfo=UTC)),
+        ("Posted 3 weeks ago", datetime(2026, 11, 10, 12, tzinfo=UTC)),
+        ("30+ days ago", datetime(2026, 11, 1, 12, tzinfo=UTC)),
+        ("yesterday", datetime(2026, 11, 30, 12, tzinfo=UTC)),
+        ("13/13/2024", None),
+    ],
+)
+def test_posted_dates_in_the_boards_formats(text: str, want: datetime | None) -> None:
+    from joblens.sources import base
+    from joblens.sources.base import FETCHED_AT
+
+    token = FETCHED_AT.set(datetime(2026, 12, 1, 12, tzinfo=UTC))
+    try:
+        assert base.to_datetime(text) == want
+    finally:
+        FETCHED_AT.reset(token)
+    # Without a fetch time, "ago" is unknown: null, never a guess.
+    if "ago" in text:
+        assert base.to_datetime(text) is None
