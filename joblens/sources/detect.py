@@ -27,7 +27,7 @@ KNOWN = (
     "recruitee (offers API)",
     "personio (XML feed)",
     "rss (RSS or Atom feed)",
-    "jobspy (CSV with title and job_url columns)",
+    "jobspy (CSV, JSON lines or Parquet with a title and JobSpy's columns)",
 )
 """The formats JobLens recognises, as said in errors."""
 
@@ -79,10 +79,13 @@ def _csv_kind(text: str) -> tuple[str | None, str]:
     except csv.Error as exc:
         return None, f"not CSV: {exc}"
     names = {h.strip().lower() for h in header}
-    if {"title", "job_url"} <= names:
-        return "jobspy", "jobspy: a CSV with title and job_url columns"
+    if "title" in names and names & {"job_url", "site", "company", "location"}:
+        return "jobspy", "jobspy: a CSV with JobSpy's columns"
     first = text.strip().splitlines()[0][:60] if text.strip() else ""
-    return None, f"text without a CSV header holding title and job_url (first line {first!r})"
+    return (
+        None,
+        f"text without a CSV header holding title and job_url/company (first line {first!r})",
+    )
 
 
 def detect(data: bytes, name: str = "") -> tuple[str | None, str]:
@@ -90,6 +93,11 @@ def detect(data: bytes, name: str = "") -> tuple[str | None, str]:
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:4096]
     if not head:
         return None, "empty file"
+    if data[:4] == b"PAR1":
+        return _parquet_kind(data)
+    lines = head.split(b"\n", 1)
+    if head[:1] == b"{" and len(lines) > 1 and lines[1].strip()[:1] == b"{":
+        return _json_lines_kind(lines[0])
     if head[:1] in (b"{", b"["):
         try:
             doc = json.loads(data.decode("utf-8-sig"))
@@ -116,6 +124,30 @@ def detect(data: bytes, name: str = "") -> tuple[str | None, str]:
     except UnicodeDecodeError:
         return None, "binary or non-UTF-8 content"
     return _csv_kind(text)
+
+
+def _json_lines_kind(first: bytes) -> tuple[str | None, str]:
+    try:
+        item = json.loads(first)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None, "JSON lines whose first line does not parse"
+    keys = {str(k).lower() for k in item} if isinstance(item, dict) else set()
+    if "title" in keys and keys & {"job_url", "site", "company", "location"}:
+        return "jobspy", "jobspy: JSON lines with JobSpy's columns"
+    return None, f"JSON lines whose objects have keys {sorted(keys)[:8]}"
+
+
+def _parquet_kind(data: bytes) -> tuple[str | None, str]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        names = {n.lower() for n in pq.read_schema(pa.BufferReader(data)).names}
+    except (pa.ArrowInvalid, OSError) as exc:
+        return None, f"a Parquet file that cannot be read: {exc}"
+    if "title" in names and names & {"job_url", "site", "company", "location"}:
+        return "jobspy", "jobspy: Parquet with JobSpy's columns"
+    return None, f"Parquet with columns {sorted(names)[:8]}"
 
 
 def _truncated_json_kind(head: bytes) -> str | None:

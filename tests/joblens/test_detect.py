@@ -139,3 +139,46 @@ def test_ingest_from_file_says_what_it_read_and_refuses_the_unknown(tmp_path: Pa
         app, ["ingest", "--from-file", str(notes), "--kind", "nope", "--lake", str(tmp_path)]
     )
     assert out.exit_code == 1 and "unknown --kind 'nope'" in out.output
+
+
+def test_jobspy_exports_as_json_lines_parquet_and_any_column_subset(
+    tmp_path: Path, flow_runs: type
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    row = {
+        "site": "indeed",
+        "title": "Data Engineer",
+        "company": "Acme",
+        "location": "Austin, TX",
+        "job_url": "https://www.indeed.com/viewjob?jk=1",
+        "description": "Build pipelines.",
+    }
+    lines = [
+        json.dumps(row),
+        json.dumps({**row, "job_url": "https://www.indeed.com/viewjob?jk=2"}),
+        '{"title": "cut off',
+    ]
+    (drop / "export.jsonl").write_text("\n".join(lines) + "\n")
+    pq.write_table(pa.Table.from_pylist([{**row, "job_url": "https://x/3"}]), drop / "e.parquet")
+    (drop / "subset.csv").write_text("title,company,location\nAnalyst,Beta,Toronto\n")
+    plan = plan_drop(drop)
+    assert {p.name for p in plan.files["jobspy"]} == {"export.jsonl", "e.parquet", "subset.csv"}
+    ctx = flow_runs(tmp_path / "lake").ingest_jobs(drop)
+    lake = Lake(tmp_path / "lake")
+    postings = lake.read("postings", run_id=ctx.run_id)
+    assert sorted(postings["title"]) == [
+        "Analyst",
+        "Data Engineer",
+        "Data Engineer",
+        "Data Engineer",
+    ]
+    # The CSV without id or job_url gets a stable id from its content.
+    analyst = postings.filter(pl.col("title") == "Analyst")["source_posting_id"][0]
+    assert analyst.startswith("content:")
+    # The broken JSON line is one quarantined record with its line number.
+    bad = lake.read("quarantine", run_id=ctx.run_id).filter(pl.col("stage") == "normalize")
+    assert bad.height == 1 and "line 3" in bad["reason"][0]

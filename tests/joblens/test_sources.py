@@ -162,7 +162,8 @@ def test_jobspy_rejects_a_csv_without_its_columns() -> None:
         ("lever", {"id": "x", "text": "   "}, "text"),
         ("ashby", {"title": "Engineer"}, "id"),
         ("remotive", {"id": 5}, "title"),
-        ("jobspy", {"title": "Engineer", "id": "", "job_url": ""}, "id"),
+        # Without id and job_url a JobSpy row gets an id from its content; a title it needs.
+        ("jobspy", {"title": "", "id": "", "job_url": "", "company": "Acme"}, "id"),
         ("personio", {"id": "1"}, "name"),
         ("rss", {"title": "Engineer"}, "guid"),
     ],
