@@ -251,8 +251,11 @@ def _tail_country_reading(parts: list[str]) -> _Place | None:
         return None
     region, kind = found
     if len(parts) == 2:
-        if kind != "Province" and any(c.country == country for c in _cities_named(parts[0])):
-            return None  # "Paris, FR", "New York, US": the city; "Quebec, CA": the province
+        # "Utrecht, NL", "Madrid, ES", "New York, US": a city named like its province is the
+        # city. Canadian postings name provinces so ("Quebec, CA", "Ontario, Canada").
+        is_city = any(c.country == country for c in _cities_named(parts[0]))
+        if is_city and not (country == "CA" and kind == "Province"):
+            return None
         return _Place(None, region, country, None, None)
     for name in parts[:-2][:2]:
         cities = [c for c in _cities_named(name) if c.country == country]

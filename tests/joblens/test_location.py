@@ -154,6 +154,8 @@ def test_preferred_next_to_a_city_does_not_hide_it() -> None:
         ("Amsterdam, NH, NL", ("Amsterdam", "NH", "NL")),
         ("Sharon, CA", (None, "CA", "US")),  # no subdivision "Sharon" in Canada: California
         ("Paris, FR", ("Paris", None, "FR")),
+        ("Utrecht, NL", ("Utrecht", None, "NL")),  # the city, not the province
+        ("Madrid, ES", ("Madrid", None, "ES")),
         ("New York, US", ("New York City", "NY", "US")),
         ("London, ON, CA", ("London", "ON", "CA")),
     ],
