@@ -31,7 +31,9 @@ def split(data: bytes, origin: str) -> list[dict[str, Any]]:
 def parse(record: dict[str, Any]) -> PostingDraft:
     """Return the draft of one position; ParseError if `id` or `name` is missing."""
     office = optional_str(record.get("office"))
-    others = [optional_str(o) for o in record.get("additionalOffices") or ()]
+    listed = record.get("additionalOffices")
+    # A list from the XML feed; anything else (a stray scalar) is one office, not a crash.
+    others = [optional_str(o) for o in (listed if isinstance(listed, list) else [listed])]
     places = list(dict.fromkeys(p for p in [office, *others] if p))
     return PostingDraft(
         source=SOURCE,
