@@ -459,15 +459,18 @@ class Lake:
         rows = self._read_files(_RUNS, files).to_dicts()
         return rows[0] if rows else None
 
-    def remove_failed_runs(self) -> int:
+    def remove_failed_runs(self, registry: pl.DataFrame | None = None) -> int:
         """Remove the data files of every failed run (their registry rows stay); return files.
 
-        Each run's status is read again right before its files go, so a failed run id that
+        `registry` is `runs()` when the caller has just read it. Only runs that still have
+        files are looked at again, each right before its files go, so a failed run id that
         someone is re-running now keeps its new files.
         """
-        failed = self.runs().filter(pl.col("status") == "failed")["run_id"].to_list()
-        dirs = self._dirs_of_runs(set(failed)) if failed else []
-        still = {r for r in failed if (self.run(r) or {}).get("status") == "failed"}
+        registry = self.runs() if registry is None else registry
+        failed = set(registry.filter(pl.col("status") == "failed")["run_id"].to_list())
+        dirs = self._dirs_of_runs(failed) if failed else []
+        left = {d.rsplit("run=", 1)[-1] for d in dirs}
+        still = {r for r in left if (self.run(r) or {}).get("status") == "failed"}
         return self._remove_dirs([d for d in dirs if d.rsplit("run=", 1)[-1] in still])
 
     @contextmanager
@@ -680,14 +683,7 @@ class Lake:
         `joblens query` needs neither.
         """
         if self._local is None:
-            target = self._p("views.sql")
-            text = ";\n".join(self.view_sql(style="absolute")) + ";\n"
-            try:
-                with self.fs.open_output_stream(target) as out:
-                    out.write(text.encode())
-            except OSError as exc:
-                raise LakeError(f"publishing views to {target}: {exc}") from exc
-            return f"{self.location}/views.sql"
+            return self.write_text("views.sql", ";\n".join(self.view_sql(style="absolute")) + ";\n")
         for stale in self._local.glob(f"{_TMP_PREFIX}*.duckdb.partial*"):
             # What a publisher killed mid-write left; a live one finishes in seconds.
             if time.time() - stale.stat().st_mtime > 3600:

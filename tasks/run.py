@@ -18,6 +18,7 @@ from prefect.runtime import flow_run as current_flow_run
 from joblens import report, report_page, stages
 from joblens import settings as joblens_settings
 from joblens.stages import RunContext
+from joblens.stages.run import shown
 
 
 # Not cached: every call starts a new run (or re-runs the given id). Not retried: a bad
@@ -49,7 +50,7 @@ def start_run(
 @task(name="commit-run", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def commit_run(ctx: RunContext, stage_reports: list[dict[str, Any]]) -> dict[str, Any]:
     """Mark the run completed (its rows become visible) and republish the DuckDB views."""
-    stage_reports = [r for r in stage_reports if not (r.get("detail") or {}).get("skipped")]
+    stage_reports = shown(stage_reports)
     for warning in stages.commit(ctx, stage_reports):
         get_run_logger().warning(warning)
     create_table_artifact(

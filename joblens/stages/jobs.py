@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import polars as pl
-
 from joblens import dedupe, prefilter
 from joblens.settings import Settings
 from joblens.stages.run import RunContext, StageReport, quarantine, timed
@@ -42,7 +40,7 @@ def resolve_jobs(ctx: RunContext, settings: Settings) -> StageReport:
         )
         jobs = dedupe.merge(
             fresh,
-            known if known.height else pl.DataFrame(),
+            known,
             seen_at=ctx.started_at,
             repost_gap=timedelta(days=settings.lake.repost_gap_days),
         )
@@ -51,9 +49,7 @@ def resolve_jobs(ctx: RunContext, settings: Settings) -> StageReport:
             "WHERE posting_id IN (SELECT unnest(?::VARCHAR[]))",
             [kept["posting_id"].to_list()],
         )
-        links = dedupe.link(
-            dedupe.assign(kept), linked if linked.height else pl.DataFrame(), seen_at=ctx.started_at
-        )
+        links = dedupe.link(dedupe.assign(kept), linked, seen_at=ctx.started_at)
         lake.write("jobs", jobs, run_id=ctx.run_id, partition={"dt": ctx.dt})
         lake.write("job_postings", links, run_id=ctx.run_id, partition={"dt": ctx.dt})
         new = jobs.filter(jobs["first_seen"] == ctx.started_at).height

@@ -39,6 +39,7 @@ __all__ = [
     "fail_orchestrated",
     "new_run_id",
     "quarantine",
+    "shown",
     "timed",
 ]
 
@@ -178,7 +179,7 @@ def begin(ctx: RunContext, *, prefect_flow_run_id: str | None = None) -> RunCont
     A flow that writes entity state first waits for the lake's lock on that state.
     """
     lake = Lake(ctx.lake_root, active_days=ctx.active_days)
-    lake.runs()  # marks runs whose process died as failed
+    registry = lake.runs()  # marks runs whose process died as failed
     previous = lake.run(ctx.run_id)
     if previous and previous["status"] == "running" and previous["pid"] != os.getpid():
         raise LakeError(
@@ -191,17 +192,23 @@ def begin(ctx: RunContext, *, prefect_flow_run_id: str | None = None) -> RunCont
         ctx._lake = None  # the copy must not keep a lake read as of another moment
         lake.record_run(_registry_row(ctx, "running", prefect_flow_run_id=prefect_flow_run_id))
         lake.clear_run(ctx.run_id)
-        lake.remove_failed_runs()
+        lake.remove_failed_runs(registry)
     except Exception:
         _release(ctx.run_id)
         raise
     return ctx
 
 
+def shown(reports: Sequence[StageReport | dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reports of the stages that did something, as dicts (a step with nothing to do,
+    such as no unrecognised files, reports itself skipped and is left out)."""
+    rows = [r.to_dict() if isinstance(r, StageReport) else r for r in reports]
+    return [r for r in rows if not (r.get("detail") or {}).get("skipped")]
+
+
 def _stage_counts(reports: Sequence[StageReport | dict[str, Any]]) -> list[dict[str, Any]]:
     keys = ("stage", "rows_in", "rows_out", "rows_quarantined", "seconds")
-    rows = [r.to_dict() if isinstance(r, StageReport) else r for r in reports]
-    rows = [r for r in rows if not (r.get("detail") or {}).get("skipped")]
+    rows = shown(reports)
     return [
         {**{k: r.get(k) for k in keys}, "detail": json.dumps(r.get("detail") or {}, default=str)}
         for r in rows

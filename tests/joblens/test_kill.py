@@ -27,7 +27,7 @@ import joblens.lake
 from joblens import stages
 from joblens.embed import EmbeddingCache, HashingEmbedder
 from joblens.settings import Settings
-from joblens.sources import sources_in
+from joblens.sources import plan_drop
 
 sources, lake_root, when = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 die = lambda: os.kill(os.getpid(), signal.SIGKILL)
@@ -46,8 +46,8 @@ def progress(done, total):
 
 ctx = stages.begin(stages.RunContext.create(lake_root, flow="ingest-jobs"))
 print(ctx.run_id, flush=True)
-for kind in sources_in(sources):
-    stages.ingest_source(ctx, sources, kind)
+for kind, paths in plan_drop(sources).files.items():  # the flow's plan: every file once
+    stages.ingest_files(ctx, kind, paths)
 stages.resolve_jobs(ctx, Settings())
 stages.embed_jobs(ctx, HashingEmbedder(), EmbeddingCache(ctx.lake.index_dir), progress=progress)
 stages.commit(ctx, [])
