@@ -271,7 +271,10 @@ def runs(
     """List the run registry, newest first: flow, status, times, rows per stage."""
     lk = _lake(lake)
     if mark_failed is not None:
-        row = lk.run(check_name(mark_failed, "run id"))
+        try:
+            row = lk.run(check_name(mark_failed, "run id"))
+        except JobLensError as exc:
+            _fail(str(exc))
         if row is None or row["status"] != "running":
             status = "not in the registry" if row is None else row["status"]
             _fail(f"run {mark_failed} is {status}: only a running run can be marked failed")

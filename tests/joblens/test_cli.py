@@ -136,6 +136,8 @@ def test_a_run_stuck_on_another_machine_can_be_marked_failed(tmp_path: Path) -> 
     assert lake.run("stuck")["status"] == "failed"  # type: ignore[index]
     out = runner.invoke(app, ["runs", "--lake", str(tmp_path), "--mark-failed", "stuck"])
     assert out.exit_code == 1 and "only a running run" in out.output
+    out = runner.invoke(app, ["runs", "--lake", str(tmp_path), "--mark-failed", "../x"])
+    assert out.exit_code == 1 and "bad run id" in out.output and "Traceback" not in out.output
     out = runner.invoke(app, ["report", "--lake", str(tmp_path), "--run", "stuck"])
     assert out.exit_code == 1 and "only a completed run has a report" in out.output
 
