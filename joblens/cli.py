@@ -219,40 +219,51 @@ def ingest(
     run_id: RunIdOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Replay a saved board answer into the lake (an ingest-jobs run over that one file)."""
+    """Fetch the [[sources]] of the config live, or replay one saved board answer
+    (--from-file), into the lake: an ingest-jobs run. Exits 1 when every source failed."""
     from joblens import sources
 
-    if from_file is None:
-        _fail(
-            "live fetching of the [[sources]] in joblens.toml is not in this version; "
-            "replay a saved answer with --from-file FILE, or a drop folder with "
-            "`joblens run ingest-jobs --from DIR`"
-        )
-    if not from_file.is_file():
-        _fail(f"{from_file} is not a file")
-    if kind is not None:
-        if kind not in sources.PARSERS:
-            _fail(f"unknown --kind {kind!r}; known: {', '.join(sorted(sources.PARSERS))}")
-        console.print(f"{from_file}: read as {kind} (given with --kind)")
+    root = _lake(lake, config).location
+    params: dict[str, Any] = {}
+    if from_file is not None:
+        if not from_file.is_file():
+            _fail(f"{from_file} is not a file")
+        if kind is not None:
+            if kind not in sources.PARSERS:
+                _fail(f"unknown --kind {kind!r}; known: {', '.join(sorted(sources.PARSERS))}")
+            console.print(f"{from_file}: read as {kind} (given with --kind)")
+        else:
+            kind, why = sources.detect_file(from_file)
+            if kind is None:
+                _fail(f"{from_file}: {why}; JobLens knows: {'; '.join(sources.KNOWN)}")
+            console.print(f"{from_file}: read as {kind} ({why})")
+        params = {"sources": str(from_file), "kind": kind}
     else:
-        kind, why = sources.detect_file(from_file)
-        if kind is None:
-            _fail(f"{from_file}: {why}; JobLens knows: {'; '.join(sources.KNOWN)}")
-        console.print(f"{from_file}: read as {kind} ({why})")
+        if kind is not None:
+            _fail("--kind goes with --from-file (live sources name their kind in the config)")
+        specs = joblens_settings.load(config).sources
+        if not specs:
+            _fail(
+                "no live sources: list them as [[sources]] in joblens.toml (or --config FILE), "
+                "or replay a saved answer with --from-file FILE"
+            )
+        console.print(f"fetching {len(specs)} sources: {', '.join(s.label for s in specs)}")
     from flows.ingest_jobs import ingest_jobs
 
-    root = _lake(lake, config).location
-    result = _run_flow(
-        ingest_jobs, sources=str(from_file), kind=kind, lake=root, run_id=run_id, config=config
-    )
+    result = _run_flow(ingest_jobs, lake=root, run_id=run_id, config=config, **params)
     _print_flow_result(result)
     summary = report_mod.summarize(Lake(root), result["run_id"])
-    cols = ["source", "origins", "records", "parsed", "quarantined", "status", "error"]
+    cols = ["source", "origins", "fetched", "parsed", "quarantined", "status", "error"]
+    if from_file is None:
+        cols[2:2] = ["requested", "retries", "p95_s"]
     console.print(_table("Sources", summary["sources"], cols))
     if summary["quarantine"]:
         console.print(
             _table("Quarantined rows (why)", summary["quarantine"], ["stage", "reason", "rows"])
         )
+    statuses = [row["status"] for row in summary["sources"]]
+    if statuses and all(status == "failed" for status in statuses):
+        _fail("every source failed: nothing was fetched (see the error column)")
 
 
 @app.command()
@@ -563,7 +574,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     rows = [{"table": t, "rows": f"{n:,}"} for t, n in summary["rows"].items()]
     console.print(_table("Rows written by these runs", rows, ["table", "rows"]))
     if summary["sources"]:
-        cols = ["source", "origins", "records", "parsed", "quarantined", "status", "error"]
+        cols = ["source", "origins", "fetched", "parsed", "quarantined", "status", "error"]
         console.print(_table("Sources", summary["sources"], cols))
     if summary["quarantine"]:
         console.print(

@@ -72,7 +72,7 @@ def summarize(lake: Lake, run_id: str) -> dict[str, Any]:
     )
     health = (
         _read_runs(lake, "source_health", ids)
-        .select("source", "origins", "records", "parsed", "quarantined", "status", "error")
+        .select("source", "origins", "fetched", "parsed", "quarantined", "status", "error")
         .sort("source")
     )
     scoring = [r["run_id"] for r in runs if r["flow"] == "score"]
@@ -118,7 +118,7 @@ def to_markdown(summary: dict[str, Any]) -> str:
     if summary["sources"]:
         lines += ["", "## Sources", ""]
         lines += _md_table(
-            summary["sources"], ["source", "origins", "records", "parsed", "quarantined", "status"]
+            summary["sources"], ["source", "origins", "fetched", "parsed", "quarantined", "status"]
         )
     lines += ["", "## Quarantined", ""]
     if summary["quarantine"]:

@@ -170,7 +170,7 @@ def render(lake: Lake, run_id: str, *, scoring: ScoringSettings | None = None) -
         summary["stages"], ["stage", "rows_in", "rows_out", "rows_quarantined", "seconds"]
     )
     health = lake.query(
-        "SELECT h.run_id, h.source, h.records, h.parsed, h.quarantined, h.status "
+        "SELECT h.run_id, h.source, h.fetched, h.parsed, h.quarantined, h.status "
         "FROM source_health_history h JOIN completed_runs c USING (run_id) "
         "ORDER BY c.seq DESC, h.source LIMIT 60"
     )

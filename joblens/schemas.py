@@ -199,13 +199,21 @@ ANALYSES = pa.schema(
 SOURCE_HEALTH = pa.schema(
     [
         _RUN_ID,
-        ("source", pa.string()),
-        ("origins", pa.int32()),
-        ("records", pa.int64()),
+        ("source", pa.string()),  # a live source's label (kind:board), or a file kind
+        ("kind", pa.string()),
+        ("origins", pa.int32()),  # files read, or URLs answered
+        ("requested", pa.int64()),  # files, or HTTP requests (a retry is not a request)
+        ("fetched", pa.int64()),  # records that came: fetched = parsed + quarantined
         ("parsed", pa.int64()),
         ("quarantined", pa.int64()),
+        ("quarantine_reasons", pa.string()),  # JSON {reason: count}
+        ("http_statuses", pa.string()),  # JSON {"200": n, "429": n, "timeout": n}; live only
+        ("retries", pa.int64()),
+        ("p50_s", pa.float64()),  # request latency; live only
+        ("p95_s", pa.float64()),
+        ("descriptions", pa.string()),  # JSON {missing, from_lake, fetched, failed, deferred}
         ("seconds", pa.float64()),
-        ("status", pa.string()),  # ok | degraded | failed
+        ("status", pa.string()),  # ok | degraded (some rows or URLs failed) | failed (nothing came)
         ("error", pa.string()),
     ]
 )

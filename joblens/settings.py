@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -82,6 +82,85 @@ class ScoreSettings(_Section):
     )
 
 
+# Where each board's API lives. A template may hold {board} where the board is part of the
+# host name. Tests and `joblens serve-fixtures` point these at loopback; JobSpy's scrapers
+# take theirs through `indeed` (GraphQL API URL) and `linkedin` (site root).
+DEFAULT_BASE_URLS: dict[str, str] = {
+    "greenhouse": "https://boards-api.greenhouse.io",
+    "lever": "https://api.lever.co",
+    "ashby": "https://api.ashbyhq.com",
+    "recruitee": "https://{board}.recruitee.com",
+    "personio": "https://{board}.jobs.personio.de",
+    "remotive": "https://remotive.com",
+    "workable": "https://apply.workable.com",
+    "smartrecruiters": "https://api.smartrecruiters.com",
+    "remoteok": "https://remoteok.com",
+    "himalayas": "https://himalayas.app",
+    "hackernews": "https://hn.algolia.com",
+    "weworkremotely": "https://weworkremotely.com",
+    "indeed": "https://apis.indeed.com/graphql",
+    "linkedin": "https://www.linkedin.com",
+}
+
+
+class FetchSettings(_Section):
+    """How live sources are fetched (joblens/fetch.py)."""
+
+    base_urls: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_BASE_URLS),
+        description="Base URL per board kind; the ones given replace the defaults",
+    )
+    concurrency: int = Field(0, ge=0, description="Requests in flight; 0 = from cores and memory")
+    per_host: int = Field(4, ge=1, description="Requests in flight per host")
+    delay_s: float = Field(0.0, ge=0, description="Seconds between request starts per host")
+    timeout_s: float = Field(30.0, gt=0)
+    retries: int = Field(3, ge=0, description="Retries of a 429/5xx/timeout (not other 4xx)")
+    backoff_s: float = Field(1.0, ge=0, description="First backoff; doubles, with jitter")
+    max_retry_after_s: float = Field(
+        120.0, ge=0, description="A longer Retry-After fails the URL instead of waiting"
+    )
+    descriptions_per_source: int = Field(
+        200, ge=0, description="Job pages fetched per source per run for missing descriptions"
+    )
+    user_agent: str = "JobLens/0.1"
+
+    def base_url(self, kind: str) -> str:
+        """The base URL of `kind`: the setting, else the default."""
+        return self.base_urls.get(kind) or DEFAULT_BASE_URLS[kind]
+
+
+class SourceSpec(_Section):
+    """One live source of `[[sources]]` in joblens.toml."""
+
+    kind: str = Field(description="Board kind: greenhouse, lever, ashby, jobspy, rss, ...")
+    board: str | None = Field(None, description="Board token / company slug / story id")
+    query: str | None = Field(None, description="Search terms (jobspy, remote boards)")
+    location: str | None = Field(None, description="Where (jobspy)")
+    results_wanted: int | None = Field(None, ge=1, description="Stop after this many postings")
+    hours_old: int | None = Field(None, ge=1, description="Only postings this recent (jobspy)")
+    sites: list[str] = Field(
+        default_factory=lambda: ["indeed"], description="JobSpy sites (indeed, linkedin, ...)"
+    )
+    country: str | None = Field(None, description="JobSpy's country_indeed (usa, uk, ...)")
+    url: str | None = Field(None, description="Full feed URL (rss) or an answer's URL")
+    name: str | None = Field(None, description="Label in source health; default kind:board")
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        from joblens.sources import PARSERS  # the kinds; imported late (sources import settings)
+
+        if kind not in PARSERS:
+            raise ValueError(f"unknown source kind {kind!r}; known: {', '.join(sorted(PARSERS))}")
+        return kind
+
+    @property
+    def label(self) -> str:
+        """The source's name in source health and logs."""
+        what = self.board or self.url or self.query or ",".join(self.sites)
+        return self.name or f"{self.kind}:{what}"
+
+
 class LLMSettings(_Section):
     # base_url / api_key / model are read by the OpenAI-compatible client of the LLM stage;
     # until it lands, the analyze task warns when they are set and runs the rules analyzer.
@@ -113,6 +192,10 @@ class Settings(BaseSettings):
     scoring: ScoringSettings = ScoringSettings()
     score: ScoreSettings = ScoreSettings()
     llm: LLMSettings = LLMSettings()
+    fetch: FetchSettings = FetchSettings()
+    sources: list[SourceSpec] = Field(
+        default_factory=list, description="Live sources `joblens ingest` fetches ([[sources]])"
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -129,7 +212,7 @@ class Settings(BaseSettings):
 
 
 _ENV_PREFIX = "JOBLENS_"
-_SECTIONS = ("lake", "prefilter", "embed", "scoring", "score", "llm")
+_SECTIONS = ("lake", "prefilter", "embed", "scoring", "score", "llm", "fetch", "sources")
 
 
 def _unknown_env() -> list[str]:

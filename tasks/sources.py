@@ -1,4 +1,4 @@
-"""Task: one source kind from bronze to silver/postings."""
+"""Tasks: a drop folder's files, or the live sources of the config, to silver/postings."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from joblens import settings as joblens_settings
 from joblens import sources, stages
-from joblens.errors import SourceError
+from joblens.errors import ConfigError, SourceError
+from joblens.sources import live
 from joblens.stages import RunContext
+from tasks.progress import StageProgress
 
 
 @task(name="plan-sources", cache_policy=NO_CACHE, persist_result=False)
@@ -54,3 +57,42 @@ def ingest_files(ctx: RunContext, kind: str, paths: list[str]) -> dict[str, Any]
 def report_unrecognised(ctx: RunContext, files: list[tuple[str, str]]) -> dict[str, Any]:
     """Quarantine and report the drop's files that no parser recognised."""
     return stages.report_unrecognised(ctx, files).to_dict()
+
+
+# Not retried by Prefect: fetch.py retries each request itself (honouring Retry-After), and a
+# task-level retry would fetch every board again. Not cached: live sources change.
+@task(name="fetch-sources", cache_policy=NO_CACHE, persist_result=False)
+def fetch_sources(ctx: RunContext, config: str | None) -> list[dict[str, Any]]:
+    """Fetch every `[[sources]]` entry of the config concurrently and land what came;
+    return the fetch report and one report per source kind."""
+    settings = joblens_settings.load(config)
+    if not settings.sources:
+        raise ConfigError(
+            "no live sources: list them as [[sources]] in joblens.toml (kind, board or "
+            "query, ...), or give a drop folder or a saved answer"
+        )
+    for spec in settings.sources:
+        live.first_url(
+            spec, settings.fetch
+        ) if spec.kind != "jobspy" else None  # bad specs fail now
+    logger = get_run_logger()
+    progress = StageProgress("fetch-sources", f"fetching {len(settings.sources)} sources")
+    done: list[str] = []
+
+    def finished(result: live.LiveResult) -> None:
+        done.append(result.spec.label)
+        why = f": {result.errors[0]}" if result.errors else ""
+        logger.info(
+            "%s: %s, %d postings in %.1f s%s",
+            result.spec.label,
+            result.status,
+            len(result.records),
+            result.seconds,
+            why,
+        )
+        progress(len(done), len(settings.sources))
+
+    reports = stages.ingest_live(ctx, settings.sources, settings.fetch, on_done=finished)
+    if reports[0].detail.get("all_failed"):
+        logger.error("every source failed: %s", ", ".join(reports[0].detail["failed"]))
+    return [r.to_dict() for r in reports]

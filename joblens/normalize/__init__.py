@@ -72,6 +72,9 @@ def _postings(
     for raw in records:
         try:
             draft = source_parsers.parse_record(raw)
+            if not (draft.description_html_or_text or "").strip():
+                # Filled by the live fetch from the posting's page or the lake (sources.live).
+                draft.description_html_or_text = str(raw.payload.get("_description") or "")
             key = (draft.source, draft.source_posting_id)
             if key in seen:
                 reason = f"duplicate source id {draft.source_posting_id!r} in this batch"

@@ -22,6 +22,8 @@ from joblens.sources.base import (
 )
 
 SOURCE = "ashby"
+# The live endpoint, appended to the kind's base URL (settings.fetch.base_urls).
+PATH = "/posting-api/job-board/{board}?includeCompensation=true"
 _ORG = re.compile(r"ashbyhq\.com/([^/?#]+)")
 
 

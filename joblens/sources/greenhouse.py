@@ -22,6 +22,8 @@ from joblens.sources.base import (
 )
 
 SOURCE = "greenhouse"
+# The live endpoint, appended to the kind's base URL (settings.fetch.base_urls).
+PATH = "/v1/boards/{board}/jobs?content=true"
 _BOARD = re.compile(r"greenhouse\.io/(?:embed/job_app\?for=)?([\w-]+)")
 
 

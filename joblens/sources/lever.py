@@ -20,6 +20,8 @@ from joblens.sources.base import (
 )
 
 SOURCE = "lever"
+# The live endpoint, appended to the kind's base URL (settings.fetch.base_urls).
+PATH = "/v0/postings/{board}?mode=json"
 _COMPANY = re.compile(r"lever\.co/([\w.-]+)/")
 
 

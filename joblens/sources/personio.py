@@ -15,6 +15,8 @@ from joblens.errors import SourceError
 from joblens.sources.base import PostingDraft, optional_str, required_str, to_datetime
 
 SOURCE = "personio"
+# The live endpoint, appended to the kind's base URL (settings.fetch.base_urls).
+PATH = "/xml"
 
 
 def split(data: bytes, origin: str) -> list[dict[str, Any]]:

@@ -20,6 +20,8 @@ from joblens.sources.base import (
 )
 
 SOURCE = "recruitee"
+# The live endpoint, appended to the kind's base URL (settings.fetch.base_urls).
+PATH = "/api/offers/"
 
 
 def split(data: bytes, origin: str) -> list[dict[str, Any]]:

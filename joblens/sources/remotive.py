@@ -18,6 +18,8 @@ from joblens.sources.base import (
 )
 
 SOURCE = "remotive"
+# The live endpoint, appended to the kind's base URL (settings.fetch.base_urls).
+PATH = "/api/remote-jobs?search={query}&limit={limit}"
 
 
 def split(data: bytes, origin: str) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """The pipeline's stages, one module per stage, each naming the tables it reads and writes.
 
     postings.ingest_source     source files -> raw_postings, postings
+    postings.ingest_live       live sources (fetch.py) -> raw_postings, postings
     jobs.resolve_jobs          postings -> jobs, job_postings (merged into the lake's state)
     embed.embed_jobs           jobs -> their embeddings, the LanceDB job index
     candidates.ingest_cvs      CV files -> raw_cvs, candidates
@@ -20,7 +21,7 @@ from joblens.stages.analyze import analyze
 from joblens.stages.candidates import ingest_cvs
 from joblens.stages.embed import JOB_TEXT, embed_candidates, embed_jobs
 from joblens.stages.jobs import resolve_jobs
-from joblens.stages.postings import ingest_files, ingest_source, report_unrecognised
+from joblens.stages.postings import ingest_files, ingest_live, ingest_source, report_unrecognised
 from joblens.stages.run import (
     FLOWS,
     RunContext,
@@ -47,6 +48,7 @@ __all__ = [
     "fail_orchestrated",
     "ingest_cvs",
     "ingest_files",
+    "ingest_live",
     "ingest_source",
     "new_run_id",
     "report_unrecognised",
