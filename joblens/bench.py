@@ -1,4 +1,5 @@
-"""Benchmarks behind `joblens bench`: the scoring engine against numpy and FAISS, one run.
+"""Benchmarks behind `joblens bench`: the scoring engine against numpy and FAISS, one run;
+the live ingest path over loopback HTTP.
 
 Timings from one machine are noisy (another busy core can triple FAISS's time), so every
 comparison is measured side by side in the same process on the same random data.
@@ -10,6 +11,7 @@ import resource
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,7 +21,7 @@ from joblens.schemas import SENIORITY_LEVELS, WORK_MODES
 from joblens.scoring import engine, features
 from joblens.settings import ScoringSettings
 
-__all__ = ["bench_score", "random_candidates", "random_jobs"]
+__all__ = ["bench_ingest", "bench_score", "random_candidates", "random_jobs"]
 
 _NOW = datetime(2025, 6, 1, tzinfo=UTC)
 # About the size of the skill taxonomy (~400 ids) and the synthetic world's 55 cities.
@@ -190,5 +192,48 @@ def bench_score(
         "match_s": round(match_s, 3),
         "match_rows": rows_out,
         "ms_per_candidate": round(1000 * engine_s / max(candidates, 1), 4),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+    }
+
+
+def bench_ingest(*, postings: int, seed: int = 5, world: Path | None = None) -> dict[str, Any]:
+    """Time the live ingest path end to end on a synthetic world served over loopback HTTP:
+    fetch (fetch.py through BoardServer), parse, normalize and write bronze/silver, in one
+    committed run on a fresh lake. Returns {"postings", "seconds", "postings_per_min",
+    "quarantined", ...}.
+
+    A world of about `postings` board postings is generated first (untimed) unless `world`
+    names one. JobSpy's files are left out: they are scraped through JobSpy's own client.
+    """
+    import tempfile
+
+    from joblens import stages, synth
+    from joblens.board_server import BoardServer
+    from joblens.settings import FetchSettings, SourceSpec
+    from joblens.stages import RunContext
+
+    with tempfile.TemporaryDirectory(prefix="joblens-bench-ingest-") as tmp:
+        if world is None:
+            world = Path(tmp) / "world"
+            # The world writes ~1.6 postings per job, a third of them to JobSpy CSVs.
+            synth.generate(world, jobs=max(1, round(postings / 1.05)), candidates=1, seed=seed)
+        with BoardServer(world / "sources") as server:
+            specs = [SourceSpec(**s) for s in server.sources() if s["kind"] != "jobspy"]
+            fetch = FetchSettings(base_urls=server.base_urls(), per_host=16, concurrency=32)
+            ctx = stages.begin(RunContext.create(str(Path(tmp) / "lake"), None, flow="ingest-jobs"))
+            started = time.perf_counter()
+            reports = stages.ingest_live(ctx, specs, fetch)
+            stages.commit(ctx, reports)
+            seconds = time.perf_counter() - started
+    fetched = sum(r.rows_in for r in reports[1:])
+    quarantined = sum(r.rows_quarantined for r in reports[1:])
+    return {
+        "postings": fetched,
+        "seconds": round(seconds, 2),
+        "postings_per_min": round(fetched / seconds * 60) if seconds else None,
+        "quarantined": quarantined,
+        "sources": len(specs),
+        "fetch_s": reports[0].seconds,
+        "land_s": round(sum(r.seconds for r in reports[1:]), 2),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
     }

@@ -3,6 +3,7 @@ that run them, so `joblens synth`, `eval`, `query` and `bench` start fast."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -365,7 +366,8 @@ def parse_cmd(
     """Parse one text per line of stdin; print one JSON object per line (unknown parts null).
 
     salary: {"text","min","max","currency","interval","annual_min","annual_max"};
-    location: {"text","city","region","country","lat","lon","work_mode"};
+    location: {"text","city","region","country","lat","lon","work_mode","places"} (places:
+    every place a multi-location string names, the first being city/region/country);
     seniority: {"text","level","label"}.
     """
     from joblens.normalize import location, salary, seniority
@@ -383,6 +385,7 @@ def parse_cmd(
             place = location.parse(text or None)
             for key in ("city", "region", "country", "lat", "lon", "work_mode"):
                 out[key] = getattr(place, key)
+            out["places"] = [dataclasses.asdict(p) for p in place.places]
         else:
             label = seniority.parse(text) if text.strip() else None
             out["level"] = seniority.level(label) if label else None
@@ -530,6 +533,21 @@ def _print_ranked(title: str, rows: pl.DataFrame, *, who: str) -> None:
             _cell(r.get("missing_skills") or []),
         )
     console.print(t)
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    postings: Annotated[int, typer.Option(help="About this many board postings")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic world")] = 5,
+    world: Annotated[
+        Path | None, typer.Option(help="Serve this world instead of generating one")
+    ] = None,
+) -> None:
+    """Live ingest end to end (fetch over loopback HTTP, parse, normalize, write) on a
+    synthetic world served in the boards' formats."""
+    from joblens import bench
+
+    _emit_json(bench.bench_ingest(postings=postings, seed=seed, world=world))
 
 
 @bench_app.command("score")

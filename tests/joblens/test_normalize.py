@@ -319,3 +319,41 @@ def test_structured_pay_keeps_its_range_as_raw_when_the_pay_text_has_no_amount()
     row = good.row(0, named=True)
     assert (row["salary_annual_min"], row["salary_annual_max"]) == (150000.0, 180000.0)
     assert "150000" in row["salary_raw"] and "180000" in row["salary_raw"]
+
+
+def test_a_multi_location_posting_keeps_every_place_and_pay_in_usd_with_its_rate_date() -> None:
+    record = {
+        "id": 77,
+        "title": "Data Engineer",
+        "company_name": "Acme",
+        "absolute_url": "https://boards.greenhouse.io/acme/jobs/77",
+        "location": {"name": "Berlin, Germany | London, UK"},
+        "content": "<p>Salary: &euro;60,000 - &euro;70,000 per year.</p>",
+    }
+    rows, rejected = postings([_raw(0, record)], run_id="r")
+    assert rejected.height == 0
+    row = rows.row(0, named=True)
+    assert (row["city"], row["country"]) == ("Berlin", "DE")
+    assert [(p["city"], p["country"]) for p in row["places"]] == [
+        ("Berlin", "DE"),
+        ("London", "GB"),
+    ]
+    assert row["salary_currency"] == "EUR" and row["salary_annual_min"] == 60_000
+    # EUR at the table's rate, and the table's date beside it; a reference of its own here.
+    table = json.loads(
+        (Path(schemas.__file__).parent / "normalize/data/usd_rates.json").read_text("utf-8")
+    )
+    assert row["salary_annual_min_usd"] == pytest.approx(60_000 * table["rates"]["EUR"])
+    assert row["usd_rates_as_of"] == table["as_of"]
+
+
+def test_a_description_fetched_for_a_posting_without_one_lands_as_present() -> None:
+    record = {
+        "id": 78,
+        "title": "Data Engineer",
+        "company_name": "Acme",
+        "absolute_url": "https://boards.greenhouse.io/acme/jobs/78",
+        "_description": "We build pipelines in Python and SQL for the whole company.",
+    }
+    row = postings([_raw(0, record)], run_id="r")[0].row(0, named=True)
+    assert row["description_status"] == "present" and "pipelines" in row["description"]
