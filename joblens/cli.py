@@ -362,6 +362,15 @@ PARSE_KINDS = ("salary", "location", "seniority")
 @app.command("parse")
 def parse_cmd(
     kind: Annotated[str, typer.Argument(help="salary, location or seniority")],
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            "--truth",
+            help="Score against hand-labelled strings (JSON lines) instead of reading stdin",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Parse one text per line of stdin; print one JSON object per line (unknown parts null).
 
@@ -369,29 +378,49 @@ def parse_cmd(
     location: {"text","city","region","country","lat","lon","work_mode","places"} (places:
     every place a multi-location string names, the first being city/region/country);
     seniority: {"text","level","label"}.
+    With --truth (salary, location): the exact-match rate over the labelled strings, each
+    field's rate and the misses, as one JSON object.
     """
-    from joblens.normalize import location, salary, seniority
-
     if kind not in PARSE_KINDS:
         _fail(f"parse what? {kind!r}; one of {', '.join(PARSE_KINDS)}")
+    if truth is not None:
+        from joblens import parse_eval
+
+        if kind not in parse_eval.FIELDS:
+            _fail(f"--truth scores salary or location, not {kind}")
+        try:
+            rows = parse_eval.read_truth(truth)
+        except JobLensError as exc:
+            _fail(str(exc))
+        result = parse_eval.accuracy(kind, rows, lambda text: _parsed(kind, text))
+        for miss in result["misses"]:
+            console.print(f"[yellow]miss[/yellow] {escape(json.dumps(miss, ensure_ascii=False))}")
+        _emit_json({k: v for k, v in result.items() if k != "misses"})
+        return
     for line in sys.stdin:
-        text = line.rstrip("\r\n")
-        out: dict[str, Any] = {"text": text}
-        if kind == "salary":
-            pay = salary.parse(text)
-            for key in ("min", "max", "currency", "interval", "annual_min", "annual_max"):
-                out[key] = getattr(pay, key) if pay else None
-        elif kind == "location":
-            place = location.parse(text or None)
-            for key in ("city", "region", "country", "lat", "lon", "work_mode"):
-                out[key] = getattr(place, key)
-            out["places"] = [dataclasses.asdict(p) for p in place.places]
-        else:
-            label = seniority.parse(text) if text.strip() else None
-            out["level"] = seniority.level(label) if label else None
-            out["label"] = label
-        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(_parsed(kind, line.rstrip("\r\n")), ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def _parsed(kind: str, text: str) -> dict[str, Any]:
+    """What `joblens parse <kind>` prints for one text."""
+    from joblens.normalize import location, salary, seniority
+
+    out: dict[str, Any] = {"text": text}
+    if kind == "salary":
+        pay = salary.parse(text)
+        for key in ("min", "max", "currency", "interval", "annual_min", "annual_max"):
+            out[key] = getattr(pay, key) if pay else None
+    elif kind == "location":
+        place = location.parse(text or None)
+        for key in ("city", "region", "country", "lat", "lon", "work_mode"):
+            out[key] = getattr(place, key)
+        out["places"] = [dataclasses.asdict(p) for p in place.places]
+    else:
+        label = seniority.parse(text) if text.strip() else None
+        out["level"] = seniority.level(label) if label else None
+        out["label"] = label
+    return out
 
 
 @app.command()

@@ -1,0 +1,93 @@
+"""Parse accuracy against hand-labelled strings: `joblens parse salary|location --truth F`.
+
+A truth file is JSON lines, one labelled string each: {"text", and the fields the parser
+gives}. Salary: min, max, currency, interval. Location: city, region, country, work_mode.
+A string is exactly right when every labelled field matches; the report also gives each
+field's own rate and the strings that missed, so a regression names itself.
+
+Matching rules (the labels' conventions, not the parser's): amounts within 0.5%; city names
+compared without case, accents or a trailing " City" ("New York City" is "New York").
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from joblens.errors import ConfigError
+
+__all__ = ["FIELDS", "accuracy", "read_truth"]
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "salary": ("min", "max", "currency", "interval"),
+    "location": ("city", "region", "country", "work_mode"),
+}
+
+
+def read_truth(path: Path) -> list[dict[str, Any]]:
+    """The labelled lines of a truth file; ConfigError naming the line that is not JSON."""
+    rows = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path} line {number} is not JSON: {exc.msg}") from exc
+        if not isinstance(row, dict) or "text" not in row:
+            raise ConfigError(f"{path} line {number}: expected an object with a text")
+        rows.append(row)
+    return rows
+
+
+def accuracy(
+    kind: str, truth: Iterable[dict[str, Any]], parse: Callable[[str], dict[str, Any]]
+) -> dict[str, Any]:
+    """Exact-match and per-field rates of `parse` over labelled rows, with the misses."""
+    fields = FIELDS[kind]
+    rows = list(truth)
+    exact = 0
+    right = dict.fromkeys(fields, 0)
+    misses = []
+    for row in rows:
+        got = parse(row["text"])
+        wrong = [f for f in fields if not _same(f, got.get(f), row.get(f))]
+        for f in fields:
+            right[f] += f not in wrong
+        if wrong:
+            misses.append(
+                {"text": row["text"], **{f: {"want": row.get(f), "got": got.get(f)} for f in wrong}}
+            )
+        else:
+            exact += 1
+    n = len(rows)
+    return {
+        "kind": kind,
+        "strings": n,
+        "exact": exact,
+        "exact_rate": round(exact / n, 3) if n else None,
+        "fields": {f: round(right[f] / n, 3) if n else None for f in fields},
+        "misses": misses,
+    }
+
+
+def _same(field: str, got: Any, want: Any) -> bool:
+    if want is None or got is None:
+        return want is None and got is None
+    if isinstance(want, int | float) and not isinstance(want, bool):
+        try:
+            return abs(float(got) - float(want)) <= 0.005 * max(abs(float(want)), 1.0)
+        except (TypeError, ValueError):
+            return False
+    if field == "city":
+        return _city(str(got)) == _city(str(want))
+    return str(got).strip().casefold() == str(want).strip().casefold()
+
+
+def _city(name: str) -> str:
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    folded = " ".join(folded.replace("-", " ").split())
+    return folded.removesuffix(" city") if folded != "city" else folded
