@@ -93,6 +93,7 @@ def test_make_up_serves_the_deployments_and_make_down_stops_them(
         listed = sh(".venv/bin/prefect", "deployment", "ls")
         for name in (
             "ingest-jobs/hourly",
+            "ingest-jobs/live",
             "ingest-candidates/on-demand",
             "score/nightly",
             "analyze/after-scoring",
