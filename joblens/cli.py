@@ -374,7 +374,9 @@ def parse_cmd(
 ) -> None:
     """Parse one text per line of stdin; print one JSON object per line (unknown parts null).
 
-    salary: {"text","min","max","currency","interval","annual_min","annual_max"};
+    salary: {"text","min","max","currency","interval","annual_min","annual_max"} (an interval
+    the text does not state is null, and so are the annual amounts; "assumed_interval" then
+    says what the lake's annual figures assume);
     location: {"text","city","region","country","lat","lon","work_mode","places"} (places:
     every place a multi-location string names, the first being city/region/country);
     seniority: {"text","level","label"}.
@@ -411,6 +413,10 @@ def _parsed(kind: str, text: str) -> dict[str, Any]:
         pay = salary.parse(text)
         for key in ("min", "max", "currency", "interval", "annual_min", "annual_max"):
             out[key] = getattr(pay, key) if pay else None
+        if pay is not None and pay.interval is None and pay.assumed_interval is not None:
+            # Never guessed: the annual figures lake rows carry assume an interval; say which.
+            out["annual_min"] = out["annual_max"] = None
+            out["assumed_interval"] = pay.assumed_interval
     elif kind == "location":
         place = location.parse(text or None)
         for key in ("city", "region", "country", "lat", "lon", "work_mode"):
@@ -590,6 +596,31 @@ def bench_score(
     from joblens import bench
 
     _emit_json(bench.bench_score(candidates=candidates, jobs=jobs, top_k=top_k, seed=seed))
+
+
+@app.command("serve-fixtures")
+def serve_fixtures(
+    world: WorldOpt,
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port)")] = 8765,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fault",
+            help="GLOB=SPEC[#N]: requests whose path matches GLOB misbehave (429[:N], 503[:N], "
+            "500, 404, 403, captcha, slow:S, truncate, html, reset), the next N only with #N",
+        ),
+    ] = None,
+) -> None:
+    """Serve a world's board files over loopback HTTP in the boards' real formats (and
+    JobSpy's Indeed and LinkedIn) until Ctrl-C; prints the config TOML to point
+    `joblens ingest --config` here."""
+    from joblens import board_server
+
+    try:
+        board_server.serve(world, host, port, fault or [])
+    except (ValueError, OSError) as exc:
+        _fail(str(exc))
 
 
 # -- printing -------------------------------------------------------------------------------

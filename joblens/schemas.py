@@ -82,7 +82,8 @@ POSTINGS = pa.schema(
         ("salary_min", pa.float64()),
         ("salary_max", pa.float64()),
         ("salary_currency", pa.string()),
-        ("salary_interval", pa.string()),  # hour | day | week | month | year
+        ("salary_interval", pa.string()),  # as stated: hour | day | ... | project; null if not
+        ("salary_interval_assumed", pa.string()),  # what the annual amounts assume when unstated
         ("salary_annual_min", pa.float64()),
         ("salary_annual_max", pa.float64()),
         ("salary_annual_min_usd", pa.float64()),  # approximate, at the dated rate table

@@ -144,6 +144,7 @@ def _normalize(
         "salary_max": pay.max if pay else None,
         "salary_currency": pay.currency if pay else None,
         "salary_interval": pay.interval if pay else None,
+        "salary_interval_assumed": pay.assumed_interval if pay else None,
         "salary_annual_min": pay.annual_min if pay else None,
         "salary_annual_max": pay.annual_max if pay else None,
         **_usd(pay),

@@ -90,15 +90,21 @@ _MONTHLY_UP_TO = 20_000.0
 
 @dataclass(frozen=True)
 class Salary:
-    """A pay range in its own currency and interval, plus its annualized bounds."""
+    """A pay range in its own currency and interval, plus its annualized bounds.
 
-    min: float
-    max: float
+    Either bound may be open ("up to £40,000" has no minimum). `interval` is the one the
+    text or field states, None when it states none; the annual amounts then assume
+    `assumed_interval` (from the amount's size), so ranges still compare.
+    """
+
+    min: float | None
+    max: float | None
     currency: str | None
-    interval: str
+    interval: str | None
     annual_min: float | None  # None for pay per session, lesson, credit hour or project
     annual_max: float | None
     raw: str | None = None
+    assumed_interval: str | None = None
 
 
 def annualize(amount: float, interval: str) -> float:
@@ -186,9 +192,6 @@ def from_range(
     if low is None and high is None:
         _reject("no amount in the salary fields", raw, strict)
         return None
-    low = high if low is None else low
-    high = low if high is None else high
-    assert low is not None and high is not None
     cur = _currency_code(currency)
     return _build(low, high, cur, normalize_interval(interval), raw, strict)
 
@@ -203,10 +206,15 @@ def parse(
         _reject("empty salary text", text, strict)
         return None
     if _UNPAID.search(text):
-        return Salary(0.0, 0.0, None, "year", 0.0, 0.0, text.strip())
-    for low, high, currency, interval, _ in _candidates(
-        text, default_currency, need_pay_word=False
-    ):
+        return Salary(0.0, 0.0, None, None, 0.0, 0.0, text.strip())
+    found = _candidates(text, default_currency, need_pay_word=False)
+    for low, high, currency, interval, _ in found:
+        # The first believable amount: "EL 1 - $110,092 - $118,412" starts with a grade.
+        result = _build(low, high, currency, interval, text.strip(), False)
+        if result is not None:
+            return result
+    if found and strict:
+        low, high, currency, interval, _ = found[0]
         return _build(low, high, currency, interval, text.strip(), strict)
     _reject("no pay amount in the text", text, strict)
     return None
@@ -545,38 +553,44 @@ def _number(value: Any) -> float | None:
 
 
 def _build(
-    low: float,
-    high: float,
+    low: float | None,
+    high: float | None,
     currency: str | None,
     interval: str | None,
     raw: str | None,
     strict: bool,
 ) -> Salary | None:
-    if low < 0 or high < 0:
+    amounts = [a for a in (low, high) if a is not None]
+    if not amounts:
+        _reject("no amount", raw, strict)
+        return None
+    if min(amounts) < 0:
         _reject(f"negative amount {low}..{high}", raw, strict)
         return None
-    if low > high:
+    if low is not None and high is not None and low > high:
         low, high = high, low
+    top = max(amounts)
     if interval in PER_UNIT:
         # Pay per session or project: the amount stands, a yearly figure does not exist.
-        if high <= 0 or (to_usd(high, currency) or high) > _MAX_ANNUAL_USD:
-            _reject(f"{high:,.0f} {currency or ''} per {interval} is not believable", raw, strict)
+        if top <= 0 or (to_usd(top, currency) or top) > _MAX_ANNUAL_USD:
+            _reject(f"{top:,.0f} {currency or ''} per {interval} is not believable", raw, strict)
             return None
         return Salary(low, high, currency, interval, None, None, raw)
-    if interval is None:
-        interval = _implied_interval(high)
-    annual_min, annual_max = annualize(low, interval), annualize(high, interval)
-    usd_min = to_usd(annual_min, currency) or annual_min
-    usd_max = to_usd(annual_max, currency) or annual_max
-    if usd_min < _MIN_ANNUAL_USD or usd_max > _MAX_ANNUAL_USD:
+    basis = interval or _implied_interval(top)
+    annual_min = annualize(low, basis) if low is not None else None
+    annual_max = annualize(high, basis) if high is not None else None
+    annual = [a for a in (annual_min, annual_max) if a is not None]
+    usd = [to_usd(a, currency) or a for a in annual]
+    if min(usd) < _MIN_ANNUAL_USD or max(usd) > _MAX_ANNUAL_USD:
         _reject(
-            f"annualized pay {annual_min:,.0f}..{annual_max:,.0f} {currency or ''} is outside "
-            f"the believable {_MIN_ANNUAL_USD:,.0f}..{_MAX_ANNUAL_USD:,.0f} USD a year",
+            f"annualized pay {min(annual):,.0f}..{max(annual):,.0f} {currency or ''} is "
+            f"outside the believable {_MIN_ANNUAL_USD:,.0f}..{_MAX_ANNUAL_USD:,.0f} USD a year",
             raw,
             strict,
         )
         return None
-    return Salary(low, high, currency, interval, annual_min, annual_max, raw)
+    assumed = None if interval else basis
+    return Salary(low, high, currency, interval, annual_min, annual_max, raw, assumed)
 
 
 def _implied_interval(high: float) -> str:

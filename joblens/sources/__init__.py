@@ -14,7 +14,22 @@ from pathlib import Path
 from types import ModuleType
 
 from joblens.errors import SourceError
-from joblens.sources import ashby, greenhouse, jobspy, lever, personio, recruitee, remotive, rss
+from joblens.sources import (
+    ashby,
+    greenhouse,
+    hackernews,
+    himalayas,
+    jobspy,
+    lever,
+    personio,
+    recruitee,
+    remoteok,
+    remotive,
+    rss,
+    smartrecruiters,
+    weworkremotely,
+    workable,
+)
 from joblens.sources.base import Parser, PostingDraft, PostingSource, RawRecord
 from joblens.sources.detect import KNOWN, DropPlan, detect, detect_file, plan_drop
 
@@ -38,7 +53,23 @@ __all__ = [
 ]
 
 PARSERS: dict[str, ModuleType] = {
-    m.SOURCE: m for m in (greenhouse, lever, ashby, rss, jobspy, remotive, recruitee, personio)
+    m.SOURCE: m
+    for m in (
+        greenhouse,
+        lever,
+        ashby,
+        rss,
+        jobspy,
+        remotive,
+        recruitee,
+        personio,
+        workable,
+        smartrecruiters,
+        remoteok,
+        himalayas,
+        hackernews,
+        weworkremotely,
+    )
 }
 
 EXTENSIONS: dict[str, str] = {
@@ -50,6 +81,12 @@ EXTENSIONS: dict[str, str] = {
     "rss": "xml",
     "personio": "xml",
     "jobspy": "csv",
+    "workable": "json",
+    "smartrecruiters": "json",
+    "remoteok": "json",
+    "himalayas": "json",
+    "hackernews": "json",
+    "weworkremotely": "xml",
 }
 
 

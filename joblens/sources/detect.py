@@ -26,6 +26,12 @@ KNOWN = (
     "remotive (API)",
     "recruitee (offers API)",
     "personio (XML feed)",
+    "workable (widget API)",
+    "smartrecruiters (postings API, a single posting too)",
+    "remoteok (API)",
+    "himalayas (jobs API)",
+    "hackernews (Who is hiring? comments from the Algolia API)",
+    "weworkremotely (RSS feed)",
     "rss (RSS or Atom feed)",
     "jobspy (CSV, JSON lines or Parquet with a title and JobSpy's columns)",
 )
@@ -36,10 +42,20 @@ _XML_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s>/]")
 # Keys that only one board's job objects carry; the first kind whose keys meet wins.
 _JOB_KEYS: tuple[tuple[str, frozenset[str]], ...] = (
     ("greenhouse", frozenset({"absolute_url", "internal_job_id"})),
+    # Before lever: a Himalayas job has "categories" too.
+    ("himalayas", frozenset({"applicationLink", "companySlug", "locationRestrictions"})),
     ("lever", frozenset({"hostedUrl", "categories", "descriptionPlain", "applyUrl"})),
     ("ashby", frozenset({"jobUrl", "descriptionHtml", "isListed", "secondaryLocations"})),
     ("remotive", frozenset({"candidate_required_location", "company_logo_url"})),
     ("recruitee", frozenset({"careers_url", "careers_apply_url", "translations"})),
+    ("workable", frozenset({"shortcode", "shortlink", "telecommuting"})),
+)
+# Keys that name a board in an answer cut off before its first job could be read whole;
+# tried before _JOB_KEYS (a SmartRecruiters posting also has Lever's "applyUrl").
+_TRUNCATED_MARKS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("smartrecruiters", frozenset({"refNumber", "releasedDate", "totalFound", "jobAd"})),
+    ("hackernews", frozenset({"comment_text", "nbHits"})),
+    ("remoteok", frozenset({"legal"})),
 )
 
 
@@ -56,7 +72,34 @@ def _first_job(doc: Any) -> tuple[Mapping[str, Any] | None, str]:
     return None, type(doc).__name__
 
 
+def _board_api_kind(doc: Any) -> tuple[str | None, str]:
+    """The answers recognised by their own frame rather than by their job objects."""
+    if isinstance(doc, list):
+        first = doc[0] if doc and isinstance(doc[0], Mapping) else {}
+        if "legal" in first or ("position" in first and first.keys() & {"epoch", "slug"}):
+            return "remoteok", "remoteok: an API answer (legal notice, then jobs)"
+        return None, ""
+    if not isinstance(doc, Mapping):
+        return None, ""
+    hits = doc.get("hits")
+    if isinstance(hits, list):
+        first = hits[0] if hits and isinstance(hits[0], Mapping) else {}
+        if "comment_text" in first or (not hits and "nbHits" in doc):
+            return "hackernews", f"hackernews: an Algolia answer with {len(hits)} comments"
+    content = doc.get("content")
+    if isinstance(content, list):
+        first = content[0] if content and isinstance(content[0], Mapping) else {}
+        if first.keys() & {"refNumber", "releasedDate"} or (not content and "totalFound" in doc):
+            return "smartrecruiters", f"smartrecruiters: a list of {len(content)} postings"
+    if "jobAd" in doc or ("releasedDate" in doc and "refNumber" in doc):
+        return "smartrecruiters", "smartrecruiters: a single posting"
+    return None, ""
+
+
 def _json_kind(doc: Any) -> tuple[str | None, str]:
+    kind, why = _board_api_kind(doc)
+    if kind:
+        return kind, why
     if isinstance(doc, Mapping) and "offers" in doc:
         return "recruitee", "recruitee: an offers answer"
     if isinstance(doc, Mapping) and "apiVersion" in doc and "jobs" in doc:
@@ -114,6 +157,8 @@ def detect(data: bytes, name: str = "") -> tuple[str | None, str]:
         root = next((r for r in roots if r not in ("xml", "!DOCTYPE")), "")
         if root == "workzag-jobs":
             return "personio", "personio: a <workzag-jobs> feed"
+        if root == "rss" and b"weworkremotely.com" in head:
+            return "weworkremotely", "weworkremotely: an <rss> feed of weworkremotely.com"
         if root in ("rss", "feed", "RDF", "rdf"):
             return "rss", f"rss: an <{root}> feed"
         if root.lower() == "html":
@@ -152,7 +197,7 @@ def _parquet_kind(data: bytes) -> tuple[str | None, str]:
 
 def _truncated_json_kind(head: bytes) -> str | None:
     text = head.decode("utf-8", errors="replace")
-    for kind, marks in _JOB_KEYS:
+    for kind, marks in (*_TRUNCATED_MARKS, *_JOB_KEYS):
         if any(f'"{m}"' in text for m in marks):
             return kind
     return None

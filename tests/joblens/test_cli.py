@@ -143,9 +143,10 @@ def test_a_run_stuck_on_another_machine_can_be_marked_failed(tmp_path: Path) -> 
 
 
 def test_parse_reads_lines_and_prints_one_json_object_each() -> None:
-    out = runner.invoke(app, ["parse", "salary"], input="$70k - $90k\n\nnothing here\n")
+    text = "$70k - $90k a year\n\nnothing here\n$70k - $90k\n"
+    out = runner.invoke(app, ["parse", "salary"], input=text)
     rows = [json.loads(line) for line in out.output.splitlines()]
-    assert [r["text"] for r in rows] == ["$70k - $90k", "", "nothing here"]
+    assert [r["text"] for r in rows] == ["$70k - $90k a year", "", "nothing here", "$70k - $90k"]
     assert set(rows[0]) == {
         "text",
         "min",
@@ -156,10 +157,17 @@ def test_parse_reads_lines_and_prints_one_json_object_each() -> None:
         "annual_max",
     }
     assert (rows[0]["min"], rows[0]["max"], rows[0]["currency"]) == (70_000, 90_000, "USD")
+    assert (rows[0]["interval"], rows[0]["annual_max"]) == ("year", 90_000)
     assert rows[2]["min"] is None  # unknown is null, never guessed
+    # No interval written: interval and annual amounts are null; the assumption is named.
+    assert (rows[3]["interval"], rows[3]["annual_min"], rows[3]["assumed_interval"]) == (
+        None,
+        None,
+        "year",
+    )
     out = runner.invoke(app, ["parse", "location"], input="Toronto, ON\n")
     place = json.loads(out.output)
-    assert set(place) == {"text", "city", "region", "country", "lat", "lon", "work_mode"}
+    assert set(place) == {"text", "city", "region", "country", "lat", "lon", "work_mode", "places"}
     assert (place["city"], place["country"]) == ("Toronto", "CA")
     out = runner.invoke(app, ["parse", "seniority"], input="Senior Data Engineer\nBarista\n")
     levels = [json.loads(line) for line in out.output.splitlines()]

@@ -13,27 +13,30 @@ from joblens.normalize import salary
 @pytest.mark.parametrize(
     ("text", "low", "high", "currency", "interval"),
     [
-        ("$151K – $231K • Offers Equity • Multiple Ranges", 151_000, 231_000, "USD", "year"),
-        ("CA$102.8K – CA$137K", 102_800, 137_000, "CAD", "year"),
+        ("$151K – $231K • Offers Equity • Multiple Ranges", 151_000, 231_000, "USD", None),
+        ("CA$102.8K – CA$137K", 102_800, 137_000, "CAD", None),
         ("$90 - $150 /hour", 90, 150, "USD", "hour"),
         ("€60,000-75,000 per year", 60_000, 75_000, "EUR", "year"),
-        ("£45k", 45_000, 45_000, "GBP", "year"),
-        ("USD 120000-140000", 120_000, 140_000, "USD", "year"),
-        ("120k–150k USD", 120_000, 150_000, "USD", "year"),
+        ("£45k", 45_000, 45_000, "GBP", None),
+        ("USD 120000-140000", 120_000, 140_000, "USD", None),
+        ("120k–150k USD", 120_000, 150_000, "USD", None),
         ("$55/hr", 55, 55, "USD", "hour"),
-        ("OTE $168K – $231K", 168_000, 231_000, "USD", "year"),
+        ("OTE $168K – $231K", 168_000, 231_000, "USD", None),
         ("50K Euros - 60K Euros per annum", 50_000, 60_000, "EUR", "year"),
-        ("120-150k USD", 120_000, 150_000, "USD", "year"),
-        ("Salary: 60.000 - 75.000 EUR", 60_000, 75_000, "EUR", "year"),
+        ("120-150k USD", 120_000, 150_000, "USD", None),
+        ("Salary: 60.000 - 75.000 EUR", 60_000, 75_000, "EUR", None),
         ("$4,000 - $5,000 a month", 4_000, 5_000, "USD", "month"),
     ],
 )
 def test_parse_reads_common_pay_strings(
-    text: str, low: float, high: float, currency: str, interval: str
+    text: str, low: float, high: float, currency: str, interval: str | None
 ) -> None:
     got = salary.parse(text)
     assert got is not None
+    # The interval is what the text states; an unstated one is never reported, only
+    # assumed for the annual figures (all of these are yearly-sized amounts).
     assert (got.min, got.max, got.currency, got.interval) == (low, high, currency, interval)
+    assert got.assumed_interval == (None if interval else "year")
     assert got.raw == text
 
 
@@ -46,8 +49,8 @@ def test_amounts_without_an_interval_in_the_thousands_are_monthly_pay(
 ) -> None:
     got = salary.parse(text)
     assert got is not None
-    assert (got.min, got.currency, got.interval) == (amount, "EUR", "month")
-    assert got.annual_min == amount * 12
+    assert (got.min, got.currency, got.interval) == (amount, "EUR", None)
+    assert got.assumed_interval == "month" and got.annual_min == amount * 12
 
 
 @pytest.mark.parametrize(
@@ -62,15 +65,15 @@ def test_amounts_without_an_interval_in_the_thousands_are_monthly_pay(
 )
 def test_an_unwritten_interval_follows_the_size_of_the_amount(text: str, interval: str) -> None:
     got = salary.parse(text)
-    assert got is not None and got.interval == interval
+    assert got is not None and got.interval is None and got.assumed_interval == interval
 
 
 def test_structured_fields_without_an_interval_follow_the_same_rule() -> None:
     got = salary.from_range(4500, 5500, "EUR", None)
-    assert got is not None and got.interval == "month"
+    assert got is not None and (got.interval, got.assumed_interval) == (None, "month")
     assert (got.annual_min, got.annual_max) == (54_000, 66_000)
     found = salary.search("Wir bieten ein Gehalt von 4.200 EUR brutto und 30 Tage Urlaub.")
-    assert found is not None and (found.min, found.interval) == (4_200, "month")
+    assert found is not None and (found.min, found.assumed_interval) == (4_200, "month")
 
 
 def test_hourly_pay_is_annualized_with_2080_hours() -> None:
@@ -129,11 +132,11 @@ def test_from_range_accepts_numeric_strings_and_api_intervals() -> None:
         assert salary.normalize_interval(spelling) == interval
 
 
-def test_from_range_swaps_reversed_bounds_and_fills_a_missing_one() -> None:
+def test_from_range_swaps_reversed_bounds_and_keeps_a_missing_one_open() -> None:
     got = salary.from_range(90_000, 70_000, "USD", "year")
     assert got is not None and (got.min, got.max) == (70_000, 90_000)
     one = salary.from_range(None, "80,000", "USD", "yearly")
-    assert one is not None and (one.min, one.max) == (80_000, 80_000)
+    assert one is not None and (one.min, one.max, one.annual_max) == (None, 80_000, 80_000)
 
 
 def test_from_range_refuses_missing_and_absurd_amounts() -> None:
@@ -181,14 +184,14 @@ def test_currency_symbol_written_after_the_amount() -> None:
 
 # -- the ways real postings write pay (issue list; each checked field by field) -----------
 REAL_WAYS = [
-    (r"\$70,000 \- \$90,000", (70_000, 90_000, "USD", "year")),
+    (r"\$70,000 \- \$90,000", (70_000, 90_000, "USD", None)),
     ("$80,000 and up to $120,000 per year", (80_000, 120_000, "USD", "year")),
-    ("$50,000 -- $70,000", (50_000, 70_000, "USD", "year")),
-    ("35 000 - 45 000 Kč", (35_000, 45_000, "CZK", "year")),
-    ("70k - 90k", (70_000, 90_000, None, "year")),
-    ("€ 3.250,-", (3_250, 3_250, "EUR", "month")),
+    ("$50,000 -- $70,000", (50_000, 70_000, "USD", None)),
+    ("35 000 - 45 000 Kč", (35_000, 45_000, "CZK", None)),
+    ("70k - 90k", (70_000, 90_000, None, None)),
+    ("€ 3.250,-", (3_250, 3_250, "EUR", None)),
     ("€2750,00 per month", (2_750, 2_750, "EUR", "month")),
-    ("45.000 - 55.000 kr", (45_000, 55_000, None, "year")),  # krona or krone: unknown
+    ("45.000 - 55.000 kr", (45_000, 55_000, None, None)),  # krona or krone: unknown
     ("NOK 600 000 per year", (600_000, 600_000, "NOK", "year")),
     ("SEK 40 000 / månad", (40_000, 40_000, "SEK", "month")),
     ("DKK 45.000 per måned", (45_000, 45_000, "DKK", "month")),
@@ -198,13 +201,15 @@ REAL_WAYS = [
     ("$60 per lesson", (60, 60, "USD", "lesson")),
     ("$3,000 per credit hour", (3_000, 3_000, "USD", "credit_hour")),
     ("$5,000 per project", (5_000, 5_000, "USD", "project")),
-    ("Unpaid", (0, 0, None, "year")),
-    ("$2,000 referral bonus; salary $100,000 - $130,000", (100_000, 130_000, "USD", "year")),
+    ("Unpaid", (0, 0, None, None)),
+    ("$2,000 referral bonus; salary $100,000 - $130,000", (100_000, 130_000, "USD", None)),
 ]
 
 
 @pytest.mark.parametrize(("text", "want"), REAL_WAYS)
-def test_real_ways_of_writing_pay(text: str, want: tuple[float, float, str | None, str]) -> None:
+def test_real_ways_of_writing_pay(
+    text: str, want: tuple[float | None, float | None, str | None, str | None]
+) -> None:
     got = salary.parse(text)
     assert got is not None, text
     assert (got.min, got.max, got.currency, got.interval) == want
@@ -229,10 +234,15 @@ def test_any_text_gives_a_salary_or_none(text: str) -> None:
     got = salary.parse(text)
     if got is None:
         return
-    assert got.min <= got.max
-    assert got.interval in salary.INTERVALS
-    if got.interval in salary.PER_UNIT:
+    if got.min is not None and got.max is not None:
+        assert got.min <= got.max
+    assert got.interval is None or got.interval in salary.INTERVALS
+    assert (got.interval is None) != (got.assumed_interval is None) or got.min == got.max == 0
+    basis = got.interval or got.assumed_interval
+    if basis in salary.PER_UNIT:
         assert got.annual_min is None and got.annual_max is None
-    else:
-        assert got.annual_min == pytest.approx(salary.annualize(got.min, got.interval))
-        assert got.annual_max == pytest.approx(salary.annualize(got.max, got.interval))
+    elif basis is not None:
+        for amount, annual in ((got.min, got.annual_min), (got.max, got.annual_max)):
+            assert (amount is None) == (annual is None)
+            if amount is not None:
+                assert annual == pytest.approx(salary.annualize(amount, basis))
