@@ -240,7 +240,7 @@ def search(text: str | None, *, default_currency: str | None = None) -> Salary |
 
 _CURRENCY_CODES = "|".join(sorted(USD_RATES, key=len, reverse=True))
 _PREFIX = (
-    r"(?:US\$|USD\s?\$|CA\$|C\$|CAD\s?\$|AU\$|A\$|NZ\$|S\$|SG\$|HK\$|R\$|\$|€|£|¥|₹|"
+    r"(?:US\$|USD\s?\$|CA\$|C\$|CAD\s?\$|AU\$|A\$|NZ\$|S\$|SG\$|HK\$|R\$|\$|€|£|¥|₹|₱|฿|₩|₺|₪|"
     rf"(?:{_CURRENCY_CODES}))\s?"
 )
 _NUM = r"\d{1,3}(?:[,.\u00a0\u202f]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?"
@@ -251,8 +251,8 @@ _SUFFIX = rf"(?:(?:{_CURRENCY_CODES}|euros?|dollars?|pounds?|kr|Kč|Kc|zł|zl)(?
 def _amount(i: int) -> str:
     return (
         rf"(?P<p{i}>{_PREFIX})?(?P<n{i}>{_NUM})"
-        rf"(?:\s?(?P<m{i}>[kK](?![^\W\d_])|[mM](?![^\W\d_])|[mM]illion))?(?![\d%])"
-        rf"(?:\s?(?P<s{i}>{_SUFFIX}))?"
+        rf"(?:\s?(?P<m{i}>[kK](?![^\W\d_])|[mM](?![^\W\d_])|[mM]illion|tis\.|tisíc|tys\.))?"
+        rf"(?![\d%])(?:\s?(?P<s{i}>{_SUFFIX}))?(?P<plus{i}>\+(?!\s))?"
     )
 
 
@@ -270,23 +270,34 @@ def _interval_after() -> str:
     adverbs = _alternation([w for ws in data["adverbs"].values() for w in ws])
     return (
         rf"(?:\s*(?:/|(?:{per})\.?(?=\s))\s*(?:the\s+)?(?P<iv>{words})(?![\w])"
-        rf"|\s*,?\s*(?P<iv2>{adverbs})(?![\w]))?"
+        rf"|\s*[,/(]?\s*(?P<iv2>{adverbs})(?![\w]))?"
     )
 
 
+def _interval_later() -> re.Pattern[str]:
+    """An interval a few words after the amount in a short pay string ("30k-120k fixed pay
+    per month"); never across a sentence or another number."""
+    data = _interval_words()
+    per = _alternation([w for w in data["per"] if w != "/"])
+    words = _alternation([w for ws in data["intervals"].values() for w in ws])
+    return re.compile(rf"^[^\d.;:\n]{{0,30}}?(?:/|\b(?:{per})\s)\s*(?P<iv>{words})(?![\w])", re.I)
+
+
 _INTERVAL_AFTER = _interval_after()
+_INTERVAL_LATER = _interval_later()
 _RANGE = re.compile(
     # The lookahead makes the many positions that cannot start an amount fail fast.
-    r"(?=[$€£¥₹\d]|[A-Za-z]{1,3}\$|[A-Za-z]{3}\s?\d)(?<![\w.,])"
+    r"(?=[$€£¥₹₱฿₩₺₪\d]|[A-Za-z]{1,3}\$|[A-Za-z]{3}\s?\d)(?<![\w.,])"
     + _amount(1)
-    + r"(?:\s*(?:-|–|—|‒|~|to|and|bis)\s*"
+    # "to", "and", and the words for it in the boards' languages ("de 2.001 a 3.000").
+    + r"(?:\s*(?:-|–|—|‒|~|to|and|bis|a|à|au|až|do|até)\s*"
     + _amount(2)
     + r")?"
     + _INTERVAL_AFTER,
     re.I,
 )
 # Cheap on purpose (it scans whole descriptions): any 3-capital word, filtered after.
-_SYMBOL = re.compile(r"[$€£¥₹]")
+_SYMBOL = re.compile(r"[$€£¥₹₱฿₩₺₪]")
 _EURO = re.compile(r"\b[Ee]uros?\b")
 _PAY_WORDS = re.compile(
     r"\b(?:salary|salaries|compensation|pay|paid|base|range|ote|wage|wages|rate|rates|stipend|"
@@ -294,7 +305,7 @@ _PAY_WORDS = re.compile(
     re.I,
 )
 _INTERVAL_BEFORE = re.compile(
-    r"\b(hourly|annual|annually|yearly|monthly|weekly|daily)\b[^.\n]{0,40}$", re.I
+    r"\b(hourly|annual|annually|yearly|monthly|weekly|daily)\b[^.\n]{0,60}$", re.I
 )
 # Money that is not the job's pay: bonuses, budgets, perks, company figures.
 _NOT_PAY_BEFORE = re.compile(
@@ -304,7 +315,8 @@ _NOT_PAY_BEFORE = re.compile(
     re.I,
 )
 _NOT_PAY_AFTER = re.compile(
-    r"^\W{0,3}(?:(?:in|of)\s+)?(?:\w+[\s-]+)?(?:bonus(?:es)?|budget|allowance|funding|revenue|"
+    # "150,000 + bonus", "€100,000 plus bonuses": pay with extras on top is still the pay.
+    r"^(?!\s*(?:\+|plus\b|&|and\b))\W{0,3}(?:(?:in|of)\s+)?(?:\w+[\s-]+)?(?:bonus(?:es)?|budget|allowance|funding|revenue|"
     r"raised|valuation|customers|users|employees|in (?:annual )?sales|arr)\b",
     re.I,
 )
@@ -312,7 +324,7 @@ _NOT_PAY = re.compile(r"\b401\s?\(?k\)?|\b403\s?\(?b\)?", re.I)
 _UNPAID = re.compile(r"^\W*(?:unpaid|no pay|volunteer(?:ing)?|pro bono)\b", re.I)
 _CONTEXT_CHARS = 80
 
-_Found = tuple[float, float, str | None, str | None, str]  # low, high, currency, interval, text
+_Found = tuple[float | None, float | None, str | None, str | None, str]  # low, high, cur, iv, text
 
 
 def _candidates(text: str, default_currency: str | None, *, need_pay_word: bool) -> list[_Found]:
@@ -354,7 +366,10 @@ def _prepare(text: str) -> str:
     """Return pay text in the one form the amount pattern reads (see the module doc)."""
     if "\\" in text:
         text = _MD_ESCAPE.sub(r"\1", text)
+    if "**" in text:
+        text = text.replace("**", "")  # Markdown bold around labels and amounts
     text = text.replace("--", "-")
+    text = _INTERVAL_INSIDE.sub(_drop_repeated_interval, text)
     text = _UP_TO.sub(" - ", text)
     text = _SPACED_THOUSANDS.sub(lambda m: re.sub(r"[ \u00a0\u202f]", "", m.group()), text)
     text = _EURO_DECIMALS.sub(lambda m: m.group(1).replace(".", ""), text)
@@ -362,6 +377,20 @@ def _prepare(text: str) -> str:
     if re.search(r"(?i)lakh|lacs?\b|lpa\b|l\.p\.a", text):
         text = _LAKH.sub(_lakh_amounts, text)
     return text
+
+
+# "$110,092 p.a. – $118,412 p.a.": an interval written on both ends splits the range.
+_INTERVAL_INSIDE = re.compile(
+    r"(?<=\d)\s*(p\.a\.|per annum|a year|/yr|/year|/hr|/hour|per hour|/month|per month)\s*"
+    r"(?=[-–—]\s*\S{0,3}\d)",
+    re.I,
+)
+
+
+def _drop_repeated_interval(m: re.Match[str]) -> str:
+    """Drop the first of two identical interval words around a range's dash."""
+    rest = m.string[m.end() :]
+    return " " if m.group(1).lower() in rest.lower() else m.group(0)
 
 
 _MD_ESCAPE = re.compile(r"\\([$\-–*_.,()\[\]~+#])")
@@ -430,6 +459,9 @@ def _read_match(
     if interval is None:
         before_iv = _INTERVAL_BEFORE.search(before)
         interval = normalize_interval(before_iv.group(1)) if before_iv else None
+    if interval is None and not need_pay_word:
+        later = _INTERVAL_LATER.search(text[m.end() : m.end() + 60])
+        interval = normalize_interval(later.group("iv")) if later else None
     has_pay_word = bool(_PAY_WORDS.search(before))
     if need_pay_word and (
         not has_pay_word
@@ -449,8 +481,42 @@ def _read_match(
     # "120-150k": the multiplier written once applies to both ends.
     if m.group("m2") and not m.group("m1") and low < 1000 <= high:
         low = _scaled(m.group("n1"), m.group("m2")) or low
+    # "60 - 200 000 Kč", "80 - 100.000 Kč": the thousands written once, on the top end.
+    one_written = m.group("n2") and not (m.group("m1") or m.group("m2"))
+    if one_written and low < 1000 <= high and 1 <= high / (low * 1000) <= 10:
+        low *= 1000
+    bounds: tuple[float | None, float | None] = (low, high)
+    if not m.group("n2"):
+        bounds = _open_bounds(low, before, text[m.end() : m.end() + 20], bool(m.group("plus1")))
     currency = _currency_of(marks, default_currency)
-    return (low, high, currency, interval, m.group(0).strip())
+    return (bounds[0], bounds[1], currency, interval, m.group(0).strip())
+
+
+@lru_cache(maxsize=1)
+def _bound_words() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    data = json.loads((Path(__file__).with_name("data") / "pay_bounds.json").read_text("utf-8"))
+
+    def words(key: str) -> str:
+        return "|".join(re.escape(w) for w in sorted(data[key], key=len, reverse=True))
+
+    up_to = re.compile(rf"(?:^|[^\w])(?:{words('up_to')})\s*:?\s*$", re.I)
+    from_ = re.compile(rf"(?:^|[^\w])(?:{words('from')})\s*:?\s*$", re.I)
+    after = re.compile(rf"^\s*(?:{words('open_after')})(?!\w)", re.I)
+    return up_to, from_, after
+
+
+def _open_bounds(
+    amount: float, before: str, after: str, plus: bool
+) -> tuple[float | None, float | None]:
+    """One amount is one end of an open range when the words say so: "up to £40,000" is a
+    maximum, "from £11.44 per hour" and "$150k+" a minimum; otherwise it is both ends."""
+    up_to, from_, open_after = _bound_words()
+    tail = before[-30:]
+    if up_to.search(tail):
+        return None, amount
+    if plus or from_.search(tail) or open_after.search(after):
+        return amount, None
+    return amount, amount
 
 
 def _scaled(number: str | None, mult: str | None) -> float | None:
@@ -458,7 +524,7 @@ def _scaled(number: str | None, mult: str | None) -> float | None:
     if value is None:
         return None
     if mult:
-        value *= 1000.0 if mult.lower() == "k" else 1_000_000.0
+        value *= 1_000_000.0 if mult.lower().startswith("m") else 1000.0  # k, tis., tys.
     return value
 
 
@@ -466,6 +532,10 @@ _NORDIC_KRONA = frozenset({"SEK", "NOK", "DKK", "ISK"})
 
 
 def _currency_of(marks: list[str | None], default: str | None) -> str | None:
+    # A currency code written anywhere beats a bare symbol ("$190,000 - $240,000 CAD").
+    codes = [m.strip().upper() for m in marks if m and re.fullmatch(r"\s*[A-Za-z]{3}\s*", m)]
+    if codes and codes[0] in USD_RATES:
+        return codes[0]
     for mark in marks:
         if mark and mark.strip().rstrip(".").upper() == "KR":
             # Krona or krone: which one only the country says; unknown stays unknown.
@@ -497,6 +567,11 @@ _SYMBOLS = {
     "£": "GBP",
     "¥": "JPY",
     "₹": "INR",
+    "₱": "PHP",
+    "฿": "THB",
+    "₩": "KRW",
+    "₺": "TRY",
+    "₪": "ILS",
     "EURO": "EUR",
     "EUROS": "EUR",
     "DOLLAR": "USD",
@@ -576,7 +651,7 @@ def _build(
             _reject(f"{top:,.0f} {currency or ''} per {interval} is not believable", raw, strict)
             return None
         return Salary(low, high, currency, interval, None, None, raw)
-    basis = interval or _implied_interval(top)
+    basis = interval or _implied_interval(top, currency)
     annual_min = annualize(low, basis) if low is not None else None
     annual_max = annualize(high, basis) if high is not None else None
     annual = [a for a in (annual_min, annual_max) if a is not None]
@@ -593,11 +668,14 @@ def _build(
     return Salary(low, high, currency, interval, annual_min, annual_max, raw, assumed)
 
 
-def _implied_interval(high: float) -> str:
-    """Return the interval ("hour", "month" or "year") of a pay range written without one."""
-    if high < _HOURLY_BELOW:
+def _implied_interval(high: float, currency: str | None = None) -> str:
+    """Return the interval ("hour", "month" or "year") of a pay range written without one,
+    from its top in approximate USD ("INR 30k-120k" is monthly pay, "$120k" yearly)."""
+    usd = to_usd(high, currency) if currency else None
+    size = high if usd is None else usd
+    if size < _HOURLY_BELOW:
         return "hour"
-    return "month" if high <= _MONTHLY_UP_TO else "year"
+    return "month" if size <= _MONTHLY_UP_TO else "year"
 
 
 def _reject(reason: str, raw: Any, strict: bool) -> None:

@@ -203,7 +203,34 @@ REAL_WAYS = [
     ("$5,000 per project", (5_000, 5_000, "USD", "project")),
     ("Unpaid", (0, 0, None, None)),
     ("$2,000 referral bonus; salary $100,000 - $130,000", (100_000, 130_000, "USD", None)),
+    # Open ranges: one end only, the other unknown (never copied across).
+    ("Up to £40,000", (None, 40_000, "GBP", None)),
+    ("From £11.44 per hour", (11.44, None, "GBP", "hour")),
+    ("$150k+", (150_000, None, "USD", None)),
+    ("starts at PHP 85,000+/month", (85_000, None, "PHP", "month")),
+    # Extras on top of the pay do not make it a bonus.
+    ("150,000 - 180,000 + bonus + benefits", (150_000, 180_000, None, None)),
+    ("€100,000 to €800,000 plus bonuses", (100_000, 800_000, "EUR", None)),
+    # A code beats a bare dollar sign; other scripts' symbols; Czech/Portuguese ranges.
+    ("$190,000 - $240,000 cad plus equity", (190_000, 240_000, "CAD", None)),
+    ("฿35,000 – ฿50,000 per month", (35_000, 50_000, "THB", "month")),
+    ("60–200 tis. Kč", (60_000, 200_000, "CZK", None)),
+    ("60 - 200 000 Kč / měsíc", (60_000, 200_000, "CZK", "month")),
+    ("De R$ 2.001,00 a R$ 3.000,00", (2_001, 3_000, "BRL", None)),
+    # The interval a few words later, after a slash, or on both ends of the range.
+    ("inr 30k-120k fixed pay per month", (30_000, 120_000, "INR", "month")),
+    ("$79,000 - $92,000/annually", (79_000, 92_000, "USD", "year")),
+    ("Salary: $110,092 p.a. – $118,412 p.a.", (110_092, 118_412, "USD", "year")),
+    ("**Hourly Rate** **with** **the Fire Guard License: $21.53**", (21.53, 21.53, "USD", "hour")),
 ]
+
+
+def test_the_assumed_interval_reads_the_amount_in_dollars() -> None:
+    # 120,000 rupees is about 1,400 USD: a month's pay, not a year's.
+    rupees = salary.parse("INR 30k-120k")
+    assert rupees is not None and rupees.assumed_interval == "month"
+    dollars = salary.parse("$30k-$120k")
+    assert dollars is not None and dollars.assumed_interval == "year"
 
 
 @pytest.mark.parametrize(("text", "want"), REAL_WAYS)
