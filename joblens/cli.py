@@ -607,8 +607,9 @@ def serve_fixtures(
         list[str] | None,
         typer.Option(
             "--fault",
-            help="GLOB=SPEC[#N]: requests whose path matches GLOB misbehave (429[:N], 503[:N], "
-            "500, 404, 403, captcha, slow:S, truncate, html, reset), the next N only with #N",
+            help="GLOB=SPEC, or GLOB=SPEC#N for the next N matching requests only: requests "
+            "whose path matches GLOB misbehave; SPEC is 429, 429:N (Retry-After N), 503, "
+            "503:N, 500, 404, 403, captcha, slow:S, truncate, html or reset",
         ),
     ] = None,
 ) -> None:
