@@ -157,8 +157,10 @@ class SourceSpec(_Section):
     @property
     def label(self) -> str:
         """The source's name in source health and logs."""
-        what = self.board or self.url or self.query or ",".join(self.sites)
-        return self.name or f"{self.kind}:{what}"
+        what = self.board or self.url or self.query
+        if self.kind == "jobspy":
+            what = ",".join(self.sites) + (f":{what}" if what else "")
+        return self.name or (f"{self.kind}:{what}" if what else self.kind)
 
 
 class LLMSettings(_Section):

@@ -43,6 +43,11 @@ _DEFAULT_LIMIT = 100
 _JOBSPY_LOCK = threading.Lock()  # JobSpy's loopback URLs are class attributes: one at a time
 _HTML = re.compile(rb"^\s*(?:<!doctype html|<html)", re.I)
 _XML_KINDS = frozenset({"rss", "personio", "weworkremotely"})
+# The JobSpy sites whose rows come without a description and whose job page gives it:
+# LinkedIn's guest search (JobSpy reads each job page only with fetch_description, every
+# run; JobLens fetches a page once and keeps its description in the lake). The other
+# scrapers return descriptions from their APIs, and their job pages are bot-walled.
+_JOBSPY_PAGES = frozenset({"linkedin"})
 
 
 @dataclass
@@ -137,7 +142,7 @@ async def _fetch_source(
             await asyncio.to_thread(_scrape_jobspy, spec, settings, result)
         else:
             await _fetch_pages(spec, fetcher, settings, result)
-            await _fill_descriptions(spec, fetcher, settings, known, result)
+        await _fill_descriptions(spec, fetcher, settings, known, result)
     except (SourceError, ConfigError) as exc:
         result.errors.append(str(exc))
     result.seconds = time.perf_counter() - started
@@ -174,8 +179,10 @@ async def _fetch_pages(
 
 
 def _next_page(module: ModuleType, answer: Answer, records: int) -> str | None:
+    # `records` may be 0 on a page that is not the last (an HN page of only replies): each
+    # kind's next_page decides from its answer when the pages end.
     follow = getattr(module, "next_page", None)
-    if follow is None or records == 0:
+    if follow is None:
         return None
     doc = load_json(answer.body, answer.url, module.SOURCE)
     nxt = follow(doc, answer.url, records)
@@ -229,6 +236,8 @@ async def _fill_descriptions(
 
 def _needs_description(module: ModuleType, record: RawRecord) -> tuple[str, str] | None:
     """(source posting id, URL to fetch) of a record that has no description, else None."""
+    if record.source == "jobspy" and record.payload.get("site") not in _JOBSPY_PAGES:
+        return None
     try:
         draft = module.parse(record.payload)
     except Exception:  # a record that does not parse is quarantined later, with its reason
@@ -303,7 +312,7 @@ def _scrape_jobspy(spec: SourceSpec, settings: FetchSettings, result: LiveResult
         "jobspy://"
         + ",".join(spec.sites)
         + "?"
-        + urlencode({k: v for k, v in (("q", spec.query), ("l", spec.location)) if v})
+        + urlencode({k: v for k, v in _jobspy_query(spec) if v})
     )
     with (
         _JOBSPY_LOCK,
@@ -332,6 +341,19 @@ def _scrape_jobspy(spec: SourceSpec, settings: FetchSettings, result: LiveResult
         result.errors += [f"{spec.label}: {line}" for line in logged[:3]]
     rows = frame.to_dict("records")
     result.records = [RawRecord("jobspy", origin, i, _plain(row)) for i, row in enumerate(rows)]
+
+
+def _jobspy_query(spec: SourceSpec) -> list[tuple[str, str | None]]:
+    """What names a JobSpy source's answer in its origin: two sources that differ only in
+    country or label must not share an origin (source health counts rows by origin)."""
+    hours = str(spec.hours_old) if spec.hours_old else None
+    return [
+        ("q", spec.query),
+        ("l", spec.location),
+        ("country", spec.country),
+        ("hours", hours),
+        ("name", spec.name),
+    ]
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
