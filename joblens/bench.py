@@ -219,7 +219,12 @@ def bench_ingest(*, postings: int, seed: int = 5, world: Path | None = None) -> 
             synth.generate(world, jobs=max(1, round(postings / 1.05)), candidates=1, seed=seed)
         with BoardServer(world / "sources") as server:
             specs = [SourceSpec(**s) for s in server.sources() if s["kind"] != "jobspy"]
-            fetch = FetchSettings(base_urls=server.base_urls(), per_host=16, concurrency=32)
+            fetch = FetchSettings(
+                base_urls=server.base_urls(),
+                allowed_hosts=[server.netloc],  # posting links name the real boards
+                per_host=16,
+                concurrency=32,
+            )
             ctx = stages.begin(RunContext.create(str(Path(tmp) / "lake"), None, flow="ingest-jobs"))
             started = time.perf_counter()
             reports = stages.ingest_live(ctx, specs, fetch)

@@ -561,6 +561,12 @@ class BoardServer:
 
     # -- what it serves ------------------------------------------------------------------
 
+    @property
+    def netloc(self) -> str:
+        """host:port of this server: the one entry of `fetch.allowed_hosts` that keeps a
+        run against it off the internet (posting links name the real boards)."""
+        return urlsplit(self.url).netloc
+
     def base_urls(self) -> dict[str, str]:
         """The base URL of each kind on this server (settings `fetch.base_urls`): every kind
         JobLens knows, so that nothing configured from these reaches the internet."""
@@ -621,7 +627,9 @@ class BoardServer:
     def config_toml(self) -> str:
         """The settings for pointing `joblens ingest` here: `[fetch.base_urls]` and one
         `[[sources]]` per board."""
-        lines = [f"# joblens serve-fixtures: {self.world} at {self.url}", "", "[fetch.base_urls]"]
+        lines = [f"# joblens serve-fixtures: {self.world} at {self.url}", "", "[fetch]"]
+        lines += [f"allowed_hosts = [{_toml(self.netloc)}]  # never the boards themselves"]
+        lines += ["", "[fetch.base_urls]"]
         lines += [f"{kind} = {_toml(url)}" for kind, url in self.base_urls().items()]
         for spec in self.sources():
             lines += ["", "[[sources]]"]

@@ -9,6 +9,9 @@ spacing, timeouts, and retries that back off.
   connections are retried with backoff; any other 4xx is final (retrying a 403 or a 404
   only hammers the board). A Retry-After longer than `max_retry_after_s` is final too: the
   run says how long the board asked to wait instead of sleeping through the night.
+- `allowed_hosts`, when given, is the only place requests go (redirects included): a URL
+  elsewhere fails without a request. A config pointed at the loopback board server lists
+  only it, so a posting's link to its real board is never fetched from a test.
 - Every answer and failure is counted in the `FetchStats` the caller passes in: requests,
   statuses, retries, latencies (p50/p95), so source health can say what happened.
 """
@@ -52,6 +55,18 @@ class FetchPolicy:
     max_retry_after_s: float = 120.0
     user_agent: str = "JobLens/0.1 (+https://github.com/joblens)"
     max_bytes: int = 64 * 2**20
+    allowed_hosts: tuple[str, ...] = ()  # "host" or "host:port"; empty = any host
+
+    def allows(self, url: str) -> bool:
+        """Whether `url`'s host may be fetched."""
+        if not self.allowed_hosts:
+            return True
+        parts = urlsplit(url)
+        return parts.netloc in self.allowed_hosts or (parts.hostname or "") in self.allowed_hosts
+
+
+class _HostRefused(Exception):
+    """A request (a redirect's) to a host outside allowed_hosts."""
 
 
 def auto_concurrency() -> int:
@@ -135,6 +150,7 @@ class Fetcher:
             follow_redirects=True,
             headers={"User-Agent": self.policy.user_agent},
             transport=self._transport,
+            event_hooks={"request": [self._check_host]},
         )
         return self
 
@@ -151,6 +167,9 @@ class Fetcher:
         if self._client is None:
             raise RuntimeError("Fetcher used outside `async with`")
         stats.requested += 1
+        if not self.policy.allows(url):
+            stats.statuses["refused"] += 1
+            raise FetchError(url, "host not in fetch.allowed_hosts: not fetched")
         host = urlsplit(url).netloc
         attempt = 0
         while True:
@@ -182,6 +201,9 @@ class Fetcher:
             try:
                 response = await self._client.get(url, headers=headers)
                 body = response.content
+            except _HostRefused as exc:
+                stats.statuses["refused"] += 1
+                return None, None, f"redirected to {exc}, not in fetch.allowed_hosts", None
             except httpx.TimeoutException:
                 stats.statuses["timeout"] += 1
                 stats.latencies.append(time.perf_counter() - started)
@@ -209,6 +231,10 @@ class Fetcher:
         if code >= 500:
             return code, self._backoff(attempt), reason, None
         return code, None, reason, None  # other 4xx: final
+
+    async def _check_host(self, request: httpx.Request) -> None:
+        if not self.policy.allows(str(request.url)):
+            raise _HostRefused(str(request.url))
 
     def _host(self, host: str) -> asyncio.Semaphore:
         if host not in self._hosts:

@@ -123,6 +123,11 @@ class FetchSettings(_Section):
         200, ge=0, description="Job pages fetched per source per run for missing descriptions"
     )
     user_agent: str = "JobLens/0.1"
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Only these hosts (host or host:port) are fetched, redirects included; "
+        "empty = any. Postings linking elsewhere keep their missing description",
+    )
 
     def base_url(self, kind: str) -> str:
         """The base URL of `kind`: the setting, else the default."""

@@ -80,6 +80,7 @@ def policy(settings: FetchSettings) -> FetchPolicy:
         backoff_s=settings.backoff_s,
         max_retry_after_s=settings.max_retry_after_s,
         user_agent=settings.user_agent,
+        allowed_hosts=tuple(settings.allowed_hosts),
     )
 
 
@@ -225,6 +226,8 @@ async def _fill_descriptions(
         if pid in have:
             record.payload["_description"] = have[pid]
             counts["from_lake"] = counts.get("from_lake", 0) + 1
+        elif not fetcher.policy.allows(url):
+            counts["off_hosts"] = counts.get("off_hosts", 0) + 1  # fetch.allowed_hosts
         elif len(todo) < settings.descriptions_per_source:
             todo.append((record, url))
         else:

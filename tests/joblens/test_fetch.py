@@ -160,3 +160,21 @@ def test_requests_to_one_host_are_spaced_by_the_delay():
 
 def test_concurrency_is_sized_from_the_machine():
     assert 2 <= auto_concurrency() <= 64
+
+
+def test_hosts_outside_allowed_hosts_are_never_requested_redirects_included():
+    seen: list[str] = []
+
+    def board(request):
+        seen.append(str(request.url))
+        if request.url.host == "board.test":
+            return httpx.Response(302, headers={"Location": "https://elsewhere.test/job/1"})
+        return httpx.Response(200, text="should not be reached")
+
+    fenced = FetchPolicy(retries=3, backoff_s=0.01, allowed_hosts=("board.test",))
+    err, stats = _failing(board, url="https://other.test/jobs", policy=fenced)
+    assert "allowed_hosts" in str(err) and seen == [] and stats.statuses["refused"] == 1
+    err, stats = _failing(board, url="https://board.test/jobs", policy=fenced)
+    assert "redirected to https://elsewhere.test/job/1" in str(err)
+    assert seen == ["https://board.test/jobs"], "the redirect target was requested"
+    assert stats.retries == 0

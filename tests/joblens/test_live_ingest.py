@@ -43,7 +43,13 @@ def server(world: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[BoardServer
 
 
 def _settings(server: BoardServer, **kw: Any) -> FetchSettings:
-    return FetchSettings(base_urls=server.base_urls(), backoff_s=0.05, timeout_s=5, **kw)
+    return FetchSettings(
+        base_urls=server.base_urls(),
+        allowed_hosts=[server.netloc],  # posting links name the real boards: never fetched
+        backoff_s=0.05,
+        timeout_s=5,
+        **kw,
+    )
 
 
 def _ingest(
@@ -82,6 +88,11 @@ def test_every_board_fetched_live_lands_in_silver_and_is_accounted_for(
         assert row["requested"] >= 1
         if row["kind"] != "jobspy":  # JobSpy makes its own requests: no latencies of ours
             assert row["p95_s"] is not None and json.loads(row["http_statuses"])["200"] >= 1
+        assert "connection" not in (row["http_statuses"] or "")  # nothing left loopback
+    # Postings without a description that link to their real board are not fetched (the
+    # server is the only allowed host); they land with description_status missing.
+    described = [json.loads(r["descriptions"] or "{}") for r in health.values()]
+    assert sum(d.get("off_hosts", 0) for d in described) > 0
     postings = Lake(tmp_path).query(
         "SELECT source, origin, record_index FROM postings WHERE run_id = 'live-1'"
     )
@@ -179,7 +190,8 @@ def test_cli_ingest_exits_1_when_every_source_failed(
 
     specs = [s for s in server.sources() if s["kind"] in {"greenhouse", "remotive"}]
     config = tmp_path / "joblens.toml"
-    lines = ["[fetch]", "backoff_s = 0.05", "[fetch.base_urls]"]
+    lines = ["[fetch]", "backoff_s = 0.05", f'allowed_hosts = ["{server.netloc}"]']
+    lines += ["[fetch.base_urls]"]
     lines += [f'{k} = "{v}"' for k, v in server.base_urls().items()]
     for spec in specs:
         lines += ["[[sources]]", *(f"{k} = {json.dumps(v)}" for k, v in spec.items())]
