@@ -1570,16 +1570,16 @@ def serve(world: Path, host: str, port: int, faults: list[str]) -> None:
     for text in faults:
         server.fault(*_fault_arg(text))
     with server:
-        print(f"Serving {world} at {server.url}")
+        # stdout is a valid joblens.toml (the rest are comments): `> fixtures.toml` works.
+        print(f"# Serving {world} at {server.url}")
         for kind, count in server.boards().items():
-            print(f"  {kind:<16} {count:>6} board file(s)")
+            print(f"#   {kind:<16} {count:>6} board file(s)")
         for text in faults:
-            print(f"  fault: {text}")
-        print("\n# --- joblens.toml (joblens ingest --config FILE) ---")
-        print(server.config_toml())
-        print("Ctrl-C stops the server.", flush=True)
+            print(f"#   fault: {text}")
+        print(server.config_toml(), flush=True)
+        print(f"serving {world} at {server.url}; Ctrl-C stops the server", file=sys.stderr)
         try:
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
-            print("stopped")
+            print("stopped", file=sys.stderr)

@@ -444,3 +444,32 @@ def test_jobspy_linkedin_scrapes_the_world(
     searches = server.requests.matching("/linkedin/jobs-guest/*")
     assert len(searches) >= math.ceil(len(rows) / 2)
     assert len(server.requests.matching("/jobs/view/*", status=200)) == len(rows)
+
+
+def test_serve_fixtures_prints_a_config_that_points_at_it(world: Path, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "joblens.cli", "serve-fixtures", "--world", str(world)]
+    proc = subprocess.Popen(
+        [*cmd, "--port", "0", "--fault", "/lever/*=403"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None and proc.stdout is not None
+        for _ in range(200):  # the server says on stderr when it serves
+            line = proc.stderr.readline()
+            if "Ctrl-C" in line or not line:
+                break
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    config = tomllib.loads(out)  # stdout is a valid joblens.toml as it stands
+    urls = config["fetch"]["base_urls"]
+    assert config["fetch"]["allowed_hosts"] == [urls["greenhouse"].split("/")[2]]
+    assert {s["kind"] for s in config["sources"]} >= {"greenhouse", "lever", "jobspy"}
+    assert "# " in out and "fault: /lever/*=403" in out
