@@ -137,3 +137,55 @@ def test_normalizing_any_records_accounts_for_each_without_surprises(
     assert good.height + bad.height == len(raw)
     surprises = [r for r in bad["reason"] if r.startswith("unexpected")]
     assert not surprises, surprises
+
+
+_PLACE_WORDS = st.sampled_from(
+    [
+        "London",
+        "Paris",
+        "TX",
+        "CA",
+        "IN",
+        "Remote",
+        "Hybrid",
+        "UK",
+        "Deutschland",
+        "-",
+        ",",
+        "/",
+        " and ",
+        "Berlin",
+        "São Paulo",
+        "(",
+        ")",
+        "|",
+        "EC1A 1BB",
+        "10001",
+        "US",
+        "in",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.lists(_PLACE_WORDS, max_size=8).map(" ".join)))
+def test_any_place_text_gives_a_location_with_sane_fields(text: str) -> None:
+    from joblens.normalize import location
+
+    got = location.parse(text)
+    assert got.country is None or (len(got.country) == 2 and got.country.isupper())
+    assert got.work_mode in {None, "onsite", "hybrid", "remote"}
+    assert (got.lat is None) == (got.lon is None)
+    if got.lat is not None and got.lon is not None:
+        assert -90 <= got.lat <= 90 and -180 <= got.lon <= 180
+    if got.places:  # the first place is the posting's primary place
+        assert (got.places[0].city, got.places[0].country) == (got.city, got.country)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60), st.text(max_size=200))
+def test_any_title_and_text_give_a_known_seniority_or_none(title: str, text: str) -> None:
+    from joblens.normalize import seniority
+
+    got = seniority.parse(title, text)
+    assert got is None or seniority.level(got) >= 0
