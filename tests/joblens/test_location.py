@@ -95,7 +95,8 @@ def test_unknown_place_keeps_raw_and_has_no_city() -> None:
 
 def test_a_small_town_does_not_become_a_big_city_in_another_country() -> None:
     got = parse("London, OH, USA")  # London, Ohio is below the index's population cut
-    assert (got.city, got.region, got.country) == (None, "OH", "US")
+    assert (got.city, got.region, got.country) == ("London", "OH", "US")
+    assert got.lat is None and got.lon is None  # kept as written, not London, England
 
 
 def test_structured_workplace_type_beats_text_and_is_remote() -> None:
@@ -152,7 +153,8 @@ def test_preferred_next_to_a_city_does_not_hide_it() -> None:
         ("UT, NL", (None, "UT", "NL")),
         ("Quebec, CA", (None, "QC", "CA")),  # the province
         ("Amsterdam, NH, NL", ("Amsterdam", "NH", "NL")),
-        ("Sharon, CA", (None, "CA", "US")),  # no subdivision "Sharon" in Canada: California
+        # No subdivision "Sharon" in Canada: California; the small town keeps its name.
+        ("Sharon, CA", ("Sharon", "CA", "US")),
         ("Paris, FR", ("Paris", None, "FR")),
         ("Utrecht, NL", ("Utrecht", None, "NL")),  # the city, not the province
         ("Madrid, ES", ("Madrid", None, "ES")),
@@ -177,3 +179,137 @@ def test_remote_in_a_title_or_a_location_line_sets_the_work_mode() -> None:
     assert work_mode_in_text("About us\nLocation: Remote\nWe build") == "remote"
     assert work_mode_in_text("Work type: Hybrid (3 days)") == "hybrid"
     assert work_mode_in_text("Our remote tools team ships daily.") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Denver Colorado", ("Denver", "CO", "US")),
+        ("Seattle WA", ("Seattle", "WA", "US")),
+        ("Buffalo New York", ("Buffalo", "NY", "US")),
+        ("Paris France", ("Paris", None, "FR")),
+        ("Perth WA", ("Perth", None, "AU")),  # Western Australia: no Perth in Washington
+        ("Darwin NT", ("Darwin", None, "AU")),
+    ],
+)
+def test_a_region_or_country_written_without_a_comma(
+    text: str, want: tuple[str | None, str | None, str | None]
+) -> None:
+    got = parse(text)
+    assert (got.city, got.region, got.country) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "country"),
+    [
+        ("Madrid-Spain", "Madrid", "ES"),
+        ("Curitiba - PR", "Curitiba", "BR"),  # Paraná, not Puerto Rico
+        ("Porto Alegre - RS (2)", "Porto Alegre", "BR"),  # "(2)": openings, not a place
+    ],
+)
+def test_hyphen_joined_city_and_its_country_or_state(text: str, city: str, country: str) -> None:
+    got = parse(text)
+    assert (got.city, got.country) == (city, country)
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "country", "mode"),
+    [
+        ("Remote in Portugal", None, "PT", "remote"),
+        ("Hybrid in Lyon", "Lyon", "FR", "hybrid"),
+        ("Based in Oslo, Norway", "Oslo", "NO", None),
+        ("Location: Munich", "Munich", "DE", None),
+        ("Anywhere in the US", None, "US", "remote"),
+        ("Onsite in Denver, CO", "Denver", "US", "onsite"),
+        ("Berlin - No Remote", "Berlin", "DE", "onsite"),
+        ("Worldwide", None, None, None),  # where one may live, not how one works
+    ],
+)
+def test_leading_phrases_and_mode_words_around_the_place(
+    text: str, city: str | None, country: str | None, mode: str | None
+) -> None:
+    got = parse(text)
+    assert (got.city, got.country, got.work_mode) == (city, country, mode)
+
+
+def test_places_joined_by_and_ampersand_or_slash_are_all_kept() -> None:
+    got = parse("Boston, MA and Denver, CO")
+    assert [(p.city, p.region) for p in got.places] == [("Boston", "MA"), ("Denver", "CO")]
+    assert (got.city, got.region, got.country) == ("Boston", "MA", "US")
+    assert [p.city for p in parse("Oslo &amp; Bergen").places] == ["Oslo", "Bergen"]
+    assert [p.city for p in parse("Berlin/Munich").places] == ["Berlin", "Munich"]
+    assert [p.country for p in parse("USA, Canada, Mexico").places] == ["US", "CA", "MX"]
+    # "and" inside a name is not a join; nor is one that leaves a side naming nothing
+    assert [p.country for p in parse("Trinidad and Tobago").places] == ["TT"]
+    assert parse("Newcastle upon Tyne").country == "GB"
+
+
+def test_the_first_place_is_the_primary_one_even_without_a_city() -> None:
+    got = parse("Remote (US) or on site in Denver, CO")
+    assert (got.city, got.country, got.work_mode) == (None, "US", "remote")
+    assert [p.city for p in got.places] == [None, "Denver"]
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("80331 München", ("Munich", None, "DE")),
+        ("Manchester M1 1AE", ("Manchester", None, "GB")),
+        ("Chicago, IL 60601", ("Chicago", "IL", "US")),
+        ("Hauptstrasse 5, 8001 Zürich", ("Zürich", None, "CH")),
+        ("221B Baker Street, London NW1 6XE", ("London", None, "GB")),
+        ("Suite 300, 500 Boylston St, Boston, MA 02116", ("Boston", "MA", "US")),
+        ("Dublin 2, Ireland", ("Dublin", None, "IE")),  # a postal district number
+    ],
+)
+def test_postcodes_and_street_lines_are_not_places(
+    text: str, want: tuple[str | None, str | None, str | None]
+) -> None:
+    got = parse(text)
+    assert (got.city, got.region, got.country) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Bar Harbor, ME", ("Bar Harbor", "ME", "US")),
+        ("Tofino, BC", ("Tofino", "BC", "CA")),
+        ("Shere, Surrey", ("Shere", "SRY", "GB")),  # the county, not Surrey, BC
+        ("Bourton-on-the-Water, ENG, GB", ("Bourton-on-the-Water", "ENG", "GB")),
+        ("Raleigh-Durham, NC", ("Raleigh", "NC", "US")),  # a metro: its first city
+    ],
+)
+def test_a_town_the_gazetteer_lacks_keeps_its_name_when_the_rest_resolves(
+    text: str, want: tuple[str | None, str | None, str | None]
+) -> None:
+    got = parse(text)
+    assert (got.city, got.region, got.country) == want
+    assert got.lat is None or want[0] == "Raleigh"
+
+
+@pytest.mark.parametrize(
+    "text", ["Atlantis Prime", "Multiple locations", "South East", "Field based - Midlands"]
+)
+def test_words_that_are_not_towns_are_never_kept_as_a_city(text: str) -> None:
+    assert parse(text).city is None
+    assert parse("Multiple locations, US").city is None
+    assert parse("South East, UK").country == "GB"
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [("Niemcy", "DE"), ("Allemagne", "DE"), ("Rakousko", "AT"), ("Espanha", "ES")],
+)
+def test_country_names_in_other_languages(text: str, country: str) -> None:
+    got = parse(text)
+    assert (got.city, got.country) == (None, country)
+    assert parse("Wien, Österreich").country == "AT"
+
+
+def test_a_district_written_before_its_city_gives_the_city() -> None:
+    assert parse("Shoreditch, London").city == "London"
+    assert parse("Kowloon Bay, Hong Kong").city == "Hong Kong"
+    assert parse("Whitefield, Bangalore").city == "Bengaluru"
+    got = parse("Salt Lake, Kolkata, West Bengal")  # a locality, not Salt Lake City
+    assert (got.city, got.country) == ("Kolkata", "IN")
+    assert parse("Kolkata, Pune").country == "IN"  # a list of cities, not a district
