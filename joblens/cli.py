@@ -28,6 +28,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# LanceDB's Rust log says "No existing dataset ... it will be created" as a WARN on the first
+# write of every new lake: expected, not something to warn a user about.
+os.environ.setdefault("LANCEDB_LOG", "error")
 
 app = typer.Typer(help="JobLens: match people to jobs at scale.", no_args_is_help=True)
 run_app = typer.Typer(

@@ -10,6 +10,7 @@ device "none". `embed_texts` embeds only what `EmbeddingCache` has not seen, key
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -207,6 +208,10 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
             raise EmbedError(f"sentence-transformers is not installed: {exc}") from exc
+        with contextlib.suppress(ImportError, AttributeError):
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # a "Loading weights" bar per run, in every log
         try:
             model = SentenceTransformer(source, device=self.device)
         except Exception as exc:
