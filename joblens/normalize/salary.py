@@ -207,6 +207,8 @@ def parse(
         return None
     if _UNPAID.search(text):
         return Salary(0.0, 0.0, None, None, 0.0, 0.0, text.strip())
+    if default_currency is None:
+        default_currency = _currency_hint(text)
     found = _candidates(text, default_currency, need_pay_word=False)
     for low, high, currency, interval, _ in found:
         # The first believable amount: "EL 1 - $110,092 - $118,412" starts with a grade.
@@ -268,9 +270,12 @@ def _interval_after() -> str:
     per = _alternation([w for w in data["per"] if w != "/"])
     words = _alternation([w for ws in data["intervals"].values() for w in ws])
     adverbs = _alternation([w for ws in data["adverbs"].values() for w in ws])
+    # "14,5 euro brutto/h", "4000 netto/ mc.": a gross/net word may precede the interval.
+    gross = _alternation(data.get("gross_net", []))
     return (
+        rf"(?:(?:\s*/?\s*(?:{gross})\.?(?![\w]))?"
         rf"(?:\s*(?:/|(?:{per})\.?(?=\s))\s*(?:the\s+)?(?P<iv>{words})(?![\w])"
-        rf"|\s*[,/(]?\s*(?P<iv2>{adverbs})(?![\w]))?"
+        rf"|\s*[,/(]?\s*(?P<iv2>{adverbs})(?![\w])))?"
     )
 
 
@@ -304,9 +309,17 @@ _PAY_WORDS = re.compile(
     r"earn|earnings|remuneration|gehalt|package|income|bonus|hourly|annual|annually|yearly)\b",
     re.I,
 )
-_INTERVAL_BEFORE = re.compile(
-    r"\b(hourly|annual|annually|yearly|monthly|weekly|daily)\b[^.\n]{0,60}$", re.I
-)
+
+
+def _interval_before() -> re.Pattern[str]:
+    """An interval word shortly before the amount ("monthly pay of", "wynagrodzenie
+    miesięczne od"): the adverbs of data/pay_intervals.json that are plain words."""
+    data = _interval_words()
+    words = [w for ws in data["adverbs"].values() for w in ws if w.isalpha() and len(w) >= 5]
+    return re.compile(rf"\b({_alternation(words)})\b[^.\n]{{0,60}}$", re.I)
+
+
+_INTERVAL_BEFORE = _interval_before()
 # Money that is not the job's pay: bonuses, budgets, perks, company figures.
 _NOT_PAY_BEFORE = re.compile(
     r"\b(?:bonus(?:es)?|budget|allowance|reimburse\w*|additional|plus up to|funding|credits?|"
@@ -336,7 +349,7 @@ def _candidates(text: str, default_currency: str | None, *, need_pay_word: bool)
         scrubbed = _NOT_PAY.sub(lambda m: " " * len(m.group()), scrubbed)
     out: list[_Found] = []
     labelled: list[_Found] = []
-    matches = _near_money(scrubbed) if need_pay_word else _RANGE.finditer(scrubbed)
+    matches = _near_money(scrubbed) if need_pay_word else _scan(scrubbed)
     for m in matches:
         found = _read_match(m, scrubbed, default_currency, need_pay_word=need_pay_word)
         if found is None:
@@ -350,6 +363,30 @@ def _candidates(text: str, default_currency: str | None, *, need_pay_word: bool)
             continue  # "$2,000 referral bonus": money, not the pay
         (labelled if _PAY_WORDS.search(before) else out).append(found)
     return labelled + out
+
+
+def _scan(text: str) -> Iterator[re.Match[str]]:
+    """Yield the amount matches of a short pay string, left to right. A bare small number
+    joined by a dash to a currency amount is a grade or step, not the range's minimum
+    ("EL 1 - $110,092 - $118,412"): the range is read again from the currency amount."""
+    pos = 0
+    while pos < len(text):
+        m = _RANGE.search(text, pos)
+        if m is None:
+            return
+        if _label_not_minimum(m):
+            again = _RANGE.search(text, m.start("p2"))
+            if again is not None:
+                m = again
+        yield m
+        pos = m.end()
+
+
+def _label_not_minimum(m: re.Match[str]) -> bool:
+    if not m.group("p2") or any(m.group(g) for g in ("p1", "s1", "m1", "m2")):
+        return False
+    low, high = _number(m.group("n1")), _number(m.group("n2"))
+    return low is not None and high is not None and low * 100 < high
 
 
 def _not_pay_before(before: str) -> bool:
@@ -374,6 +411,8 @@ def _prepare(text: str) -> str:
     text = _SPACED_THOUSANDS.sub(lambda m: re.sub(r"[ \u00a0\u202f]", "", m.group()), text)
     text = _EURO_DECIMALS.sub(lambda m: m.group(1).replace(".", ""), text)
     text = _COMMA_CENTS.sub(r"\1", text)
+    if "," in text:
+        text = _COMMA_DECIMAL.sub(r"\1.\2", text)
     if re.search(r"(?i)lakh|lacs?\b|lpa\b|l\.p\.a", text):
         text = _LAKH.sub(_lakh_amounts, text)
     return text
@@ -401,6 +440,9 @@ _SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![
 _EURO_DECIMALS = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+),(?:-|–|\d{1,2})(?!\d)")
 # "2750,00" and "2750,-": cents or a dash after a comma say nothing about the amount.
 _COMMA_CENTS = re.compile(r"(?<![\d.,])(\d+),(?:-|–|00)(?![\d])")
+# "14,5 euro", "18,06 euro": a comma before one or two digits is a decimal comma (a
+# thousands comma always has three digits after it).
+_COMMA_DECIMAL = re.compile(r"(?<![\d.,])(\d+),(\d{1,2})(?![\d]|[.,]\d)")
 _LAKH = re.compile(
     r"(?i)(?:₹\s?|inr\s?|rs\.?\s?)?(\d+(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(?:₹\s?|inr\s?)?"
     r"(\d+(?:\.\d+)?)\s*)?(lakhs?|lacs?|lpa|l\.p\.a\.?)(?![a-z])"
@@ -501,7 +543,7 @@ def _bound_words() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
 
     up_to = re.compile(rf"(?:^|[^\w])(?:{words('up_to')})\s*:?\s*$", re.I)
     from_ = re.compile(rf"(?:^|[^\w])(?:{words('from')})\s*:?\s*$", re.I)
-    after = re.compile(rf"^\s*(?:{words('open_after')})(?!\w)", re.I)
+    after = re.compile(rf"^\s*\(?\s*(?:{words('open_after')})(?!\w)", re.I)
     return up_to, from_, after
 
 
@@ -583,6 +625,32 @@ _SYMBOLS = {
     "ZŁ": "PLN",
     "ZL": "PLN",
 }
+
+
+@lru_cache(maxsize=1)
+def _hint_patterns() -> tuple[tuple[re.Pattern[str], str, bool], ...]:
+    path = Path(__file__).with_name("data") / "salary_currency_hints.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for kind, dollar_only in (("dollar", True), ("country", False)):
+        for code, words in data[kind].items():
+            alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+            out.append((re.compile(rf"(?<!\w)(?:{alt})(?!\w)", re.I), code, dollar_only))
+    return tuple(out)
+
+
+def _currency_hint(text: str) -> str | None:
+    """Return the currency that the words of a short pay string imply (data file
+    salary_currency_hints.json): "superannuation" makes a bare "$" Australian, "for the
+    Netherlands" makes unmarked amounts euros. None when nothing implies one."""
+    for pattern, code, dollar_only in _hint_patterns():
+        if pattern.search(text):
+            if dollar_only and "$" not in text:
+                continue
+            if not dollar_only and _SYMBOL.search(text):
+                continue  # a written currency mark wins over a country name
+            return code
+    return None
 
 
 def _currency_code(value: Any) -> str | None:

@@ -24,7 +24,7 @@ def test_one_city_spelled_many_ways_is_one_place(text: str) -> None:
         ("UK - Remote", "GB", "remote"),
         ("Remote, US", "US", "remote"),
         ("Germany/Remote", "DE", "remote"),
-        ("Anywhere", None, "remote"),
+        ("Work from anywhere", None, "remote"),
         ("Work from home", None, "remote"),
     ],
 )
@@ -313,3 +313,55 @@ def test_a_district_written_before_its_city_gives_the_city() -> None:
     got = parse("Salt Lake, Kolkata, West Bengal")  # a locality, not Salt Lake City
     assert (got.city, got.country) == ("Kolkata", "IN")
     assert parse("Kolkata, Pune").country == "IN"  # a list of cities, not a district
+
+
+def test_anywhere_alone_says_where_not_how() -> None:
+    got = parse("Anywhere")
+    assert (got.city, got.country, got.work_mode) == (None, None, None)
+    assert parse("Anywhere, U.S. / Remote").work_mode == "remote"
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "country"),
+    [
+        ("東京都渋谷区", "Tokyo", "JP"),  # Tokyo, Shibuya ward
+        ("[勤務地] 東京都港区 ⁄ 六本木駅（徒歩2分）", "Tokyo", "JP"),
+        ("台北市大安區", "Taipei", "TW"),  # Taipei City, Da'an District
+        ("高雄市", "Kaohsiung", "TW"),
+    ],
+)
+def test_chinese_and_japanese_addresses_open_with_their_city(
+    text: str, city: str, country: str
+) -> None:
+    got = parse(text)
+    assert (got.city, got.country) == (city, country)
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "country"),
+    [
+        ("Rio de Janeiro e Região", "Rio de Janeiro", "BR"),  # LinkedIn Brazil metro label
+        ("Jakarta Selatan", "Jakarta", "ID"),  # South Jakarta
+        ("Surabaya Timur", "Surabaya", "ID"),
+        ("Houston Metroplex", "Houston", "US"),
+    ],
+)
+def test_area_words_around_a_city_are_dropped(text: str, city: str, country: str) -> None:
+    got = parse(text)
+    assert (got.city, got.country) == (city, country)
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "region"),
+    [
+        ("Minneapolis-St. Paul Metropolitan Area", "Minneapolis", "MN"),
+        ("Raleigh-Durham", "Raleigh", "NC"),
+        ("Dallas-Fort Worth, TX", "Dallas", "TX"),
+    ],
+)
+def test_a_hyphenated_twin_city_area_gives_its_first_city(
+    text: str, city: str, region: str
+) -> None:
+    got = parse(text)
+    assert (got.city, got.region, got.country) == (city, region, "US")
+    assert parse("Winston-Salem, NC").city == "Winston-Salem"  # one city, kept whole

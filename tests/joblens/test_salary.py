@@ -273,3 +273,61 @@ def test_any_text_gives_a_salary_or_none(text: str) -> None:
             assert (amount is None) == (annual is None)
             if amount is not None:
                 assert annual == pytest.approx(salary.annualize(amount, basis))
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high", "currency", "interval"),
+    [
+        # A comma before one or two digits is a decimal comma, never a thousands comma.
+        ("12,5 EUR per hour", 12.5, 12.5, "EUR", "hour"),
+        ("€ 11,75 pro Stunde", 11.75, 11.75, "EUR", "hour"),
+        # A gross/net word may stand between the amount and its interval.
+        ("3.200 € brutto / Monat", 3_200, 3_200, "EUR", "month"),
+        ("2500 zł netto/mies.", 2_500, 2_500, "PLN", "month"),
+        ("£450 gross per day", 450, 450, "GBP", "day"),
+        ("20 euro/netto/h", 20, 20, "EUR", "hour"),
+        ("90 zł brutto za godz.", 90, 90, "PLN", "hour"),
+        # An interval adjective of another language before the amount.
+        ("salario mensual de 1.500 EUR", 1_500, 1_500, "EUR", "month"),
+        ("wynagrodzenie roczne 96 000 zł", 96_000, 96_000, "PLN", "year"),
+    ],
+)
+def test_parse_reads_continental_pay_strings(
+    text: str, low: float, high: float, currency: str, interval: str | None
+) -> None:
+    got = salary.parse(text)
+    assert got is not None
+    assert (got.min, got.max, got.currency, got.interval) == (low, high, currency, interval)
+
+
+def test_a_thousands_comma_is_not_read_as_a_decimal_comma() -> None:
+    got = salary.parse("£25,500 - £28,750 per annum")
+    assert got is not None and (got.min, got.max) == (25_500, 28_750)
+
+
+def test_a_bracketed_starting_word_makes_the_amount_a_minimum() -> None:
+    got = salary.parse("$22/hour (starting rate)")
+    assert got is not None and (got.min, got.max, got.interval) == (22, None, "hour")
+
+
+@pytest.mark.parametrize(
+    ("text", "currency"),
+    [
+        ("$95,000 + super", "AUD"),
+        ("$40 per hour plus superannuation", "AUD"),
+        ("$95,000 + bonus", "USD"),  # no hint: a bare dollar is read as USD
+        ("55K - 70K for Germany", "EUR"),
+        ("55K - 70K", None),
+        ("£55K - £70K, Germany optional", "GBP"),  # a written mark beats a country name
+    ],
+)
+def test_words_in_the_string_imply_the_currency(text: str, currency: str | None) -> None:
+    got = salary.parse(text)
+    assert got is not None and got.currency == currency
+
+
+def test_a_grade_number_before_a_dash_is_not_the_minimum() -> None:
+    got = salary.parse("Band 5 - $62,000 - $70,000 per year")
+    assert got is not None and (got.min, got.max, got.interval) == (62_000, 70_000, "year")
+    plain = salary.parse("10 - $15 per hour")
+    assert plain is not None and (plain.min, plain.max) == (10, 15)
