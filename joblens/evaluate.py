@@ -36,7 +36,15 @@ from joblens.errors import LakeError
 from joblens.lake import Lake
 from joblens.scoring.features import embeddings
 
-__all__ = ["RELEVANT_GRADE", "evaluate", "metrics", "mrr", "ndcg_at_k", "recall_at_k"]
+__all__ = [
+    "RELEVANT_GRADE",
+    "dedupe_quality",
+    "evaluate",
+    "metrics",
+    "mrr",
+    "ndcg_at_k",
+    "recall_at_k",
+]
 
 RELEVANT_GRADE = 2
 
@@ -165,6 +173,54 @@ def _canonical_of_jobs(
     return out
 
 
+def _pairs(counts: pl.Series) -> int:
+    """Pairs among groups of these sizes: sum of n(n-1)/2."""
+    return int((counts * (counts - 1) // 2).sum())
+
+
+def dedupe_quality(
+    links: pl.DataFrame, postings: pl.DataFrame, truth: pl.DataFrame
+) -> dict[str, Any]:
+    """Entity resolution against the world's canonical ids, over pairs of postings.
+
+    `links` maps posting_id -> job_id (the lake's job_postings), `postings` gives each
+    posting's (source, source_posting_id), `truth` each one's canonical_job_id. A pair of
+    postings is predicted when they share a job_id and true when they share a canonical
+    id: precision = true predicted pairs / predicted pairs, recall = true predicted pairs /
+    true pairs (1.0 when there are none). Postings the truth does not know are left out.
+    Also: how many jobs the lake made of them and how many true jobs they are, the true
+    jobs split over several lake jobs and the lake jobs that mix several true jobs.
+    """
+    known = (
+        links.select("posting_id", "job_id")
+        .unique("posting_id")
+        .join(
+            postings.select("posting_id", "source", "source_posting_id").unique("posting_id"),
+            on="posting_id",
+        )
+        .join(
+            truth.select("source", "source_posting_id", "canonical_job_id").unique(
+                ["source", "source_posting_id"]
+            ),
+            on=["source", "source_posting_id"],
+        )
+    )
+    predicted = _pairs(known.group_by("job_id").len()["len"])
+    true = _pairs(known.group_by("canonical_job_id").len()["len"])
+    hit = _pairs(known.group_by("job_id", "canonical_job_id").len()["len"])
+    per_true = known.group_by("canonical_job_id").agg(pl.col("job_id").n_unique())
+    per_job = known.group_by("job_id").agg(pl.col("canonical_job_id").n_unique())
+    return {
+        "postings": known.height,
+        "jobs": known["job_id"].n_unique(),
+        "true_jobs": known["canonical_job_id"].n_unique(),
+        "precision": round(hit / predicted, 4) if predicted else 1.0,
+        "recall": round(hit / true, 4) if true else 1.0,
+        "split_true_jobs": per_true.filter(pl.col("job_id") > 1).height,
+        "mixed_jobs": per_job.filter(pl.col("canonical_job_id") > 1).height,
+    }
+
+
 def _semantic_top_k(candidates: pl.DataFrame, jobs: pl.DataFrame, k: int) -> list[list[int]]:
     cand_vecs = embeddings(candidates, what="candidates")
     job_vecs = embeddings(jobs, what="jobs")
@@ -191,7 +247,8 @@ def evaluate(world: Path, lake: Lake, *, k: int = 10, seed: int = 0) -> dict[str
     """Return the JSON-able quality report of the lake's latest matches against `world`.
 
     Shape: {"ndcg_at_<k>", "recall_at_<k>", "mrr", "baselines": {"random": {...},
-    "semantic": {...}}, "candidates", "jobs", "candidates_without_relevant", "run_id", "k"}.
+    "semantic": {...}}, "candidates", "jobs", "candidates_without_relevant", "run_id", "k",
+    "dedupe": {...}} (dedupe_quality over the lake's current postings).
     Raises LakeError when the truth files or the lake's matches are missing.
     """
     world = Path(world)
@@ -244,4 +301,7 @@ def evaluate(world: Path, lake: Lake, *, k: int = 10, seed: int = 0) -> dict[str
         "jobs": len(job_ids),
         "run_id": run_id,
         "k": k,
+        "dedupe": dedupe_quality(
+            lake.current("job_postings"), lake.current("postings"), truth_postings
+        ),
     }

@@ -228,3 +228,43 @@ def test_evaluate_without_matches_or_truth_says_what_is_missing(tmp_path: Path) 
         evaluate(world, Lake(tmp_path / "empty"))
     with pytest.raises(LakeError, match="no lake at"):
         evaluate(world, Lake(tmp_path / "nowhere-lake"))
+
+
+def test_dedupe_quality_counts_pairs_of_postings_against_the_truth() -> None:
+    import polars as pl
+
+    from joblens.evaluate import dedupe_quality
+
+    # Truth: A = p1 p2 p3, B = p4, C = p5. Lake: job1 = p1 p2, job2 = p3 p4, job3 = p5, and
+    # p6, which the truth does not know (left out).
+    links = pl.DataFrame(
+        {
+            "posting_id": ["p1", "p2", "p3", "p4", "p5", "p6"],
+            "job_id": ["j1", "j1", "j2", "j2", "j3", "j3"],
+        }
+    )
+    postings = pl.DataFrame(
+        {
+            "posting_id": ["p1", "p2", "p3", "p4", "p5", "p6"],
+            "source": ["gh", "lever", "gh", "gh", "rss", "rss"],
+            "source_posting_id": ["1", "1", "3", "4", "5", "6"],
+        }
+    )
+    truth = pl.DataFrame(
+        {
+            "source": ["gh", "lever", "gh", "gh", "rss"],
+            "source_posting_id": ["1", "1", "3", "4", "5"],
+            "canonical_job_id": ["A", "A", "A", "B", "C"],
+        }
+    )
+    got = dedupe_quality(links, postings, truth)
+    # Predicted pairs: (p1,p2) right, (p3,p4) wrong; true pairs: (p1,p2) (p1,p3) (p2,p3).
+    assert got == {
+        "postings": 5,
+        "jobs": 3,
+        "true_jobs": 3,
+        "precision": 0.5,
+        "recall": 0.3333,
+        "split_true_jobs": 1,
+        "mixed_jobs": 1,
+    }
