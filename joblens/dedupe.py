@@ -2,14 +2,17 @@
 
 The same job is posted on several boards with small differences ("Sr. Backend Engineer -
 Remote, US" at "ACME, Inc" vs "Senior Backend Engineer" at "Acme"). This first version
-resolves them with an exact match on a normalized key (title, company, place); the vector
-near-duplicate pass will read `JobIndex` for what the key misses.
+resolves them with an exact match on a normalized key (title, company, place), then gives
+a posting that names no city the one placed job of the same title, company and work mode
+(`attach_unplaced`: an aggregator copy without its place is the same opening); the vector
+near-duplicate pass will read `JobIndex` for what the keys miss.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +29,8 @@ from joblens.schemas import JOB_POSTINGS, JOBS, POSTINGS
 __all__ = [
     "JobIndex",
     "assign",
+    "attach_unplaced",
+    "unplaced_prefixes",
     "dedupe_key",
     "job_id",
     "link",
@@ -216,7 +221,7 @@ def _check_postings(postings: pl.DataFrame) -> None:
         )
 
 
-def _with_keys(postings: pl.DataFrame) -> pl.DataFrame:
+def _exact_keys(postings: pl.DataFrame) -> pl.DataFrame:
     # A posting without a company (it has a URL) is its own entity: nothing safe to merge on.
     postings = postings.with_columns(
         _company_key=pl.coalesce(
@@ -232,10 +237,81 @@ def _with_keys(postings: pl.DataFrame) -> pl.DataFrame:
     return keyed.drop("_company_key")
 
 
-def assign(postings: pl.DataFrame) -> pl.DataFrame:
-    """Return `postings` with the `job_id` of the entity each one belongs to."""
+def _with_keys(
+    postings: pl.DataFrame, known: Iterable[tuple[str, str | None]] = ()
+) -> pl.DataFrame:
+    keyed = _exact_keys(postings)
+    pairs = keyed.select("dedupe_key", "work_mode").unique().iter_rows()
+    moved = attach_unplaced([*pairs, *known])
+    if not moved:
+        return keyed
+    return keyed.with_columns(pl.col("dedupe_key").replace(moved))
+
+
+def _split_key(key: str) -> tuple[str, str]:
+    """(title|company prefix, place part) of a dedupe key."""
+    prefix, _, place = key.rpartition("|")
+    return prefix, place
+
+
+def _unplaced_country(place: str) -> str | None:
+    """The country part ("any" when none) of a place part that names no city (and, for a
+    remote key, no country); None for a placed key."""
+    mode, sep, country = place.partition(":")
+    if not sep or (mode == "remote" and country != "any"):
+        return None
+    return country
+
+
+def attach_unplaced(keys: Iterable[tuple[str, str | None]]) -> dict[str, str]:
+    """Map each key that names no city (a posting with no place, or a country only) to the
+    one key with the same title and company that names a city (in that country, if it
+    names one) and the same work mode; a remote key without a country to the one remote
+    key of the same title and company with one. `keys` are (dedupe_key, work_mode) pairs
+    of this batch and of the lake's jobs. Where several fit (one title at one company in
+    two offices) nothing is safe to merge on and the key stays its own.
+    """
+    placed: dict[str, set[tuple[str, str | None]]] = {}
+    unplaced: list[tuple[str, str, str, str | None]] = []
+    for key, mode in keys:
+        prefix, place = _split_key(key)
+        country = _unplaced_country(place)
+        if country is not None:
+            unplaced.append((key, prefix, country, mode))
+        else:
+            placed.setdefault(prefix, set()).add((key, mode))
+    out: dict[str, str] = {}
+    for key, prefix, country, mode in unplaced:
+        remote = _split_key(key)[1].startswith("remote:")
+        fits = {
+            k
+            for k, m in placed.get(prefix, ())
+            if _split_key(k)[1].startswith("remote:") == remote
+            and (remote or country == "any" or k.endswith("," + country))
+            and (m == mode or None in (m, mode))
+        }
+        if len(fits) == 1:
+            out[key] = fits.pop()
+    return out
+
+
+def unplaced_prefixes(postings: pl.DataFrame) -> list[str]:
+    """The "title|company" prefixes of the postings that name no city: the lake's jobs
+    with these prefixes are what `attach_unplaced` needs to know of (`known_keys`)."""
+    rows = postings.filter(pl.col("city").is_null() | (pl.col("work_mode") == "remote"))
+    if rows.is_empty():
+        return []
+    keys = _exact_keys(rows).get_column("dedupe_key").unique().to_list()
+    return sorted({_split_key(k)[0] for k in keys if _unplaced_country(_split_key(k)[1])})
+
+
+def assign(
+    postings: pl.DataFrame, known_keys: Iterable[tuple[str, str | None]] = ()
+) -> pl.DataFrame:
+    """Return `postings` with the `job_id` of the entity each one belongs to; `known_keys`
+    are (dedupe_key, work_mode) of the lake's jobs an unplaced posting may join."""
     _check_postings(postings)
-    keyed = _with_keys(postings)
+    keyed = _with_keys(postings, known_keys)
     return keyed.with_columns(_job_ids(pl.col("dedupe_key")).alias("job_id")).drop("dedupe_key")
 
 
@@ -253,9 +329,12 @@ _RESOLVED = [
 ]
 
 
-def resolve(postings: pl.DataFrame) -> pl.DataFrame:
+def resolve(
+    postings: pl.DataFrame, known_keys: Iterable[tuple[str, str | None]] = ()
+) -> pl.DataFrame:
     """Return one row per job entity of `postings` (schemas.JOBS columns except run_id,
     embedding and the sighting columns that `merge` adds: first/last_seen, repost_count).
+    `known_keys` as for `assign`: the same postings get the same entities from both.
 
     The representative posting of an entity is the most complete one: with a salary, then
     most filled fields, then the longest description, then the most recent. The salary
@@ -272,7 +351,7 @@ def resolve(postings: pl.DataFrame) -> pl.DataFrame:
         for c in ("city", "country", "work_mode", "seniority", "lat", "salary_currency")
     )
     ranked = (
-        _with_keys(postings)
+        _with_keys(postings, known_keys)
         .with_columns(
             _has_salary=has_salary,
             _filled=filled,
@@ -301,6 +380,7 @@ def resolve(postings: pl.DataFrame) -> pl.DataFrame:
 
 
 _NO_STRINGS = pl.lit([], pl.List(pl.String))
+_PLACE_FIELDS = ("city", "region", "country", "lat", "lon")
 
 
 def merge(
@@ -329,9 +409,18 @@ def merge(
         pl.col("sources").alias("_sources"),
         pl.col("posted_at").alias("_posted"),
     )
+    # A sighting through a posting that names no place (attach_unplaced) keeps the job's
+    # place: the fresh representative's place fields fall back on the known ones.
+    places = [c for c in _PLACE_FIELDS if c in previous.columns]
+    prev = prev.with_columns(previous.select(pl.col(c).alias(f"_prev_{c}") for c in places))
     seen = pl.lit(seen_at, dtype=pl.Datetime("us", "UTC"))
     gap = pl.col("_last").is_not_null() & (pl.col("_last") < seen - pl.lit(repost_gap))
-    out = fresh.join(prev, on="job_id", how="left").with_columns(
+    unplaced = pl.col("city").is_null() & pl.col("country").is_null()
+    out = fresh.join(prev, on="job_id", how="left")
+    out = out.with_columns(
+        pl.when(unplaced).then(pl.col(f"_prev_{c}")).otherwise(pl.col(c)).alias(c) for c in places
+    ).drop(f"_prev_{c}" for c in places)
+    out = out.with_columns(
         pl.coalesce("_first", seen).alias("first_seen"),
         seen.alias("last_seen"),
         (pl.col("_reposts").fill_null(0) + gap.cast(pl.Int32)).cast(pl.Int32).alias("repost_count"),

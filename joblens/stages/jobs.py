@@ -30,12 +30,21 @@ def resolve_jobs(ctx: RunContext, settings: Settings) -> StageReport:
         postings = lake.read("postings", run_id=ctx.run_id)
         kept, rejected = prefilter.apply(postings, settings.prefilter)
         n_bad = quarantine(ctx, "prefilter", rejected)
-        fresh = dedupe.resolve(kept)
+        # The lake's jobs an unplaced posting of this run may belong to (same title and
+        # company, a city named): read by prefix, so the state is never read whole.
+        known_keys = lake.query(
+            "SELECT DISTINCT dedupe_key, work_mode FROM jobs WHERE "
+            "split_part(dedupe_key, '|', 1) || '|' || split_part(dedupe_key, '|', 2) "
+            "IN (SELECT unnest(?::VARCHAR[]))",
+            [dedupe.unplaced_prefixes(kept)],
+        ).rows()
+        fresh = dedupe.resolve(kept, known_keys)
         # Only what the merge needs, of only the jobs and postings this run saw: at design
         # scale the rest of the state (embeddings, descriptions) stays on disk.
         known = lake.query(
             "SELECT job_id, first_seen, last_seen, repost_count, posting_ids, sources, "
-            "posted_at FROM jobs WHERE job_id IN (SELECT unnest(?::VARCHAR[]))",
+            "posted_at, city, region, country, lat, lon "
+            "FROM jobs WHERE job_id IN (SELECT unnest(?::VARCHAR[]))",
             [fresh["job_id"].to_list()],
         )
         jobs = dedupe.merge(
@@ -49,7 +58,7 @@ def resolve_jobs(ctx: RunContext, settings: Settings) -> StageReport:
             "WHERE posting_id IN (SELECT unnest(?::VARCHAR[]))",
             [kept["posting_id"].to_list()],
         )
-        links = dedupe.link(dedupe.assign(kept), linked, seen_at=ctx.started_at)
+        links = dedupe.link(dedupe.assign(kept, known_keys), linked, seen_at=ctx.started_at)
         lake.write("jobs", jobs, run_id=ctx.run_id, partition={"dt": ctx.dt})
         lake.write("job_postings", links, run_id=ctx.run_id, partition={"dt": ctx.dt})
         new = jobs.filter(jobs["first_seen"] == ctx.started_at).height

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -291,3 +291,46 @@ def test_merge_keeps_first_seen_unions_provenance_and_counts_reposts() -> None:
     third = dedupe.merge(later, second, seen_at=t2, repost_gap=timedelta(days=7))
     assert third["repost_count"].to_list() == [1]
     assert third["first_seen"].to_list() == [t0]
+
+
+def test_a_posting_without_a_place_joins_the_one_placed_job_of_its_title() -> None:
+    postings = _postings(
+        [
+            {"city": "Berlin", "country": "DE", "work_mode": "hybrid", "source": "greenhouse"},
+            {"company": "ACME Inc.", "work_mode": "hybrid", "source": "jobspy"},  # no place
+            {"title": "Data Analyst", "city": "Paris", "country": "FR", "work_mode": "onsite"},
+            {"title": "Data Analyst", "city": "Lyon", "country": "FR", "work_mode": "onsite"},
+            {"title": "Data Analyst", "country": "FR", "work_mode": "onsite"},  # which office?
+            {"title": "Designer", "city": "Rome", "country": "IT", "work_mode": "onsite"},
+            {"title": "Designer", "work_mode": "remote"},  # another mode: another opening
+        ]
+    )
+    jobs = dedupe.resolve(postings)
+    assigned = dict(zip(*dedupe.assign(postings).select("posting_id", "job_id"), strict=True))
+    assert assigned["p1"] == assigned["p0"]
+    berlin = jobs.filter(pl.col("job_id") == assigned["p0"]).row(0, named=True)
+    assert berlin["n_postings"] == 2 and berlin["city"] == "Berlin"
+    assert len({assigned["p2"], assigned["p3"], assigned["p4"]}) == 3  # ambiguous: apart
+    assert assigned["p6"] != assigned["p5"]
+    assert jobs.height == 6  # Berlin (2 postings), Paris, Lyon, France, Rome, remote
+
+
+def test_an_unplaced_copy_in_a_later_run_joins_the_lake_job_and_keeps_its_place() -> None:
+    first = _postings([{"city": "Berlin", "country": "DE", "work_mode": "hybrid"}])
+    job = dedupe.merge(
+        dedupe.resolve(first),
+        pl.DataFrame(JOBS.empty_table()),
+        seen_at=datetime(2026, 1, 1, tzinfo=UTC),
+        repost_gap=timedelta(days=14),
+    )
+    later = _postings([{"posting_id": "q1", "source": "rss", "work_mode": "hybrid"}])
+    assert dedupe.unplaced_prefixes(later) == ["backend engineer|acme"]
+    known = job.select("dedupe_key", "work_mode").rows()
+    fresh = dedupe.resolve(later, known)
+    assert fresh["job_id"].to_list() == job["job_id"].to_list()
+    again = dedupe.merge(
+        fresh, job, seen_at=datetime(2026, 1, 2, tzinfo=UTC), repost_gap=timedelta(days=14)
+    ).row(0, named=True)
+    assert (again["city"], again["country"]) == ("Berlin", "DE")  # not blanked by the copy
+    assert again["posting_ids"] == ["p0", "q1"]
+    assert dedupe.assign(later, known)["job_id"].to_list() == job["job_id"].to_list()
