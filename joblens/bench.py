@@ -1,5 +1,5 @@
 """Benchmarks behind `joblens bench`: the scoring engine against numpy and FAISS, one run;
-the live ingest path over loopback HTTP.
+the live ingest path over loopback HTTP; entity resolution against FAISS kNN.
 
 Timings from one machine are noisy (another busy core can triple FAISS's time), so every
 comparison is measured side by side in the same process on the same random data.
@@ -21,7 +21,7 @@ from joblens.schemas import SENIORITY_LEVELS, WORK_MODES
 from joblens.scoring import engine, features
 from joblens.settings import ScoringSettings
 
-__all__ = ["bench_ingest", "bench_score", "random_candidates", "random_jobs"]
+__all__ = ["bench_dedupe", "bench_ingest", "bench_score", "random_candidates", "random_jobs"]
 
 _NOW = datetime(2025, 6, 1, tzinfo=UTC)
 # About the size of the skill taxonomy (~400 ids) and the synthetic world's 55 cities.
@@ -240,5 +240,135 @@ def bench_ingest(*, postings: int, seed: int = 5, world: Path | None = None) -> 
         "sources": len(specs),
         "fetch_s": reports[0].seconds,
         "land_s": round(sum(r.seconds for r in reports[1:]), 2),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+    }
+
+
+def _sample_duplicates(
+    labelled: pl.DataFrame, postings: int, dup_rate: float, seed: int
+) -> pl.DataFrame:
+    """`postings` rows of `labelled` (silver postings with their true canonical_job_id) of
+    which a share `dup_rate` are further postings of an opening already drawn: the first
+    posting of each drawn opening, then its other postings (other boards, reposts) until
+    the share is reached. Fewer rows when the world has too few openings or duplicates."""
+    rng = np.random.default_rng(seed)
+    order = labelled.with_columns(_r=pl.Series(rng.random(labelled.height))).sort("_r")
+    order = order.with_columns(_n=pl.int_range(pl.len()).over("canonical_job_id"))
+    firsts, extra = order.filter(pl.col("_n") == 0), order.filter(pl.col("_n") > 0)
+    n_dups = min(round(postings * dup_rate), extra.height)
+    n_openings = min(postings - n_dups, firsts.height)
+    chosen = firsts.head(n_openings)
+    dups = extra.join(chosen.select("canonical_job_id"), on="canonical_job_id", how="semi")
+    return pl.concat([chosen, dups.head(n_dups)]).drop("_r", "_n")
+
+
+def _faiss_clusters(vectors: np.ndarray, threshold: float, k: int = 5) -> np.ndarray:
+    """Cluster labels from FAISS IndexFlatIP self-search: neighbours (k, self included) at
+    cosine >= threshold are one cluster (union-find)."""
+    import faiss
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    sims, ids = index.search(vectors, k)
+    parent = np.arange(len(vectors))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    rows, cols = np.nonzero((sims >= threshold) & (ids >= 0))
+    for a, b in zip(rows.tolist(), ids[rows, cols].tolist(), strict=True):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return np.array([root(i) for i in range(len(vectors))])
+
+
+def bench_dedupe(
+    *, postings: int, dup_rate: float, threshold: float = 0.97, seed: int = 5
+) -> dict[str, Any]:
+    """Entity resolution on silver postings of a synthetic world with known canonical ids.
+
+    A world is generated and ingested (untimed); `postings` of its silver postings are
+    drawn so that a share `dup_rate` are further postings of an opening already drawn (the
+    world's variants: another board's format and title, the place written differently,
+    reposts). JobLens's resolver (`dedupe.assign`) and the baseline (FAISS IndexFlatIP
+    self-search, k=5, cosine >= `threshold`, on the same postings' vectors from the hashing
+    embedder) are timed on the same rows; precision and recall are over pairs of postings
+    sharing a canonical id. Then 1,000 of them arrive again in a new run and the
+    `resolve_jobs` stage resolves them against the lake's state (incremental_seconds).
+    """
+    import tempfile
+
+    from joblens import dedupe, stages, synth
+    from joblens.embed import HashingEmbedder
+    from joblens.evaluate import dedupe_quality
+    from joblens.settings import Settings
+    from joblens.sources import plan_drop
+    from joblens.stages.embed import JOB_TEXT
+
+    with tempfile.TemporaryDirectory(prefix="joblens-bench-dedupe-") as tmp:
+        world, lake_root = Path(tmp) / "world", str(Path(tmp) / "lake")
+        # The world writes ~1.6 postings per opening; enough openings for the draw.
+        synth.generate(world, jobs=max(10, round(postings * 1.05)), candidates=1, seed=seed)
+        ctx = stages.begin(stages.RunContext.create(lake_root, None, flow="ingest-jobs"))
+        plan = plan_drop(world / "sources")
+        for kind, paths in plan.files.items():
+            stages.ingest_files(ctx, kind, paths)
+        silver = ctx.lake.read("postings", run_id=ctx.run_id)
+        truth = pl.read_parquet(world / "truth" / "postings.parquet")
+        labelled = silver.join(
+            truth.select("source", "source_posting_id", "canonical_job_id"),
+            on=["source", "source_posting_id"],
+        ).filter(pl.col("title").is_not_null())
+        drawn = _sample_duplicates(labelled, postings, dup_rate, seed)
+        rows = drawn.drop("canonical_job_id")
+
+        started = time.perf_counter()
+        ours = dedupe.assign(rows)
+        seconds = time.perf_counter() - started
+
+        texts = rows.select(JOB_TEXT.fill_null("")).to_series().to_list()
+        vectors = HashingEmbedder().encode(texts).astype(np.float32)
+        started = time.perf_counter()
+        labels = _faiss_clusters(vectors, threshold)
+        baseline_seconds = time.perf_counter() - started
+
+        quality = dedupe_quality(ours.select("posting_id", "job_id"), rows, truth)
+        base_links = pl.DataFrame(
+            {"posting_id": rows["posting_id"], "job_id": [str(x) for x in labels]}
+        )
+        base_quality = dedupe_quality(base_links, rows, truth)
+
+        # Incremental: the state of a lake that resolved every drawn posting, then an hourly
+        # run that sees 1,000 of them again.
+        ctx.lake.write("postings", rows, run_id=ctx.run_id, partition={"dt": ctx.dt})
+        stages.commit(ctx, [stages.resolve_jobs(ctx, Settings())])
+        again = rows.sample(min(1000, rows.height), seed=seed)
+        ctx2 = stages.begin(stages.RunContext.create(lake_root, None, flow="ingest-jobs"))
+        ctx2.lake.write("postings", again, run_id=ctx2.run_id, partition={"dt": ctx2.dt})
+        started = time.perf_counter()
+        report = stages.resolve_jobs(ctx2, Settings())
+        incremental_seconds = time.perf_counter() - started
+        stages.commit(ctx2, [report])
+    return {
+        "postings": rows.height,
+        "dup_rate": round(1 - drawn["canonical_job_id"].n_unique() / max(1, drawn.height), 4),
+        "seconds": round(seconds, 3),
+        "precision": quality["precision"],
+        "recall": quality["recall"],
+        "jobs": quality["jobs"],
+        "true_jobs": quality["true_jobs"],
+        "baseline": "faiss_flat_knn",
+        "baseline_threshold": threshold,
+        "baseline_vectors": "hashing-bow-384",
+        "baseline_seconds": round(baseline_seconds, 3),
+        "baseline_precision": base_quality["precision"],
+        "baseline_recall": base_quality["recall"],
+        "ratio": round(seconds / baseline_seconds, 3) if baseline_seconds else None,
+        "incremental_postings": again.height,
+        "incremental_seconds": round(incremental_seconds, 3),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
     }

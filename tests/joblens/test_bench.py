@@ -6,6 +6,8 @@ import json
 import math
 import re
 
+import pytest
+
 from joblens.bench import bench_score, random_candidates, random_jobs
 from joblens.schemas import CANDIDATES, JOBS
 from joblens.scoring import reference
@@ -63,3 +65,19 @@ def test_random_frames_have_the_lake_columns_the_engine_reads() -> None:
     assert jobs.height == 50 and cands.height == 20
     lengths = jobs["embedding"].list.len().unique().to_list()
     assert lengths == [8]
+
+
+def test_bench_dedupe_reports_the_issue_keys_with_the_asked_duplicate_share() -> None:
+    from joblens.bench import bench_dedupe
+
+    report = bench_dedupe(postings=600, dup_rate=0.2, seed=3)
+    assert json.loads(json.dumps(report)) == report
+    keys = {"postings", "seconds", "precision", "recall", "baseline", "baseline_seconds"}
+    keys |= {"baseline_precision", "baseline_recall", "ratio", "incremental_postings"}
+    assert keys | {"incremental_seconds"} <= set(report)
+    assert report["postings"] == 600 and report["baseline"] == "faiss_flat_knn"
+    assert report["dup_rate"] == pytest.approx(0.2, abs=0.01)
+    assert report["true_jobs"] == 480
+    for key in ("precision", "recall", "baseline_precision", "baseline_recall"):
+        assert 0.0 <= report[key] <= 1.0
+    assert report["incremental_postings"] == 600  # min(1000, postings)
