@@ -746,6 +746,18 @@ def _print_eval(m: dict[str, Any]) -> None:
             ["ranker", f"ndcg_at_{k}", f"recall_at_{k}", "mrr"],
         )
     )
+    d = m.get("dedupe")
+    if d:
+        rows = [{"resolver": "joblens", **d}]
+        rows += [{"resolver": name, **vals} for name, vals in d.get("baselines", {}).items()]
+        console.print(
+            _table(
+                f"Entity resolution vs ground truth: {d['postings']} postings of "
+                f"{d['true_jobs']} true jobs (precision and recall over pairs of postings)",
+                rows,
+                ["resolver", "jobs", "precision", "recall", "split_true_jobs", "mixed_jobs"],
+            )
+        )
 
 
 if __name__ == "__main__":

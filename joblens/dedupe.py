@@ -306,12 +306,16 @@ def unplaced_prefixes(postings: pl.DataFrame) -> list[str]:
 
 
 def assign(
-    postings: pl.DataFrame, known_keys: Iterable[tuple[str, str | None]] = ()
+    postings: pl.DataFrame,
+    known_keys: Iterable[tuple[str, str | None]] = (),
+    *,
+    attach: bool = True,
 ) -> pl.DataFrame:
     """Return `postings` with the `job_id` of the entity each one belongs to; `known_keys`
-    are (dedupe_key, work_mode) of the lake's jobs an unplaced posting may join."""
+    are (dedupe_key, work_mode) of the lake's jobs an unplaced posting may join.
+    `attach=False` is the exact key alone (the baseline `joblens eval` shows)."""
     _check_postings(postings)
-    keyed = _with_keys(postings, known_keys)
+    keyed = _with_keys(postings, known_keys) if attach else _exact_keys(postings)
     return keyed.with_columns(_job_ids(pl.col("dedupe_key")).alias("job_id")).drop("dedupe_key")
 
 

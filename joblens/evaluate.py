@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from joblens import dedupe
 from joblens.errors import LakeError
 from joblens.lake import Lake
 from joblens.scoring.features import embeddings
@@ -301,7 +302,17 @@ def evaluate(world: Path, lake: Lake, *, k: int = 10, seed: int = 0) -> dict[str
         "jobs": len(job_ids),
         "run_id": run_id,
         "k": k,
-        "dedupe": dedupe_quality(
-            lake.current("job_postings"), lake.current("postings"), truth_postings
-        ),
+        "dedupe": _dedupe_report(lake, truth_postings),
     }
+
+
+def _dedupe_report(lake: Lake, truth: pl.DataFrame) -> dict[str, Any]:
+    """dedupe_quality of the lake's entities, with the exact key alone as its baseline (the
+    same postings, each keyed by title, company and place, nothing attached)."""
+    links, postings = lake.current("job_postings"), lake.current("postings")
+    report = dedupe_quality(links, postings, truth)
+    resolved = postings.join(links.select("posting_id"), on="posting_id", how="semi")
+    if resolved.height:
+        exact = dedupe.assign(resolved, attach=False).select("posting_id", "job_id")
+        report["baselines"] = {"exact_key": dedupe_quality(exact, postings, truth)}
+    return report

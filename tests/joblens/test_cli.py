@@ -40,6 +40,12 @@ def test_synth_then_eval_prints_metrics_and_baselines(
         for baseline in ("random", "semantic"):
             assert key in metrics["baselines"][baseline]  # type: ignore[index]
     assert metrics["jobs"] == Lake(lake_root).current("jobs").height
+    # Entity resolution against the world's canonical ids, next to the exact key alone.
+    dedupe = metrics["dedupe"]
+    assert isinstance(dedupe, dict) and 0.9 <= dedupe["precision"] <= 1.0
+    exact = dedupe["baselines"]["exact_key"]
+    assert dedupe["recall"] >= exact["recall"] and dedupe["jobs"] <= exact["jobs"]
+    assert "Entity resolution vs ground truth" in out.output
 
     out = runner.invoke(
         app, ["query", "--lake", str(lake_root), "SELECT count(*) AS n FROM matches"]
