@@ -327,7 +327,7 @@ def bench_dedupe(
         rows = drawn.drop("canonical_job_id")
 
         started = time.perf_counter()
-        ours = dedupe.assign(rows)
+        ours = dedupe.assign(rows, jaccard=Settings().dedupe.description_jaccard)
         seconds = time.perf_counter() - started
 
         texts = rows.select(JOB_TEXT.fill_null("")).to_series().to_list()

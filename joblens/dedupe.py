@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +30,7 @@ __all__ = [
     "JobIndex",
     "assign",
     "attach_unplaced",
+    "base_key",
     "unplaced_prefixes",
     "dedupe_key",
     "job_id",
@@ -237,20 +238,108 @@ def _exact_keys(postings: pl.DataFrame) -> pl.DataFrame:
     return keyed.drop("_company_key")
 
 
+KnownTexts = Callable[[list[str]], Iterable[tuple[str, str | None]]]
+"""Given base keys, the (dedupe_key, description) of the lake's jobs with those keys."""
+
+_SUFFIX = re.compile(r"~\d+$")  # "key~2": the second opening sharing one key
+_WORD = re.compile(r"\w+")
+_MIN_WORDS = 20  # a shorter description says too little to tell openings apart
+
+
 def _with_keys(
-    postings: pl.DataFrame, known: Iterable[tuple[str, str | None]] = ()
+    postings: pl.DataFrame,
+    known: Iterable[tuple[str, str | None]] = (),
+    *,
+    known_texts: KnownTexts | None = None,
+    jaccard: float = 0.0,
 ) -> pl.DataFrame:
     keyed = _exact_keys(postings)
     pairs = keyed.select("dedupe_key", "work_mode").unique().iter_rows()
     moved = attach_unplaced([*pairs, *known])
-    if not moved:
+    if moved:
+        keyed = keyed.with_columns(pl.col("dedupe_key").replace(moved))
+    if jaccard > 0:
+        keyed = _split_by_text(keyed, known_texts, jaccard)
+    return keyed
+
+
+def base_key(key: str) -> str:
+    """The key without the "~n" that numbers openings sharing it."""
+    return _SUFFIX.sub("", key)
+
+
+def _words(text: str | None) -> frozenset[str] | None:
+    words = frozenset(_WORD.findall(text.casefold())) if text else frozenset()
+    return words if len(words) >= _MIN_WORDS else None
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b)
+
+
+def _split_by_text(
+    keyed: pl.DataFrame, known_texts: KnownTexts | None, jaccard: float
+) -> pl.DataFrame:
+    """Tell apart openings that share a key by their descriptions: a posting joins the
+    opening (the lake's first, then this batch's, in order) whose description shares at
+    least `jaccard` of its words, else it is a new opening "key~n". A posting without a
+    description long enough to judge joins the key's first opening."""
+    counts = keyed.group_by("dedupe_key").len()
+    keys = counts.get_column("dedupe_key").to_list()
+    lake: dict[str, list[tuple[str, frozenset[str] | None]]] = {}
+    if known_texts is not None and keys:
+        for key, text in known_texts(keys):
+            lake.setdefault(base_key(key), []).append((key, _words(text)))
+    crowded = set(counts.filter(pl.col("len") > 1)["dedupe_key"].to_list()) | set(lake)
+    if not crowded:
         return keyed
-    return keyed.with_columns(pl.col("dedupe_key").replace(moved))
+    rows = keyed.filter(pl.col("dedupe_key").is_in(list(crowded))).sort(
+        "posted_at", "posting_id", nulls_last=True
+    )
+    moved: dict[str, str] = {}
+    for group_key, group in rows.group_by("dedupe_key", maintain_order=True):
+        shared = str(group_key[0])
+        openings = sorted(lake.get(shared, []), key=lambda o: _suffix_number(o[0]))
+        if not openings:
+            openings = [(shared, None)]
+        for pid, text in group.select("posting_id", "description").iter_rows():
+            moved[pid] = _opening(openings, _words(text), shared, jaccard)
+    new_keys = pl.col("posting_id").replace_strict(moved, default=pl.col("dedupe_key"))
+    return keyed.with_columns(new_keys.alias("dedupe_key"))
+
+
+def _suffix_number(key: str) -> int:
+    m = _SUFFIX.search(key)
+    return int(m.group()[1:]) if m else 1
+
+
+def _opening(
+    openings: list[tuple[str, frozenset[str] | None]],
+    words: frozenset[str] | None,
+    key: str,
+    jaccard: float,
+) -> str:
+    """The key of the opening these words belong to; a new one is appended to `openings`."""
+    if words is None:
+        return openings[0][0]
+    best, best_sim = None, jaccard
+    for i, (okey, owords) in enumerate(openings):
+        if owords is None:
+            openings[i] = (okey, words)  # an opening known without text takes this one's
+            return okey
+        sim = _jaccard(words, owords)
+        if sim >= best_sim:
+            best, best_sim = okey, sim
+    if best is not None:
+        return best
+    new = f"{key}~{max(_suffix_number(k) for k, _ in openings) + 1}"
+    openings.append((new, words))
+    return new
 
 
 def _split_key(key: str) -> tuple[str, str]:
-    """(title|company prefix, place part) of a dedupe key."""
-    prefix, _, place = key.rpartition("|")
+    """(title|company prefix, place part) of a dedupe key (its "~n" left out)."""
+    prefix, _, place = base_key(key).rpartition("|")
     return prefix, place
 
 
@@ -310,12 +399,19 @@ def assign(
     known_keys: Iterable[tuple[str, str | None]] = (),
     *,
     attach: bool = True,
+    known_texts: KnownTexts | None = None,
+    jaccard: float = 0.0,
 ) -> pl.DataFrame:
     """Return `postings` with the `job_id` of the entity each one belongs to; `known_keys`
-    are (dedupe_key, work_mode) of the lake's jobs an unplaced posting may join.
-    `attach=False` is the exact key alone (the baseline `joblens eval` shows)."""
+    are (dedupe_key, work_mode) of the lake's jobs an unplaced posting may join, and
+    `known_texts` looks up the descriptions of the lake's jobs by key, for telling apart
+    openings that share a key (`jaccard` > 0). `attach=False` is the exact key alone (the
+    baseline `joblens eval` shows)."""
     _check_postings(postings)
-    keyed = _with_keys(postings, known_keys) if attach else _exact_keys(postings)
+    if attach:
+        keyed = _with_keys(postings, known_keys, known_texts=known_texts, jaccard=jaccard)
+    else:
+        keyed = _exact_keys(postings)
     return keyed.with_columns(_job_ids(pl.col("dedupe_key")).alias("job_id")).drop("dedupe_key")
 
 
@@ -334,11 +430,16 @@ _RESOLVED = [
 
 
 def resolve(
-    postings: pl.DataFrame, known_keys: Iterable[tuple[str, str | None]] = ()
+    postings: pl.DataFrame,
+    known_keys: Iterable[tuple[str, str | None]] = (),
+    *,
+    known_texts: KnownTexts | None = None,
+    jaccard: float = 0.0,
 ) -> pl.DataFrame:
     """Return one row per job entity of `postings` (schemas.JOBS columns except run_id,
     embedding and the sighting columns that `merge` adds: first/last_seen, repost_count).
-    `known_keys` as for `assign`: the same postings get the same entities from both.
+    `known_keys`, `known_texts` and `jaccard` as for `assign`: the same postings get the
+    same entities from both.
 
     The representative posting of an entity is the most complete one: with a salary, then
     most filled fields, then the longest description, then the most recent. The salary
@@ -355,7 +456,7 @@ def resolve(
         for c in ("city", "country", "work_mode", "seniority", "lat", "salary_currency")
     )
     ranked = (
-        _with_keys(postings, known_keys)
+        _with_keys(postings, known_keys, known_texts=known_texts, jaccard=jaccard)
         .with_columns(
             _has_salary=has_salary,
             _filled=filled,

@@ -47,6 +47,16 @@ class PrefilterSettings(_Section):
     )
 
 
+class DedupeSettings(_Section):
+    description_jaccard: float = Field(
+        0.83,
+        ge=0.0,
+        le=1.0,
+        description="Postings with one key whose descriptions share less of their words "
+        "(Jaccard) are different openings; 0 = the key alone decides",
+    )
+
+
 class EmbedSettings(_Section):
     model: str = Field("all-MiniLM-L6-v2", description="sentence-transformers model name or path")
     device: Literal["auto", "cuda", "mps", "cpu", "none"] = "auto"
@@ -195,6 +205,7 @@ class Settings(BaseSettings):
 
     lake: LakeSettings = LakeSettings()
     prefilter: PrefilterSettings = PrefilterSettings()
+    dedupe: DedupeSettings = DedupeSettings()
     embed: EmbedSettings = EmbedSettings()
     scoring: ScoringSettings = ScoringSettings()
     score: ScoreSettings = ScoreSettings()

@@ -38,7 +38,17 @@ def resolve_jobs(ctx: RunContext, settings: Settings) -> StageReport:
             "IN (SELECT unnest(?::VARCHAR[]))",
             [dedupe.unplaced_prefixes(kept)],
         ).rows()
-        fresh = dedupe.resolve(kept, known_keys)
+        jaccard = settings.dedupe.description_jaccard
+
+        def known_texts(keys: list[str]) -> list[tuple[str, str | None]]:
+            # The lake's openings sharing a key with this run's postings, and their text.
+            return lake.query(
+                "SELECT dedupe_key, description FROM jobs WHERE "
+                "regexp_replace(dedupe_key, '~[0-9]+$', '') IN (SELECT unnest(?::VARCHAR[]))",
+                [sorted({dedupe.base_key(k) for k in keys})],
+            ).rows()
+
+        fresh = dedupe.resolve(kept, known_keys, known_texts=known_texts, jaccard=jaccard)
         # Only what the merge needs, of only the jobs and postings this run saw: at design
         # scale the rest of the state (embeddings, descriptions) stays on disk.
         known = lake.query(
@@ -58,7 +68,8 @@ def resolve_jobs(ctx: RunContext, settings: Settings) -> StageReport:
             "WHERE posting_id IN (SELECT unnest(?::VARCHAR[]))",
             [kept["posting_id"].to_list()],
         )
-        links = dedupe.link(dedupe.assign(kept, known_keys), linked, seen_at=ctx.started_at)
+        assigned = dedupe.assign(kept, known_keys, known_texts=known_texts, jaccard=jaccard)
+        links = dedupe.link(assigned, linked, seen_at=ctx.started_at)
         lake.write("jobs", jobs, run_id=ctx.run_id, partition={"dt": ctx.dt})
         lake.write("job_postings", links, run_id=ctx.run_id, partition={"dt": ctx.dt})
         new = jobs.filter(jobs["first_seen"] == ctx.started_at).height

@@ -334,3 +334,73 @@ def test_an_unplaced_copy_in_a_later_run_joins_the_lake_job_and_keeps_its_place(
     assert (again["city"], again["country"]) == ("Berlin", "DE")  # not blanked by the copy
     assert again["posting_ids"] == ["p0", "q1"]
     assert dedupe.assign(later, known)["job_id"].to_list() == job["job_id"].to_list()
+
+
+_ADS = (
+    "Join our payments team to build the ledger services that move money for millions of "
+    "customers, working in Go and Postgres with a focus on correctness and reliability",
+    "Support our hospital wards as a night shift nurse caring for patients after surgery, "
+    "with rotating weekends, paid training and a friendly team of experienced colleagues",
+)
+
+
+def test_openings_sharing_a_key_are_told_apart_by_their_descriptions() -> None:
+    reworded = _ADS[0].replace("millions of", "many") + " today"
+    postings = _postings(
+        [
+            {"city": "Berlin", "country": "DE", "description": _ADS[0]},
+            {"city": "Berlin", "country": "DE", "description": reworded, "source": "lever"},
+            {"city": "Berlin", "country": "DE", "description": _ADS[1], "source": "rss"},
+            {"city": "Berlin", "country": "DE", "description": "Apply now.", "source": "ashby"},
+        ]
+    )
+    got = dedupe.assign(postings, jaccard=0.83)
+    ids = got["job_id"].to_list()
+    assert ids[0] == ids[1] == ids[3]  # the reworded copy, and one too short to judge
+    assert ids[2] != ids[0]  # same title, company and office, another opening
+    assert dedupe.assign(postings)["job_id"].n_unique() == 1  # the key alone merges all
+    jobs = dedupe.resolve(postings, jaccard=0.83)
+    assert sorted(jobs["n_postings"].to_list()) == [1, 3]
+    assert set(jobs["job_id"]) == set(ids)
+
+
+def test_a_later_run_finds_which_opening_of_a_key_a_posting_is() -> None:
+    first = _postings(
+        [
+            {"city": "Berlin", "country": "DE", "description": _ADS[0]},
+            {"city": "Berlin", "country": "DE", "description": _ADS[1], "source": "rss"},
+        ]
+    )
+    lake_jobs = dedupe.resolve(first, jaccard=0.83)
+    asked: list[list[str]] = []
+
+    def known_texts(keys: list[str]) -> list[tuple[str, str | None]]:
+        asked.append(keys)
+        return list(lake_jobs.select("dedupe_key", "description").iter_rows())
+
+    later = _postings(
+        [
+            {
+                "posting_id": "n1",
+                "source": "jobspy",
+                "city": "Berlin",
+                "country": "DE",
+                "description": _ADS[1] + " Apply today.",
+            },
+            {
+                "posting_id": "n2",
+                "source": "jobspy",
+                "city": "Berlin",
+                "country": "DE",
+                "description": "A new role: "
+                + " ".join(reversed(_ADS[0].split()[:12]))
+                + " "
+                + "ward rota mentor audit clinic pharmacy triage discharge handover",
+            },
+        ]
+    )
+    got = dedupe.assign(later, known_texts=known_texts, jaccard=0.83)
+    by_desc = dict(zip(lake_jobs["description"], lake_jobs["job_id"], strict=True))
+    assert got["job_id"][0] == by_desc[_ADS[1]]  # the second opening, found by its text
+    assert got["job_id"][1] not in set(lake_jobs["job_id"])  # a third opening
+    assert asked and all("~" not in k for k in asked[0])
