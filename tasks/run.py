@@ -17,6 +17,7 @@ from prefect.runtime import flow_run as current_flow_run
 
 from joblens import report, report_page, stages
 from joblens import settings as joblens_settings
+from joblens.lake import Lake
 from joblens.stages import RunContext
 from joblens.stages.run import shown
 
@@ -60,7 +61,7 @@ def commit_run(ctx: RunContext, stage_reports: list[dict[str, Any]]) -> dict[str
     )
     create_markdown_artifact(
         key=f"{ctx.flow}-summary",
-        markdown=report.to_markdown(report.summarize(ctx.lake, ctx.run_id)),
+        markdown=report.to_markdown(report.summarize(_committed(ctx), ctx.run_id)),
         description=f"{ctx.flow} run {ctx.run_id}",
     )
     return {"run_id": ctx.run_id, "flow": ctx.flow, "stages": stage_reports}
@@ -74,7 +75,7 @@ def publish_pipeline(
     reports = [s for result in flow_results for s in result["stages"]]
     for warning in stages.commit(ctx, reports):
         get_run_logger().warning(warning)
-    summary = report.summarize(ctx.lake, ctx.run_id)
+    summary = report.summarize(_committed(ctx), ctx.run_id)
     create_table_artifact(
         key="run-stages",
         table=[{k: v for k, v in r.items() if k != "detail"} for r in reports],
@@ -104,3 +105,9 @@ def mark_failed(flow: Any, flow_run: Any, state: Any) -> None:
         return
     for run_id in failed:
         get_run_logger().info("run %s marked failed in the lake registry", run_id)
+
+
+def _committed(ctx: RunContext) -> Lake:
+    """The lake as it is now: a run's own view reads it as of its begin, so a pipeline run
+    would not see the jobs and matches its child flows committed after that."""
+    return Lake(ctx.lake.location, active_days=ctx.lake.active_days)

@@ -39,6 +39,8 @@ def test_pipeline_flow_runs_end_to_end(
     # Top 5 per candidate; fewer only where the hard filters (work mode) leave fewer jobs.
     assert 4 <= summary["rows"]["matches"] <= 4 * 5
     assert summary["rows"]["analyses"] > 0
+    # The example matches name their jobs (the child flows' commits are visible to it).
+    assert summary["examples"] and all(e["title"] and e["company"] for e in summary["examples"])
 
     lake = Lake(lake_root)
     # The real embedding model ran: vectors are unit length and 384 wide.
