@@ -33,6 +33,7 @@ __all__ = [
     "base_key",
     "unplaced_prefixes",
     "dedupe_key",
+    "entities",
     "job_id",
     "link",
     "merge",
@@ -448,6 +449,27 @@ def resolve(
     Every input row counts in exactly one entity's n_postings.
     """
     _check_postings(postings)
+    return _resolve_keyed(
+        _with_keys(postings, known_keys, known_texts=known_texts, jaccard=jaccard)
+    )
+
+
+def entities(
+    postings: pl.DataFrame,
+    known_keys: Iterable[tuple[str, str | None]] = (),
+    *,
+    known_texts: KnownTexts | None = None,
+    jaccard: float = 0.0,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`resolve` and `assign` of the same postings from one keying (the lake lookups and
+    the description comparisons done once): (jobs, postings with their job_id)."""
+    _check_postings(postings)
+    keyed = _with_keys(postings, known_keys, known_texts=known_texts, jaccard=jaccard)
+    assigned = keyed.with_columns(_job_ids(pl.col("dedupe_key")).alias("job_id"))
+    return _resolve_keyed(keyed), assigned.drop("dedupe_key")
+
+
+def _resolve_keyed(keyed: pl.DataFrame) -> pl.DataFrame:
     has_salary = (
         pl.col("salary_annual_min").is_not_null() | pl.col("salary_annual_max").is_not_null()
     )
@@ -455,18 +477,14 @@ def resolve(
         pl.col(c).is_not_null().cast(pl.Int32)
         for c in ("city", "country", "work_mode", "seniority", "lat", "salary_currency")
     )
-    ranked = (
-        _with_keys(postings, known_keys, known_texts=known_texts, jaccard=jaccard)
-        .with_columns(
-            _has_salary=has_salary,
-            _filled=filled,
-            _desc_len=pl.col("description").str.len_chars().fill_null(0),
-        )
-        .sort(
-            ["_has_salary", "_filled", "_desc_len", "posted_at", "posting_id"],
-            descending=[True, True, True, True, False],
-            nulls_last=True,
-        )
+    ranked = keyed.with_columns(
+        _has_salary=has_salary,
+        _filled=filled,
+        _desc_len=pl.col("description").str.len_chars().fill_null(0),
+    ).sort(
+        ["_has_salary", "_filled", "_desc_len", "posted_at", "posting_id"],
+        descending=[True, True, True, True, False],
+        nulls_last=True,
     )
     # eq_missing: pay parsed without a currency (null) still merges with its null twins.
     same_currency = pl.col("salary_currency").eq_missing(pl.col("salary_currency").first())
@@ -505,6 +523,7 @@ def merge(
     """
     if previous.is_empty():  # a young lake: nothing known yet, whatever columns came
         previous = pl.DataFrame(JOBS.empty_table())
+    places = [c for c in _PLACE_FIELDS if c in previous.columns]
     prev = previous.select(
         "job_id",
         pl.col("first_seen").alias("_first"),
@@ -513,11 +532,10 @@ def merge(
         pl.col("posting_ids").alias("_pids"),
         pl.col("sources").alias("_sources"),
         pl.col("posted_at").alias("_posted"),
+        # A sighting through a posting that names no place (attach_unplaced) keeps the
+        # job's place: the fresh representative's place fields fall back on the known ones.
+        *(pl.col(c).alias(f"_prev_{c}") for c in places),
     )
-    # A sighting through a posting that names no place (attach_unplaced) keeps the job's
-    # place: the fresh representative's place fields fall back on the known ones.
-    places = [c for c in _PLACE_FIELDS if c in previous.columns]
-    prev = prev.with_columns(previous.select(pl.col(c).alias(f"_prev_{c}") for c in places))
     seen = pl.lit(seen_at, dtype=pl.Datetime("us", "UTC"))
     gap = pl.col("_last").is_not_null() & (pl.col("_last") < seen - pl.lit(repost_gap))
     unplaced = pl.col("city").is_null() & pl.col("country").is_null()

@@ -258,7 +258,8 @@ def evaluate(world: Path, lake: Lake, *, k: int = 10, seed: int = 0) -> dict[str
     matches, run_id = _current_matches(lake)
     jobs = lake.current("jobs").filter(pl.col("active"))
     candidates = lake.current("candidates")
-    job_canonical = _canonical_of_jobs(jobs, lake.current("postings"), truth_postings)
+    postings = lake.current("postings")
+    job_canonical = _canonical_of_jobs(jobs, postings, truth_postings)
 
     grades: dict[str, dict[str, int]] = {}
     for cid, jid, grade in relevance.select(
@@ -302,14 +303,15 @@ def evaluate(world: Path, lake: Lake, *, k: int = 10, seed: int = 0) -> dict[str
         "jobs": len(job_ids),
         "run_id": run_id,
         "k": k,
-        "dedupe": _dedupe_report(lake, truth_postings),
+        "dedupe": _dedupe_report(lake.current("job_postings"), postings, truth_postings),
     }
 
 
-def _dedupe_report(lake: Lake, truth: pl.DataFrame) -> dict[str, Any]:
+def _dedupe_report(
+    links: pl.DataFrame, postings: pl.DataFrame, truth: pl.DataFrame
+) -> dict[str, Any]:
     """dedupe_quality of the lake's entities, with the exact key alone as its baseline (the
     same postings, each keyed by title, company and place, nothing attached)."""
-    links, postings = lake.current("job_postings"), lake.current("postings")
     report = dedupe_quality(links, postings, truth)
     resolved = postings.join(links.select("posting_id"), on="posting_id", how="semi")
     if resolved.height:

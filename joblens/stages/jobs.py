@@ -48,7 +48,9 @@ def resolve_jobs(ctx: RunContext, settings: Settings) -> StageReport:
                 [sorted({dedupe.base_key(k) for k in keys})],
             ).rows()
 
-        fresh = dedupe.resolve(kept, known_keys, known_texts=known_texts, jaccard=jaccard)
+        fresh, assigned = dedupe.entities(
+            kept, known_keys, known_texts=known_texts, jaccard=jaccard
+        )
         # Only what the merge needs, of only the jobs and postings this run saw: at design
         # scale the rest of the state (embeddings, descriptions) stays on disk.
         known = lake.query(
@@ -68,7 +70,6 @@ def resolve_jobs(ctx: RunContext, settings: Settings) -> StageReport:
             "WHERE posting_id IN (SELECT unnest(?::VARCHAR[]))",
             [kept["posting_id"].to_list()],
         )
-        assigned = dedupe.assign(kept, known_keys, known_texts=known_texts, jaccard=jaccard)
         links = dedupe.link(assigned, linked, seen_at=ctx.started_at)
         lake.write("jobs", jobs, run_id=ctx.run_id, partition={"dt": ctx.dt})
         lake.write("job_postings", links, run_id=ctx.run_id, partition={"dt": ctx.dt})

@@ -362,6 +362,9 @@ def test_openings_sharing_a_key_are_told_apart_by_their_descriptions() -> None:
     jobs = dedupe.resolve(postings, jaccard=0.83)
     assert sorted(jobs["n_postings"].to_list()) == [1, 3]
     assert set(jobs["job_id"]) == set(ids)
+    # One keying for both (what the resolve stage uses) gives the same entities and links.
+    both, linked = dedupe.entities(postings, jaccard=0.83)
+    assert both.equals(jobs) and linked["job_id"].to_list() == ids
 
 
 def test_a_later_run_finds_which_opening_of_a_key_a_posting_is() -> None:
