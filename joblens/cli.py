@@ -38,8 +38,10 @@ run_app = typer.Typer(
     no_args_is_help=True,
 )
 bench_app = typer.Typer(help="Benchmarks; each prints one JSON object as its last line.")
+titles_app = typer.Typer(help="Job titles: which name the same job.", no_args_is_help=True)
 app.add_typer(run_app, name="run")
 app.add_typer(bench_app, name="bench")
+app.add_typer(titles_app, name="titles")
 
 # Rich assumes 80 columns when stdout is not a terminal (CI logs, `| tee`): give the run
 # summary's tables room instead of folding every cell.
@@ -359,12 +361,12 @@ def eval_cmd(
     _emit_json(metrics)
 
 
-PARSE_KINDS = ("salary", "location", "seniority")
+PARSE_KINDS = ("salary", "location", "seniority", "occupation")
 
 
 @app.command("parse")
 def parse_cmd(
-    kind: Annotated[str, typer.Argument(help="salary, location or seniority")],
+    kind: Annotated[str, typer.Argument(help="salary, location, seniority or occupation")],
     truth: Annotated[
         Path | None,
         typer.Option(
@@ -382,12 +384,19 @@ def parse_cmd(
     says what the lake's annual figures assume);
     location: {"text","city","region","country","lat","lon","work_mode","places"} (places:
     every place a multi-location string names, the first being city/region/country);
-    seniority: {"text","level","label"}.
+    seniority: {"text","level","label"};
+    occupation (a job title, posting title or CV headline): {"text","occupations": [{"uri",
+    "label","isco","score"}, ... the 10 best ESCO occupations, best first]}; isco is the
+    ISCO-08 unit group (inferred, see joblens/occupations/build.py).
     With --truth (salary, location): the exact-match rate over the labelled strings, each
-    field's rate and the misses, as one JSON object.
+    field's rate and the misses, as one JSON object; (occupation): recall@1, recall@10 and
+    MRR over titles labelled with ESCO URIs, beside MiniLM against the preferred labels.
     """
     if kind not in PARSE_KINDS:
         _fail(f"parse what? {kind!r}; one of {', '.join(PARSE_KINDS)}")
+    if kind == "occupation":
+        _parse_occupations(truth)
+        return
     if truth is not None:
         from joblens import parse_eval
 
@@ -405,6 +414,106 @@ def parse_cmd(
     for line in sys.stdin:
         sys.stdout.write(json.dumps(_parsed(kind, line.rstrip("\r\n")), ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def _occupation_index() -> Any:
+    from joblens.embed import make_embedder
+    from joblens.occupations import shared_index
+
+    settings = _settings()
+    try:
+        return shared_index(make_embedder(settings.embed), settings.embed.cache_dir)
+    except JobLensError as exc:
+        _fail(str(exc))
+
+
+def _parse_occupations(truth: Path | None) -> None:
+    """`joblens parse occupation`: stdin titles in batches, or the scores over a truth file."""
+    index = _occupation_index()
+    if truth is not None:
+        from joblens import parse_eval
+        from joblens.occupations import load_occupations
+
+        try:
+            rows = parse_eval.read_truth(truth)
+        except JobLensError as exc:
+            _fail(str(exc))
+
+        def ranked(titles: list[str]) -> list[list[str]]:
+            return [[m.uri for m in found] for found in index.match(titles)]
+
+        def baseline(titles: list[str]) -> list[list[str]]:
+            # MiniLM on the raw title against each occupation's preferred label.
+            occupations = load_occupations()
+            labels = index.embedder.encode([o.label for o in occupations])
+            sims = index.embedder.encode(titles) @ labels.T
+            return [[occupations[i].uri for i in row.argsort()[::-1][:10]] for row in sims]
+
+        result = parse_eval.occupation_recall(rows, ranked, baseline)
+        for miss in result["misses"]:
+            console.print(f"[yellow]miss[/yellow] {escape(json.dumps(miss, ensure_ascii=False))}")
+        _emit_json({k: v for k, v in result.items() if k != "misses"})
+        return
+    batch: list[str] = []
+
+    def flush() -> None:
+        for text, found in zip(batch, index.match(batch), strict=True):
+            row = {"text": text, "occupations": [m.to_dict() for m in found]}
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        batch.clear()
+
+    for line in sys.stdin:
+        batch.append(line.rstrip("\r\n"))
+        if len(batch) == 256:
+            flush()
+    flush()
+
+
+def _title_file(path: Path, id_column: str) -> list[tuple[str, str]]:
+    """(id, title) rows of a tab-separated file with a header naming id_column and jobtitle."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+            header = reader.fieldnames or []
+            if id_column not in header or "jobtitle" not in header:
+                _fail(
+                    f"{path}: expected a tab-separated header with {id_column!r} and 'jobtitle',"
+                    f" got {header}"
+                )
+            rows = [(str(r[id_column]), str(r["jobtitle"] or "")) for r in reader]
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"{path}: {exc}")
+    return rows
+
+
+@titles_app.command("rank")
+def titles_rank(
+    queries: Annotated[
+        Path, typer.Option("--queries", exists=True, dir_okay=False, help="TSV: q_id, jobtitle")
+    ],
+    corpus: Annotated[
+        Path, typer.Option("--corpus", exists=True, dir_okay=False, help="TSV: c_id, jobtitle")
+    ],
+    top: Annotated[int, typer.Option("--top", min=1, help="Corpus titles per query")] = 100,
+) -> None:
+    """Rank the corpus titles for each query title; print TREC run lines, best first:
+    `q_id Q0 c_id rank score joblens`."""
+    from joblens.occupations.titles import rank
+
+    query_rows = _title_file(queries, "q_id")
+    corpus_rows = _title_file(corpus, "c_id")
+    if not corpus_rows:
+        _fail(f"{corpus}: no titles to rank")
+    index = _occupation_index()
+    ranked = rank(index, [t for _, t in query_rows], [t for _, t in corpus_rows], top=top)
+    out = sys.stdout
+    for (q_id, _), hits in zip(query_rows, ranked, strict=True):
+        for position, (c, score) in enumerate(hits, 1):
+            out.write(f"{q_id} Q0 {corpus_rows[c][0]} {position} {score:.6f} joblens\n")
+    out.flush()
 
 
 def _parsed(kind: str, text: str) -> dict[str, Any]:

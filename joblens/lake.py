@@ -49,7 +49,7 @@ from pyarrow import fs as pafs
 from joblens.errors import LakeError
 from joblens.schemas import DATA_TABLES, TABLES, Table, conform, table
 
-__all__ = ["Lake", "check_name", "connect_index", "host_id"]
+__all__ = ["Lake", "check_name", "connect_index", "host_id", "load_vectors", "save_vectors"]
 
 _TMP_PREFIX = ".tmp-"
 _SOURCE_PREFIX = "_source_"
@@ -144,6 +144,30 @@ def connect_index(index_dir: str | os.PathLike[str]) -> Any:
     path = Path(index_dir)
     path.mkdir(parents=True, exist_ok=True)
     return lancedb.connect(str(path))
+
+
+def load_vectors(path: Path) -> Any | None:
+    """The array saved at `path` by save_vectors, or None when there is none (or it is torn)."""
+    import numpy as np
+
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+
+
+def save_vectors(path: Path, array: Any) -> None:
+    """Save a numpy array atomically (hidden temp name, then rename): a cache of vectors of
+    fixed texts (the ESCO labels) that outlives runs and lakes."""
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{_TMP_PREFIX}{uuid.uuid4().hex}.npy")
+    try:
+        np.save(tmp, array, allow_pickle=False)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _visible(info: pafs.FileInfo) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 
 from joblens.errors import ConfigError
 
-__all__ = ["FIELDS", "accuracy", "read_truth"]
+__all__ = ["FIELDS", "accuracy", "occupation_recall", "read_truth"]
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "salary": ("min", "max", "currency", "interval"),
@@ -96,3 +96,45 @@ def _city(name: str) -> str:
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
     folded = " ".join(folded.replace("-", " ").split())
     return folded.removesuffix(" city") if folded != "city" else folded
+
+
+def occupation_recall(
+    truth: Iterable[dict[str, Any]],
+    ranked: Callable[[list[str]], list[list[str]]],
+    baseline: Callable[[list[str]], list[list[str]]] | None = None,
+    *,
+    k: int = 10,
+) -> dict[str, Any]:
+    """Recall@1, recall@k and MRR of ranked occupation URIs over titles labelled with one
+    (`uri`, plus `also`: others a reviewer accepts); titles labelled null are counted apart.
+    `baseline` (same shape) is scored on the same titles, side by side."""
+    rows = [r for r in truth if r.get("uri")]
+    unlabelled = sum(1 for r in truth if not r.get("uri")) if isinstance(truth, list) else 0
+    titles = [str(r["text"]) for r in rows]
+    accepted = [{r["uri"], *(r.get("also") or [])} for r in rows]
+
+    def rates(lists: list[list[str]]) -> dict[str, float | None]:
+        first = [
+            next((i for i, u in enumerate(uris[:k]) if u in ok), None)
+            for uris, ok in zip(lists, accepted, strict=True)
+        ]
+        n = len(first)
+        if not n:
+            return {"recall_at_1": None, f"recall_at_{k}": None, "mrr": None}
+        return {
+            "recall_at_1": round(sum(f == 0 for f in first) / n, 3),
+            f"recall_at_{k}": round(sum(f is not None for f in first) / n, 3),
+            "mrr": round(sum(1 / (f + 1) for f in first if f is not None) / n, 3),
+        }
+
+    got = ranked(titles)
+    out: dict[str, Any] = {"kind": "occupation", "titles": len(rows), "unlabelled": unlabelled}
+    out.update(rates(got))
+    if baseline is not None:
+        out["baseline"] = rates(baseline(titles))
+    out["misses"] = [
+        {"text": t, "want": sorted(ok), "got": uris[:3]}
+        for t, ok, uris in zip(titles, accepted, got, strict=True)
+        if not ok & set(uris[:k])
+    ]
+    return out

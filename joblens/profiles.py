@@ -12,7 +12,9 @@ Rules, in order of trust:
 - location: a "Location:/Based in" line, the part after "·" on the headline line, or
   "... position in <place>"; resolved by `joblens.normalize.location.parse`.
 - work modes: "remote only" -> remote; "on-site only" -> onsite; "hybrid or remote" ->
-  hybrid+remote; "open to remote" (or "remote work/roles") -> all three; else on-site/hybrid.
+  hybrid+remote; "on-site or hybrid" -> onsite+hybrid; "open to remote" ("remote work/roles",
+  or "Remote" as the place in the CV's header lines) -> all three; a CV that says nothing
+  -> [] (unknown: the hard filter then keeps every mode, it never hides jobs on a guess).
 - seniority: from the headline, else from the years of experience.
 - salary floor: the first line with a pay word ("expected salary", "looking for", "desired
   rate", ...) and an amount, annualized by `joblens.normalize.salary.parse`.
@@ -20,8 +22,11 @@ Rules, in order of trust:
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
+from functools import cache
+from pathlib import Path
 
 from joblens.errors import ParseError
 from joblens.normalize import location, salary, seniority, skills
@@ -57,8 +62,24 @@ _YEARS = re.compile(
     r"(?:experience|working|in\b))?",
     re.I,
 )
+
+
+@cache
+def _words() -> dict[str, list[str]]:
+    path = Path(__file__).parent / "normalize" / "data" / "cv_words.json"
+    data: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _present_words() -> str:
+    return "|".join(re.escape(w) for w in sorted(_words()["present"], key=len, reverse=True))
+
+
+# "2019 - 2022", "2015-Atual", "Jan 2020 – heute", "October 2022 to September 2024".
 _RANGE = re.compile(
-    r"\b((?:19|20)\d{2})\s*(?:-|–|—|to)\s*((?:19|20)\d{2}|present|now|current)\b", re.I
+    r"\b((?:19|20)\d{2})\s*(?:-|–|—|to|bis|até|a)\s*(?:[A-Za-zÀ-ÿ]{3,10}\.?\s+)?"
+    r"((?:19|20)\d{2}|" + _present_words() + r")(?![\w'])",
+    re.I,
 )
 _MD_NOISE = re.compile(r"^\s*(?:#{1,6}\s*|[-*•]\s+)?|\*\*|__|`")
 _NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ'’.\-]+(?:\s+[A-Za-zÀ-ÖØ-öø-ÿ'’.\-]+){1,3}$")
@@ -66,6 +87,10 @@ _NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ'’.\-]+(?:\s+[A-Za-zÀ-ÖØ-öø-�
 _REMOTE_ONLY = re.compile(r"\b(?:remote[- ]only|only remote|fully remote|100% remote)\b", re.I)
 _ONSITE_ONLY = re.compile(r"\b(?:on-?site[- ]only|only on-?site|office[- ]based only)\b", re.I)
 _HYBRID_REMOTE = re.compile(r"\b(?:hybrid or remote|remote or hybrid)\b", re.I)
+_ONSITE_HYBRID = re.compile(
+    r"\b(?:on-?site or hybrid|hybrid or on-?site|office or hybrid|hybrid or office)\b", re.I
+)
+_REMOTE_WORD = re.compile(r"(?<![\w-])remote(?![\w-])", re.I)
 _OPEN_REMOTE = re.compile(
     r"\b(?:open to (?:\w+ )?remote|remote (?:work|roles?|positions?|jobs?|friendly)|"
     r"willing to work remotely|happy to work remotely)\b",
@@ -73,11 +98,47 @@ _OPEN_REMOTE = re.compile(
 )
 
 
+# Markup around the words of CVs kept in Markdown sites (Jekyll, Hugo) and HTML.
+_FRONT_MATTER = re.compile(r"\A\s*(---|\+\+\+)[ \t]*\n.*?\n\1[ \t]*(?:\n|\Z)", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_TEMPLATE = re.compile(r"\{\{<?-?\s*(.*?)\s*-?>?\}\}|\{%.*?%\}", re.S)
+_ATTRIBUTE = re.compile(r"\b(\w+)=\"([^\"]*)\"")
+_HTML_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
+_SHORTCODE_EMOJI = re.compile(r"(?<!\w):[a-z0-9_+-]+:(?!\w)")
+_RULE_LINE = re.compile(r"^[ \t]*(?:={3,}|-{3,}|\*{3,}|_{3,})[ \t]*$", re.M)
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_INLINE_TAGS = frozenset({"a", "b", "i", "em", "strong", "span", "code", "small", "u", "sup"})
+_SKIPPED_ATTRIBUTES = frozenset({"icon", "class", "id", "style", "src", "href", "type"})
+
+
+def clean_markup(text: str) -> str:
+    """The words of a CV without its site markup: front matter, comments, template tags (the
+    values of their attributes kept: `{{< item header="2020-heute" badge="C# Entwickler" >}}`
+    reads "2020-heute, C# Entwickler"), HTML tags, emoji codes, rules and link targets."""
+    text = _FRONT_MATTER.sub("", text.replace("\r\n", "\n"))
+    text = _COMMENT.sub("", text)
+    text = _TEMPLATE.sub(_template_values, text)
+    text = _HTML_TAG.sub(lambda m: "" if m.group(2).lower() in _INLINE_TAGS else "\n", text)
+    text = _SHORTCODE_EMOJI.sub("", text)
+    text = _RULE_LINE.sub("", text)
+    return _MD_LINK.sub(r"\1", text)
+
+
+def _template_values(match: re.Match[str]) -> str:
+    values = [
+        v.strip()
+        for k, v in _ATTRIBUTE.findall(match.group(1) or "")
+        if k.lower() not in _SKIPPED_ATTRIBUTES and v.strip()
+    ]
+    return "\n" + ", ".join(values) + "\n" if values else "\n"
+
+
 def parse(text: str, *, candidate_id: str) -> dict[str, object]:
     """Return the CANDIDATES fields read from one CV (no run_id, text_hash or embedding).
 
     Raises ParseError when the CV is empty or has neither a headline nor any known skill.
     """
+    text = clean_markup(text)
     lines = _lines(text)
     if not lines:
         raise ParseError(
@@ -111,7 +172,7 @@ def parse(text: str, *, candidate_id: str) -> dict[str, object]:
         "country": place.country if place else None,
         "lat": place.lat if place else None,
         "lon": place.lon if place else None,
-        "work_modes": _work_modes(text),
+        "work_modes": _work_modes(text, lines),
         "seniority": level,
         "years_experience": years,
         "skills": found_skills,
@@ -128,50 +189,178 @@ def _lines(text: str | None) -> list[str]:
     out = []
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = _MD_NOISE.sub("", raw).strip()
+        if len(line) > 2 and line[0] == line[-1] and line[0] in "*_":  # *italic* line
+            line = line[1:-1].strip()
         if line:
             out.append(line)
     return out
 
 
+_LABELLED_NAME = re.compile(
+    r"^(?:name|full name|nome|nombre|nom|imię i nazwisko)\s*:\s*(.+)$", re.I
+)
+_I_AM = re.compile(r"\bI(?:'m| am) (?:an? |the )?([^,.;:]{3,60})", re.I)
+_ROLE_BEFORE = re.compile(
+    r"^(.{3,60}?)\s+(?:with|who|speciali[sz]ed|focused|passionate|experienced in)\b", re.I
+)
+# "September 2024: IT Analyst", "2019 - 2022: Data Engineer": a date heading a title.
+_DATE_PREFIX = re.compile(r"^(?:[A-Za-zÀ-ÿ]{3,10}\.?\s+)?(?:19|20)\d{2}\b[^:]{0,30}:\s*", re.I)
+_MONTH_ONLY = re.compile(r"^(?:[A-Za-zÀ-ÿ]{3,10}\.?)?$")
+
+
+def _plain(line: str) -> str:
+    return " ".join(re.sub(r"[^\w\s'-]", " ", line.lower()).replace("-", " ").split())
+
+
+def _is_heading(line: str) -> bool:
+    """A line naming the document or a section ("Curriculum Vitae", "Work experience")."""
+    plain = _plain(line)
+    words = _words()
+    if _HEADINGS.match(line) or plain.endswith((" cv", " resume", " curriculum vitae")):
+        return True
+    return any(
+        plain in (w.replace("-", " ") for w in words[key])
+        for key in ("document_titles", "experience_headings", "section_headings")
+    )
+
+
+def _is_section(line: str) -> bool:
+    plain = _plain(line)
+    words = _words()
+    return any(
+        plain in (w.replace("-", " ") for w in words[key])
+        for key in ("experience_headings", "section_headings")
+    )
+
+
+def _is_experience_heading(line: str) -> bool:
+    plain = _plain(line)
+    return plain in (w.replace("-", " ") for w in _words()["experience_headings"])
+
+
+def _is_contact(line: str) -> bool:
+    low = line.lower()
+    return (
+        "@" in line
+        or "http" in low
+        or "www." in low
+        or bool(re.search(r"\d{3}", line))
+        or bool(_LABELLED_LOCATION.match(line))
+    )
+
+
 def _name(lines: list[str]) -> str | None:
-    first = lines[0]
-    if _NAME.match(first) and not _HEADINGS.match(first) and ":" not in first:
-        return first.title() if first.isupper() else first
+    for line in lines[:12]:
+        m = _LABELLED_NAME.match(line)
+        if m:
+            return m.group(1).strip()
+    for line in lines[:3]:
+        if _is_section(line):
+            break
+        if _is_heading(line) or _is_contact(line):
+            continue
+        if _NAME.match(line) and ":" not in line and not _has_occupation_word(line):
+            return line.title() if line.isupper() else line
+        break
     return None
 
 
 def _headline(lines: list[str], name: str | None) -> tuple[str | None, str | None]:
-    """The role sought and, when written on the same line, a location."""
+    """The role sought and, when written on the same line, a location: a labelled line, else
+    a title-like line of the header, else the newest position of the work history, else a
+    role the summary names ("Senior Designer with ...", "I am a teacher ..."), else the
+    newest dated title anywhere."""
     for line in lines[:12]:
         m = _LABELLED_HEADLINE.match(line)
         if m:
             return _split_role(m.group(1))
-    start = 1 if name else 0
-    for line in lines[start : start + 3]:
-        if _LABELLED_LOCATION.match(line) or "@" in line or _HEADINGS.match(line):
+    header: list[str] = []
+    for line in lines[:10]:
+        if _is_section(line):  # the header ends where the body's sections begin
+            break
+        if line == name or _is_heading(line) or _is_contact(line) or ":" in line:
             continue
-        if re.search(r"\d{3}", line):
-            continue  # a phone number or a date line
-        # The first sentence; "Jr." and "Sr." do not end one.
-        first_sentence = re.split(r"(?<![JS]r)(?<=[a-z)])\.\s", line, maxsplit=1)[0]
-        first_sentence = first_sentence.rstrip(".")
-        role, place = _split_role(first_sentence)
-        if role and _looks_like_title(role):
+        header.append(line)
+    for line in header:
+        role, place = _split_role(_first_sentence(line))
+        if role and _looks_like_title(role) and not _is_heading(role):
             return role, place
+    found = _experience_title(lines) or _prose_role(lines) or _latest_title(lines)
+    return found, None
+
+
+def _first_sentence(line: str) -> str:
+    # "Jr." and "Sr." do not end one.
+    return re.split(r"(?<![JS]r)(?<=[a-z)])\.\s", line, maxsplit=1)[0].rstrip(".")
+
+
+def _prose_role(lines: list[str]) -> str | None:
+    for line in lines[:25]:
+        sentence = _first_sentence(line.split(":", 1)[-1].strip())
+        for pattern in (_ROLE_BEFORE, _I_AM):
+            m = pattern.search(sentence)
+            if m and _has_occupation_word(m.group(1)) and len(m.group(1).split()) <= 6:
+                return m.group(1).strip()
+    return None
+
+
+def _experience_title(lines: list[str]) -> str | None:
+    """The first dated position of the work-history section (CVs list the newest first; a
+    date line that names only a place takes the title from the line above), else its first
+    title line."""
+    section = _experience_lines(lines)
+    if not section:
+        return None
+    for i, line in enumerate(section):
+        m = _RANGE.search(line) or _DATE_PREFIX.match(line)
+        if not m:
+            continue
+        title = _title_around(line, m)
+        if (not title or _is_place(title)) and i > 0:
+            title = re.split(r"\s+(?:—|–|-|at|@|\|)\s+|,\s*", section[i - 1])[0].strip()
+        if title and _looks_like_title(title) and not _is_heading(title):
+            return title
         break
-    return _latest_title(lines), None
+    for line in section[:6]:
+        line = _DATE_PREFIX.sub("", line)
+        role = re.split(r"\s+(?:—|–|-|at|@|\|)\s+|,\s*", line)[0].strip()
+        if role and _looks_like_title(role) and not _is_heading(role):
+            return role
+    return None
+
+
+def _experience_lines(lines: list[str]) -> list[str]:
+    for i, line in enumerate(lines):
+        if _is_experience_heading(line):
+            out = []
+            for following in lines[i + 1 :]:
+                if _is_heading(following) and not _is_experience_heading(following):
+                    break
+                out.append(following)
+            return out
+    return []
 
 
 _SMALL_WORDS = frozenset({"of", "and", "in", "for", "the", "&", "to", "at", "de", "-", "/"})
 
 
+def _has_occupation_word(text: str) -> bool:
+    from joblens.occupations import head_words, tokens
+
+    heads = head_words()
+    return any(w in heads for w in tokens(text))
+
+
 def _looks_like_title(text: str) -> bool:
-    """A job title is short and Title Cased ("Senior Data Engineer"), unlike prose."""
+    """A job title is short and names an occupation ("front-end developer") or is Title
+    Cased ("Analista de Sistemas"), unlike prose."""
     words = [w for w in text.split() if w.lower() not in _SMALL_WORDS]
     if not words or len(words) > 8:
         return False
+    if _has_occupation_word(text) and len(words) <= 6:
+        return True
     capitalized = sum(w[:1].isupper() or w[:1].isdigit() for w in words)
-    return capitalized / len(words) >= 0.6
+    return len(words) >= 2 and capitalized / len(words) >= 0.6
 
 
 def _split_role(text: str) -> tuple[str | None, str | None]:
@@ -191,6 +380,20 @@ def _split_role(text: str) -> tuple[str | None, str | None]:
     return (text or None), None
 
 
+def _title_around(line: str, m: re.Match[str]) -> str:
+    """The title written before a date ("Data Analyst, Acme, 2019 - 2021"), or after it when
+    nothing but a month comes before ("Jan 2020-heute, C# Entwickler")."""
+    head = line[: m.start()].strip(" ,(-—–:*_")
+    if _MONTH_ONLY.match(head):
+        head = line[m.end() :].strip(" ,)-—–:*_")
+    return re.split(r"\s+(?:—|–|-|at|@|\|)\s+|,\s*|\s+\(", head)[0].strip(" *_")
+
+
+def _is_place(text: str) -> bool:
+    place = location.parse(text)
+    return place.city is not None and not _has_occupation_word(text)
+
+
 def _latest_title(lines: list[str]) -> str | None:
     """Title of the newest position in an experience list ("Title, Company, 2021 - present")."""
     best: tuple[int, str] | None = None
@@ -199,8 +402,7 @@ def _latest_title(lines: list[str]) -> str | None:
         if not m:
             continue
         end = 9999 if not m.group(2).isdigit() else int(m.group(2))
-        head = line[: m.start()].strip(" ,(-—–:")
-        title = re.split(r"\s+(?:—|–|-|at|@)\s+|,\s*", head)[0].strip()
+        title = _title_around(line, m)
         if title and len(title.split()) <= 8 and (best is None or end > best[0]):
             best = (end, title)
     return best[1] if best else None
@@ -220,16 +422,20 @@ def _location_raw(lines: list[str]) -> str | None:
     return None
 
 
-def _work_modes(text: str) -> list[str]:
+def _work_modes(text: str, lines: list[str]) -> list[str]:
+    """The modes the CV accepts; [] when it does not say (unknown, filters nothing)."""
     if _REMOTE_ONLY.search(text):
         return ["remote"]
     if _ONSITE_ONLY.search(text):
         return ["onsite"]
     if _HYBRID_REMOTE.search(text):
         return ["hybrid", "remote"]
-    if _OPEN_REMOTE.search(text):
+    header = "\n".join(lines[:8])
+    if _OPEN_REMOTE.search(text) or _REMOTE_WORD.search(header):
         return ["onsite", "hybrid", "remote"]
-    return ["onsite", "hybrid"]
+    if _ONSITE_HYBRID.search(text):
+        return ["onsite", "hybrid"]
+    return []
 
 
 def _years(text: str) -> float | None:
@@ -243,13 +449,20 @@ def _years(text: str) -> float | None:
         return 0.5
     if re.search(r"\bover a year\b", low):
         return 1.5
-    starts, ends = [], []
-    for m in _RANGE.finditer(text):
-        starts.append(int(m.group(1)))
-        ends.append(int(m.group(2)) if m.group(2).isdigit() else date.today().year)
-    if starts:
-        return float(max(0, max(ends) - min(starts)))
-    return None
+    section = "\n".join(_experience_lines(_lines(text)))
+    spans = [
+        (int(m.group(1)), int(m.group(2)) if m.group(2).isdigit() else date.today().year)
+        for m in _RANGE.finditer(section or text)
+    ]
+    if not spans:
+        return None
+    covered, reach = 0, 0  # years covered by the union of the spans (overlaps once)
+    for start, end in sorted(spans):
+        start = max(start, reach)
+        if end > start:
+            covered += end - start
+            reach = end
+    return float(covered)
 
 
 def _salary(lines: list[str]) -> salary.Salary | None:

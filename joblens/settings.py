@@ -63,6 +63,10 @@ class EmbedSettings(_Section):
     precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
     batch_size: int = Field(0, ge=0, description="0 = pick from free memory")
     max_chars: int = Field(2000, ge=64, description="Text is cut here before tokenizing")
+    cache_dir: str = Field(
+        "~/.cache/joblens",
+        description="Vectors of fixed texts (the ESCO occupation labels), kept between runs",
+    )
 
 
 class ScoringSettings(_Section):

@@ -14,6 +14,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "postings"
+# Vectors of the ESCO labels, embedded once per checkout (about 35 s) and reused by every
+# test and every later `make test`; kept in the checkout, not in the user's home.
+VECTOR_CACHE = Path(__file__).resolve().parents[1] / ".cache" / "vectors"
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +26,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         if key.startswith("JOBLENS_") or key.lower() in {"http_proxy", "https_proxy", "all_proxy"}:
             monkeypatch.delenv(key, raising=False)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("JOBLENS_EMBED__CACHE_DIR", str(VECTOR_CACHE))
 
 
 @pytest.fixture

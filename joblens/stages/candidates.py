@@ -1,7 +1,11 @@
 """Stage: CV files -> bronze/raw_cvs and candidate profiles in silver/candidates.
 
-Reads: ``<cvs>/*.txt|md``.  Writes: raw_cvs, candidates (upserted by candidate id: the
-current state is each id's latest version), quarantine (stage profile), run_stats.
+Reads: every entry of the CV folder: .txt, .md, .pdf, .docx and JSON Resume files become
+candidates (`joblens.cv_documents`); anything else (a directory, a link out of the folder, an
+unknown type, binary junk, a file that is not a CV) becomes a quarantine row with its reason,
+never a candidate and never silently skipped.
+Writes: raw_cvs, candidates (upserted by candidate id: the current state is each id's latest
+version), quarantine (stage profile), run_stats.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from joblens import profiles
+from joblens import cv_documents, profiles
 from joblens.errors import JobLensError, SourceError
 from joblens.normalize.text import text_hash
 from joblens.stages.run import RunContext, StageReport, quarantine, timed
@@ -29,9 +33,18 @@ def ingest_cvs(ctx: RunContext, cv_dir: Path) -> StageReport:
     with timed(ctx, report):
         if not cv_dir.is_dir():
             raise SourceError(f"CV directory {cv_dir} does not exist (expected a folder of CVs)")
-        files = sorted(p for p in cv_dir.iterdir() if p.suffix in {".txt", ".md"})
+        entries = sorted(cv_dir.iterdir())
         fetched = datetime.now(UTC)
-        texts = [p.read_text(encoding="utf-8", errors="replace") for p in files]
+        bad: list[dict[str, Any]] = []
+        files: list[Path] = []
+        texts: list[str] = []
+        for path in entries:
+            try:
+                texts.append(cv_documents.read(path, cv_dir))
+            except cv_documents.CvFileError as exc:
+                bad.append(_cv_reject(path, str(exc), ""))
+                continue
+            files.append(path)
         ctx.lake.write(
             "raw_cvs",
             pl.DataFrame(
@@ -50,7 +63,6 @@ def ingest_cvs(ctx: RunContext, cv_dir: Path) -> StageReport:
             partition={"dt": ctx.dt},
         )
         rows: list[dict[str, Any]] = []
-        bad: list[dict[str, Any]] = []
         seen: set[str] = set()
         for path, text in zip(files, texts, strict=True):
             if path.stem in seen:  # alice.txt and alice.md: one candidate id, keep the first
@@ -70,7 +82,7 @@ def ingest_cvs(ctx: RunContext, cv_dir: Path) -> StageReport:
             else pl.DataFrame({"candidate_id": []}, schema={"candidate_id": pl.String})
         )
         ctx.lake.write("candidates", candidates, run_id=ctx.run_id, partition={"dt": ctx.dt})
-        report.rows_in, report.rows_out = len(files), len(rows)
+        report.rows_in, report.rows_out = len(entries), len(rows)
         report.rows_quarantined = quarantine(ctx, "profile", pl.DataFrame(bad))
     return report
 

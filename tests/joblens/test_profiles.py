@@ -64,7 +64,8 @@ def test_markdown_cv_with_sections() -> None:
 
 def test_defaults_when_the_cv_says_nothing() -> None:
     row = profiles.parse("Sam Lee\nQA Engineer\nSkills: Selenium, Cypress", candidate_id="c3")
-    assert row["work_modes"] == ["onsite", "hybrid"]
+    # Unknown, not a guess: an empty list filters no job out (the scorer keeps every mode).
+    assert row["work_modes"] == []
     assert row["city"] is None and row["location_raw"] is None
     assert row["years_experience"] is None and row["seniority"] is None
 
@@ -93,7 +94,10 @@ def test_synthetic_cvs_parse_to_their_hidden_profile(world: Path) -> None:
         row = profiles.parse(path.read_text(encoding="utf-8"), candidate_id=path.stem)
         n += 1
         skills_ok += set(row["skills"]) == set(hidden["skills"])
-        modes_ok += sorted(row["work_modes"]) == sorted(hidden["work_modes"])
+        # A CV that does not say reads as unknown ([]): it filters nothing out, never wrongly.
+        modes_ok += sorted(row["work_modes"]) == sorted(hidden["work_modes"]) or (
+            row["work_modes"] == [] and "remote" not in hidden["work_modes"]
+        )
         city_ok += row["city"] == hidden["city"]
         # "Manager" titles read as lead by the seniority rules; leave them out here.
         level_ok += row["seniority"] == hidden["seniority"] or "Manager" in str(row["headline"])
@@ -106,3 +110,18 @@ def test_synthetic_cvs_parse_to_their_hidden_profile(world: Path) -> None:
     assert skills_ok == n and modes_ok == n and floor_ok == n
     assert city_ok / n > 0.85  # ~8% of CVs give no location at all
     assert level_ok / n > 0.95
+
+
+@pytest.mark.parametrize(
+    ("line", "modes"),
+    [
+        ("Location: Remote", ["onsite", "hybrid", "remote"]),
+        ("Lisbon, Portugal (Remote)", ["onsite", "hybrid", "remote"]),
+        ("I prefer working on-site or hybrid.", ["onsite", "hybrid"]),
+        ("Remote only.", ["remote"]),
+        ("Location: Leeds", []),
+    ],
+)
+def test_work_modes_come_from_what_the_cv_says(line: str, modes: list[str]) -> None:
+    text = f"Ana Costa\nData Analyst\n{line}\nSkills: SQL, Python"
+    assert profiles.parse(text, candidate_id="c4")["work_modes"] == modes

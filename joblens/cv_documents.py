@@ -1,0 +1,221 @@
+"""CV files -> text: the document formats people send (.txt, .md, .pdf, .docx, JSON Resume).
+
+`read(path, folder)` returns the CV's text, or raises `CvFileError` with the reason the file
+cannot be a CV: it is not a regular file, a link leading out of the CV folder, too large, of
+a type no reader knows, binary junk, a PDF without a text layer, an unreadable document.
+Nothing here guesses: a file is either read whole or refused with its reason (the stage
+turns the reason into a quarantine row).
+
+Text files are decoded by their byte-order mark (UTF-8, UTF-16), else as UTF-8, else as
+Windows-1252 (the superset of Latin-1 that Word and Windows editors write); bytes that are
+neither text nor a known document are refused, never decoded into "replacement" soup.
+
+A JSON Resume (https://jsonresume.org/schema) becomes the plain-text CV it describes (name,
+label as headline, location, summary, positions with their dates, skills), so one rules
+profiler reads every format.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from joblens.errors import ParseError
+
+__all__ = ["MAX_BYTES", "SUFFIXES", "CvFileError", "read"]
+
+MAX_BYTES = 10_000_000  # a CV is a few pages; anything larger is not one
+SUFFIXES = (".txt", ".text", ".md", ".markdown", ".pdf", ".docx", ".json")
+_TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+# Share of characters that may be neither printable nor whitespace in a text file.
+_MAX_CONTROL_SHARE = 0.01
+
+
+class CvFileError(ParseError):
+    """The file cannot be read as a CV; the message is the quarantine reason."""
+
+
+def read(path: Path, folder: Path) -> str:
+    """Return the text of the CV at `path`, a member of `folder`; raise CvFileError if none."""
+    _check_member(path, folder)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise CvFileError(
+            f"{path.name}: unsupported file type {suffix or '(no extension)'!r}; "
+            f"CVs are read from {', '.join(SUFFIXES)}",
+            field="file",
+        )
+    data = path.read_bytes()
+    if not data.strip():
+        raise CvFileError(f"{path.name}: the file is empty", field="file")
+    if suffix == ".pdf":
+        return _pdf_text(path.name, data)
+    if suffix == ".docx":
+        return _docx_text(path.name, data)
+    text = decode(path.name, data)
+    if suffix == ".json":
+        return _json_resume_text(path.name, text)
+    return text
+
+
+def _check_member(path: Path, folder: Path) -> None:
+    """Refuse directories, devices, links out of the folder and oversized files."""
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(folder.resolve()):
+            raise CvFileError(
+                f"{path.name}: a link to {target}, outside the CV folder; not read",
+                field="file",
+            )
+    if path.is_dir():
+        raise CvFileError(f"{path.name}: a directory, not a CV file", field="file")
+    if not path.is_file():
+        raise CvFileError(f"{path.name}: not a regular file (a device, socket or broken link)")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise CvFileError(
+            f"{path.name}: {size:,} bytes, over the {MAX_BYTES:,}-byte limit for a CV",
+            field="file",
+        )
+
+
+def decode(name: str, data: bytes) -> str:
+    """Decode text bytes by BOM, else UTF-8, else Windows-1252; refuse binary content."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        text = data[3:].decode("utf-8", errors="strict")
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+    elif b"\x00" in data:
+        raise CvFileError(f"{name}: binary content (NUL bytes), not a text CV", field="file")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+            if "\ufffd" in text:  # bytes cp1252 leaves undefined: Latin-1 maps every byte
+                text = data.decode("latin-1")
+    control = sum(
+        1 for ch in text if unicodedata.category(ch) in {"Cc", "Co", "Cn"} and ch not in "\n\r\t\f"
+    )
+    if control > _MAX_CONTROL_SHARE * max(len(text), 1):
+        raise CvFileError(
+            f"{name}: {control} control characters in {len(text)}: binary, not a text CV",
+            field="file",
+        )
+    return text
+
+
+def _pdf_text(name: str, data: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise CvFileError(f"{name}: an encrypted PDF; not read", field="file")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise CvFileError(f"{name}: not a readable PDF ({exc})", field="file") from exc
+    text = "\n".join(pages)
+    if not text.strip():
+        raise CvFileError(
+            f"{name}: the PDF has no text layer (a scanned image?); OCR it first", field="file"
+        )
+    return text
+
+
+def _docx_text(name: str, data: bytes) -> str:
+    import zipfile
+
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise CvFileError(f"{name}: not a readable .docx document ({exc})", field="file") from exc
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            cells = [c.text.strip() for c in row.cells if c.text.strip()]
+            lines.append(" | ".join(dict.fromkeys(cells)))  # merged cells repeat their text
+    text = "\n".join(lines)
+    if not text.strip():
+        raise CvFileError(f"{name}: the document holds no text", field="file")
+    return text
+
+
+def _json_resume_text(name: str, text: str) -> str:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CvFileError(f"{name}: not valid JSON ({exc})", field="file") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("basics"), dict):
+        raise CvFileError(
+            f"{name}: JSON without a JSON Resume 'basics' object; not a CV", field="file"
+        )
+    return json_resume_text(doc)
+
+
+def json_resume_text(doc: dict[str, Any]) -> str:
+    """The plain-text CV a JSON Resume describes, laid out as the rules profiler reads."""
+    basics: dict[str, Any] = doc.get("basics") or {}
+    lines: list[str] = []
+    if basics.get("name"):
+        lines.append(str(basics["name"]))
+    if basics.get("label"):
+        lines.append(f"Headline: {basics['label']}")
+    place = _json_place(basics.get("location"))
+    if place:
+        lines.append(f"Location: {place}")
+    if basics.get("summary"):
+        lines += ["", "Summary", str(basics["summary"])]
+    work = [w for w in doc.get("work") or [] if isinstance(w, dict)]
+    if work:
+        lines += ["", "Experience"]
+        for job in work:
+            lines.append(_json_position(job))
+            lines += [str(h) for h in job.get("highlights") or [] if h]
+            if job.get("summary"):
+                lines.append(str(job["summary"]))
+    skill_words = _json_skills(doc.get("skills"))
+    if skill_words:
+        lines += ["", "Skills", ", ".join(skill_words)]
+    return "\n".join(lines) + "\n"
+
+
+def _json_place(location: object) -> str:
+    if isinstance(location, str):
+        return location
+    if not isinstance(location, dict):
+        return ""
+    parts = [location.get(k) for k in ("city", "region", "countryCode")]
+    return ", ".join(str(p) for p in parts if p)
+
+
+_YEAR = re.compile(r"(19|20)\d{2}")
+
+
+def _json_position(job: dict[str, Any]) -> str:
+    title = job.get("position") or job.get("title") or ""
+    company = job.get("name") or job.get("company") or ""
+    start = _YEAR.search(str(job.get("startDate") or ""))
+    end = _YEAR.search(str(job.get("endDate") or ""))
+    span = ""
+    if start:
+        span = f"{start.group(0)} - {end.group(0) if end else 'present'}"
+    return ", ".join(str(p) for p in (title, company, span) if p)
+
+
+def _json_skills(skills: object) -> list[str]:
+    out: list[str] = []
+    for item in skills if isinstance(skills, list) else []:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict):
+            out += [str(item["name"])] if item.get("name") else []
+            out += [str(k) for k in item.get("keywords") or [] if k]
+    return list(dict.fromkeys(out))
