@@ -39,9 +39,11 @@ run_app = typer.Typer(
 )
 bench_app = typer.Typer(help="Benchmarks; each prints one JSON object as its last line.")
 titles_app = typer.Typer(help="Job titles: which name the same job.", no_args_is_help=True)
+rank_app = typer.Typer(help="Rank what is in the lake for new input.", no_args_is_help=True)
 app.add_typer(run_app, name="run")
 app.add_typer(bench_app, name="bench")
 app.add_typer(titles_app, name="titles")
+app.add_typer(rank_app, name="rank")
 
 # Rich assumes 80 columns when stdout is not a terminal (CI logs, `| tee`): give the run
 # summary's tables room instead of folding every cell.
@@ -654,6 +656,86 @@ def candidates(
     rows = ranked.join(who, on="candidate_id", how="left")
     title = f"Candidates for {info['title']} @ {info['company']} ({job})"
     _print_ranked(title, rows, who="candidate")
+
+
+_MATCH_FIELDS = (
+    "semantic",
+    "skills",
+    "location",
+    "seniority",
+    "salary",
+    "freshness",
+    "matched_skills",
+    "missing_skills",
+)
+
+
+@rank_app.command("candidates")
+def rank_candidates_cmd(
+    jobs: Annotated[
+        Path,
+        typer.Option(
+            "--jobs", exists=True, file_okay=False, help="Folder of job ads; stem = job id"
+        ),
+    ],
+    lake: LakeOpt = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Candidates per job")] = 10,
+    config: ConfigOpt = None,
+) -> None:
+    """Rank the lake's current candidates for each job ad of a folder (.txt, .md, .pdf,
+    .docx); print one JSON object per line, best first per job: {"job", "candidate_id",
+    "rank", "score", and the factors: semantic, skills, location, seniority, salary,
+    freshness, matched_skills, missing_skills}. An ad that cannot be read is named on
+    stderr and the others go on."""
+    from datetime import UTC, datetime
+
+    from joblens.embed import make_embedder
+    from joblens.errors import ParseError
+    from joblens.job_ads import read_ad
+    from joblens.scoring import engine
+    from joblens.stages.embed import JOB_TEXT
+
+    settings = _settings(config)
+    lk = _lake(lake, config)
+    ads: list[dict[str, Any]] = []
+    for path in sorted(jobs.iterdir()):
+        try:
+            ads.append(read_ad(path, jobs))
+        except ParseError as exc:
+            err_console.print(f"[yellow]skipped[/yellow] {escape(str(exc))}")
+    if not ads:
+        _fail(f"{jobs}: no job ad could be read")
+    try:
+        pool = lk.current("candidates")
+    except JobLensError as exc:
+        _fail(str(exc))
+    if pool.is_empty():
+        _fail("the lake has no candidates: run `joblens run ingest-candidates --from CV_DIR`")
+    try:
+        frame = pl.DataFrame(ads, infer_schema_length=None)
+        texts = frame.select(JOB_TEXT.alias("text"))["text"].to_list()
+        vectors = make_embedder(settings.embed).encode(texts)
+        frame = frame.with_columns(
+            pl.Series("embedding", vectors.tolist(), dtype=pl.List(pl.Float32))
+        )
+        now = datetime.now(UTC)
+        for i in range(frame.height):
+            t0 = time.perf_counter()
+            ranked = engine.rank_candidates(
+                pool, frame[i : i + 1], settings=settings.scoring, now=now, top=top
+            )
+            job_id = frame["job_id"][i]
+            for r in ranked.iter_rows(named=True):
+                row = {"job": job_id, "candidate_id": r["candidate_id"], "rank": r["rank"]}
+                row["score"] = r["score"]
+                row.update({f: r.get(f) for f in _MATCH_FIELDS})
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            err_console.print(
+                f"{job_id}: {pool.height} candidates ranked in {time.perf_counter() - t0:.3f} s"
+            )
+    except JobLensError as exc:
+        _fail(str(exc))
+    sys.stdout.flush()
 
 
 def _print_ranked(title: str, rows: pl.DataFrame, *, who: str) -> None:

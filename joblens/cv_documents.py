@@ -46,7 +46,7 @@ def read(path: Path, folder: Path) -> str:
     if suffix not in SUFFIXES:
         raise CvFileError(
             f"{path.name}: unsupported file type {suffix or '(no extension)'!r}; "
-            f"CVs are read from {', '.join(SUFFIXES)}",
+            f"documents are read from {', '.join(SUFFIXES)}",
             field="file",
         )
     data = path.read_bytes()

@@ -259,7 +259,7 @@ def _name(lines: list[str]) -> str | None:
             break
         if _is_heading(line) or _is_contact(line):
             continue
-        if _NAME.match(line) and ":" not in line and not _has_occupation_word(line):
+        if _NAME.match(line) and ":" not in line and not _all_label_words(line):
             return line.title() if line.isupper() else line
         break
     return None
@@ -278,7 +278,9 @@ def _headline(lines: list[str], name: str | None) -> tuple[str | None, str | Non
     for line in lines[:10]:
         if _is_section(line):  # the header ends where the body's sections begin
             break
-        if line == name or _is_heading(line) or _is_contact(line) or ":" in line:
+        if (name and line.lower() == name.lower()) or _is_heading(line) or _is_contact(line):
+            continue
+        if ":" in line:
             continue
         header.append(line)
     for line in header:
@@ -349,6 +351,14 @@ def _has_occupation_word(text: str) -> bool:
 
     heads = head_words()
     return any(w in heads for w in tokens(text))
+
+
+def _all_label_words(text: str) -> bool:
+    from joblens.occupations import label_words, tokens
+
+    words = label_words()
+    found = tokens(text)
+    return bool(found) and all(w in words for w in found)
 
 
 def _looks_like_title(text: str) -> bool:

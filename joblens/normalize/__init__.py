@@ -32,7 +32,7 @@ from joblens.errors import ParseError
 from joblens.normalize import location, salary, seniority, skills, text
 from joblens.sources.base import FETCHED_AT
 
-__all__ = ["RAW_CHARS", "posting_id", "postings"]
+__all__ = ["RAW_CHARS", "posting_id", "posting_row", "postings"]
 
 RAW_CHARS = 4000
 """Quarantine rows keep this much of the record's JSON: enough to see what was wrong."""
@@ -92,8 +92,21 @@ def _postings(
     return _frame(rows, schemas.POSTINGS), _frame(rejected, schemas.QUARANTINE)
 
 
+def posting_row(
+    draft: source_parsers.PostingDraft, *, run_id: str, origin: str, standalone: bool = False
+) -> dict[str, Any]:
+    """One POSTINGS row from a draft outside a batch; `standalone` (a recruiter's own ad)
+    needs neither a company nor a URL."""
+    return _normalize(draft, run_id, origin, 0, standalone=standalone)
+
+
 def _normalize(
-    draft: source_parsers.PostingDraft, run_id: str, origin: str, record_index: int
+    draft: source_parsers.PostingDraft,
+    run_id: str,
+    origin: str,
+    record_index: int,
+    *,
+    standalone: bool = False,
 ) -> dict[str, Any]:
     """Return one POSTINGS row from a draft; ParseError for an empty title, or for a posting
     with neither a company nor a URL. A posting without a description is kept: its
@@ -104,7 +117,7 @@ def _normalize(
     description = text.clean(draft.description_html_or_text or "")
     url = optional_url(draft.url)
     company = _one_line(draft.company)
-    if company is None and url is None:
+    if company is None and url is None and not standalone:
         # A title alone names no opening: there is nothing to apply to or dedupe on.
         raise ParseError(f"{draft.source}: neither a company nor a URL", field="company")
     place = location.parse(

@@ -39,6 +39,7 @@ __all__ = [
     "OccupationIndex",
     "OccupationMatch",
     "head_words",
+    "label_words",
     "load_occupations",
     "shared_index",
     "title_core",
@@ -381,3 +382,14 @@ def head_words() -> frozenset[str]:
     """Stems of the words that end an ESCO preferred label ("developer", "nurse", "chef"):
     a short line holding one reads as a job title."""
     return frozenset(tokens(o.label)[-1] for o in load_occupations() if tokens(o.label))
+
+
+@cache
+def label_words() -> frozenset[str]:
+    """Every word stem of ESCO's occupation labels: a line made of nothing else is a title
+    ("Senior Data Analyst"), one with other words may be a name ("Leila Smith")."""
+    words: set[str] = set()
+    for o in load_occupations():
+        words.update(tokens(o.label))
+        words.update(tokens(o.alt))
+    return frozenset(words)

@@ -88,11 +88,13 @@ def test_synthetic_cvs_parse_to_their_hidden_profile(world: Path) -> None:
         r["candidate_id"]: r
         for r in pq.read_table(world / "truth" / "candidates.parquet").to_pylist()
     }
-    n = skills_ok = modes_ok = floor_ok = city_ok = level_ok = 0
+    n = skills_ok = modes_ok = floor_ok = city_ok = level_ok = headline_ok = 0
     for path in sorted((world / "cvs").iterdir()):
         hidden = truth[path.stem]
         row = profiles.parse(path.read_text(encoding="utf-8"), candidate_id=path.stem)
         n += 1
+        # The role, never the person's name (CVs that open with it in capitals included).
+        headline_ok += bool(row["headline"]) and row["headline"] != row["name"]
         skills_ok += set(row["skills"]) == set(hidden["skills"])
         # A CV that does not say reads as unknown ([]): it filters nothing out, never wrongly.
         modes_ok += sorted(row["work_modes"]) == sorted(hidden["work_modes"]) or (
@@ -107,7 +109,7 @@ def test_synthetic_cvs_parse_to_their_hidden_profile(world: Path) -> None:
         else:
             usd = salary.to_usd(float(floor), str(row["salary_currency"]))
             floor_ok += usd is not None and abs(usd - hidden["salary_floor_usd"]) < 1
-    assert skills_ok == n and modes_ok == n and floor_ok == n
+    assert skills_ok == n and modes_ok == n and floor_ok == n and headline_ok == n
     assert city_ok / n > 0.85  # ~8% of CVs give no location at all
     assert level_ok / n > 0.95
 

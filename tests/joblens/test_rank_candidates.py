@@ -1,0 +1,114 @@
+"""The recruiter's direction: `joblens rank candidates --jobs DIR` ranks the lake's
+candidates for job ads that are on no board."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from joblens import stages
+from joblens.cli import app
+from joblens.embed import EmbeddingCache, HashingEmbedder
+from joblens.job_ads import read_ad
+
+runner = CliRunner()
+
+CVS = {
+    "nurse-manchester": "Amy Clarke\nRegistered Nurse\nLocation: Manchester, UK\n"
+    "Skills: patient care, medication administration, infection control\n",
+    "nurse-leeds": "Ben Doyle\nStaff Nurse\nLocation: Leeds, UK\nOn-site only, please.\n"
+    "Skills: patient care, vital signs\n",
+    "data-berlin": "Cem Aydin\nData Engineer\nLocation: Berlin, Germany\nRemote only.\n"
+    "Skills: Python, SQL, Spark, Airflow, Kafka\n",
+    "chef-paris": "Dora Petit\nSous Chef\nLocation: Paris, France\nSkills: food safety, menu planning\n",
+}
+
+
+@pytest.fixture
+def lake_with_candidates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # The command embeds the ads as the candidates were: with the hashing embedder here.
+    monkeypatch.setenv("JOBLENS_EMBED__DEVICE", "none")
+    cvs = tmp_path / "cvs"
+    cvs.mkdir()
+    for stem, text in CVS.items():
+        (cvs / f"{stem}.txt").write_text(text, encoding="utf-8")
+    lake = tmp_path / "lake"
+    ctx = stages.begin(stages.RunContext.create(str(lake), flow="ingest-candidates"))
+    report = stages.ingest_cvs(ctx, cvs)
+    embedded = stages.embed_candidates(ctx, HashingEmbedder(), EmbeddingCache(ctx.lake.index_dir))
+    stages.commit(ctx, [report, embedded])
+    return lake
+
+
+def test_an_ad_reads_its_labelled_lines(tmp_path: Path) -> None:
+    ad = tmp_path / "icu-7.md"
+    ad.write_text(
+        "# Intensive Care Nurse\n\nEmployer: St Mary's\nLocation: Manchester, UK\n"
+        "Salary: £32,000 - £38,000 a year\n\nCare for patients; medication administration.\n",
+        encoding="utf-8",
+    )
+    row = read_ad(ad, tmp_path)
+    assert row["job_id"] == "icu-7" and row["title"] == "Intensive Care Nurse"
+    assert row["company"] == "St Mary's" and row["city"] == "Manchester"
+    assert (row["salary_min"], row["salary_max"], row["salary_currency"]) == (32000, 38000, "GBP")
+    assert "medication-administration" in row["skills"]
+
+
+def test_rank_candidates_prints_each_jobs_best_candidates(
+    tmp_path: Path, lake_with_candidates: Path
+) -> None:
+    jobs = tmp_path / "ads"
+    jobs.mkdir()
+    (jobs / "ward-nurse.txt").write_text(
+        "Title: Ward Nurse\nLocation: Manchester, UK\nOn-site.\n"
+        "Patient care and medication administration on a busy ward.\n",
+        encoding="utf-8",
+    )
+    (jobs / "pipelines.md").write_text(
+        "# Data Engineer\nLocation: Berlin, Germany\nFully remote.\n"
+        "Python, SQL, Spark and Kafka pipelines.\n",
+        encoding="utf-8",
+    )
+    (jobs / "logo.png").write_bytes(b"\x89PNG\r\n")
+    out = runner.invoke(
+        app,
+        [
+            "rank",
+            "candidates",
+            "--jobs",
+            str(jobs),
+            "--lake",
+            str(lake_with_candidates),
+            "--top",
+            "2",
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    by_job: dict[str, list[dict[str, object]]] = {}
+    for row in rows:
+        by_job.setdefault(str(row["job"]), []).append(row)
+    assert set(by_job) == {"ward-nurse", "pipelines"}
+    assert by_job["pipelines"][0]["candidate_id"] == "data-berlin"
+    assert by_job["ward-nurse"][0]["candidate_id"] == "nurse-manchester"
+    for ranked in by_job.values():
+        assert [r["rank"] for r in ranked] == list(range(1, len(ranked) + 1))
+        scores = [float(str(r["score"])) for r in ranked]
+        assert scores == sorted(scores, reverse=True)
+        for key in ("semantic", "skills", "location", "seniority", "salary", "freshness"):
+            assert key in ranked[0]
+    assert "logo.png" in out.stderr  # named, and the other ads went on
+
+
+def test_rank_candidates_without_a_lake_says_so(tmp_path: Path) -> None:
+    jobs = tmp_path / "ads"
+    jobs.mkdir()
+    (jobs / "a.txt").write_text("Title: Baker\nFresh bread daily.\n", encoding="utf-8")
+    out = runner.invoke(
+        app, ["rank", "candidates", "--jobs", str(jobs), "--lake", str(tmp_path / "lake")]
+    )
+    assert out.exit_code == 1
+    assert "no lake at" in out.output
