@@ -23,7 +23,8 @@ CVS = {
     "Skills: patient care, vital signs\n",
     "data-berlin": "Cem Aydin\nData Engineer\nLocation: Berlin, Germany\nRemote only.\n"
     "Skills: Python, SQL, Spark, Airflow, Kafka\n",
-    "chef-paris": "Dora Petit\nSous Chef\nLocation: Paris, France\nSkills: food safety, menu planning\n",
+    "chef-paris": "Dora Petit\nSous Chef\nLocation: Paris, France\n"
+    "Skills: food safety, menu planning\n",
 }
 
 
