@@ -937,6 +937,13 @@ def _print_eval(m: dict[str, Any]) -> None:
             ["ranker", f"ndcg_at_{k}", f"recall_at_{k}", "mrr"],
         )
     )
+    if "margin_ci95" in m:
+        low, high = m["margin_ci95"]
+        verdict = "ahead" if low > 0 else ("behind" if high < 0 else "not separable")
+        console.print(
+            f"JobLens - {m['best_strong_baseline']} NDCG@{k}: 95% interval [{low:+.4f}, "
+            f"{high:+.4f}] (paired bootstrap over candidates): {verdict}"
+        )
     d = m.get("dedupe")
     if d:
         rows = [{"resolver": "joblens", **d}]

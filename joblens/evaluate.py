@@ -18,12 +18,19 @@ the majority of its postings (ties: the smallest id), via silver/postings (sourc
 source_posting_id) and truth/postings.parquet. A canonical job listed twice for a candidate
 counts only the first time: later duplicates gain nothing, so dedupe failures cost recall and
 NDCG honestly. Baselines are evaluated the same way on the same lake jobs and candidates:
-``random`` (k jobs drawn at random, seeded) and ``semantic`` (cosine of the lake embeddings only).
+``random`` (k jobs drawn at random, seeded) and ``semantic`` (cosine of the lake embeddings only),
+and the strong baselines a reviewer would try, both behind the same simple filter (a job's
+known work mode is one the candidate accepts, and the job is remote or in the candidate's city,
+or in its country when the CV names no city): ``semantic_filters`` (cosine) and
+``bm25_filters`` (BM25 of the CV summary over the jobs' title and description, minus 0.1 per
+seniority level apart). ``margin_ci95`` is the paired bootstrap 95% interval (2,000
+resamples of the candidates, seeded) of JobLens's NDCG@k minus the better strong baseline's.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -31,6 +38,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from scipy import sparse
 
 from joblens import dedupe
 from joblens.errors import LakeError
@@ -99,6 +107,7 @@ def metrics(
     (a lake job the truth does not know) is grade 0.
     """
     sums = {"ndcg": 0.0, "recall": 0.0, "mrr": 0.0}
+    per_candidate: dict[str, float] = {}
     evaluated = skipped = 0
     for cid in candidates:
         truth = grades.get(cid, {})
@@ -113,7 +122,8 @@ def metrics(
             ranked.append(truth.get(canonical, 0) if fresh and canonical else 0)
             if canonical is not None:
                 seen.add(canonical)
-        sums["ndcg"] += ndcg_at_k(ranked, all_grades, k) or 0.0
+        per_candidate[cid] = ndcg_at_k(ranked, all_grades, k) or 0.0
+        sums["ndcg"] += per_candidate[cid]
         sums["recall"] += recall_at_k(ranked, all_grades, k) or 0.0
         sums["mrr"] += mrr(ranked, all_grades, k) or 0.0
         evaluated += 1
@@ -124,6 +134,7 @@ def metrics(
         "mrr": mean["mrr"],
         "candidates_evaluated": evaluated,
         "candidates_without_relevant": skipped,
+        "ndcg_per_candidate": per_candidate,
     }
 
 
@@ -237,6 +248,125 @@ def _semantic_top_k(candidates: pl.DataFrame, jobs: pl.DataFrame, k: int) -> lis
     return out
 
 
+_WORD = re.compile(r"[a-z0-9][a-z0-9+#]*")
+
+
+def _filter_mask(candidates: pl.DataFrame, jobs: pl.DataFrame) -> np.ndarray:
+    """(candidates x jobs) True where the strong baselines' simple filter keeps the pair."""
+
+    def low(frame: pl.DataFrame, name: str) -> list[str | None]:
+        values = frame[name].to_list() if name in frame.columns else [None] * frame.height
+        return [
+            str(v).strip().lower() if v is not None and str(v).strip() else None for v in values
+        ]
+
+    j_mode, j_city, j_country = low(jobs, "work_mode"), low(jobs, "city"), low(jobs, "country")
+    c_city, c_country = low(candidates, "city"), low(candidates, "country")
+    modes = candidates["work_modes"].to_list() if "work_modes" in candidates.columns else []
+    remote = np.array([m == "remote" for m in j_mode])
+    mask = np.zeros((candidates.height, jobs.height), dtype=bool)
+    for c in range(candidates.height):
+        accepted = {str(m) for m in (modes[c] if c < len(modes) else None) or ()}
+        mode_ok = np.array([m is None or not accepted or m in accepted for m in j_mode])
+        if c_city[c] is not None:
+            near = np.array(
+                [
+                    a == c_city[c] and (b == c_country[c] or b is None)
+                    for a, b in zip(j_city, j_country, strict=True)
+                ]
+            )
+        elif c_country[c] is not None:
+            near = np.array([b == c_country[c] for b in j_country])
+        else:
+            near = np.ones(jobs.height, dtype=bool)
+        mask[c] = mode_ok & (remote | near)
+    return mask
+
+
+def _levels(frame: pl.DataFrame) -> np.ndarray:
+    from joblens.normalize.seniority import level
+
+    values = frame["seniority"].to_list() if "seniority" in frame.columns else []
+    return np.array([level(v) if v else np.nan for v in values], dtype=np.float32)
+
+
+def _bm25(candidates: pl.DataFrame, jobs: pl.DataFrame) -> np.ndarray:
+    """(candidates x jobs) BM25 (k1 1.2, b 0.75) of each CV summary over the job texts."""
+    docs = [
+        _WORD.findall(f"{t or ''} {d or ''}".lower())
+        for t, d in zip(jobs["title"].to_list(), jobs["description"].to_list(), strict=True)
+    ]
+    vocab: dict[str, int] = {}
+    rows, cols, tfs = [], [], []
+    for r, doc in enumerate(docs):
+        for word, tf in Counter(doc).items():
+            rows.append(r)
+            cols.append(vocab.setdefault(word, len(vocab)))
+            tfs.append(tf)
+    n = max(len(docs), 1)
+    length = np.array([max(len(d), 1) for d in docs], dtype=np.float32)
+    tf = np.array(tfs, dtype=np.float32)
+    df = np.bincount(np.array(cols, dtype=np.int64), minlength=len(vocab)).astype(np.float32)
+    idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+    norm = 1.2 * (0.25 + 0.75 * length[rows] / length.mean())
+    weight = idf[cols] * tf * 2.2 / (tf + norm)
+    matrix = sparse.csr_matrix((weight, (rows, cols)), shape=(len(docs), len(vocab)))
+    q_rows, q_cols = [], []
+    for r, text in enumerate(candidates["summary"].to_list()):
+        for word in set(_WORD.findall(str(text or "").lower())):
+            if word in vocab:
+                q_rows.append(r)
+                q_cols.append(vocab[word])
+    query = sparse.csr_matrix(
+        (np.ones(len(q_rows), dtype=np.float32), (q_rows, q_cols)),
+        shape=(candidates.height, len(vocab)),
+    )
+    return np.asarray((query @ matrix.T).todense(), dtype=np.float32)
+
+
+def _strong_baselines(
+    candidates: pl.DataFrame, jobs: pl.DataFrame, k: int
+) -> dict[str, list[list[int]]]:
+    """Top-k job positions per candidate of semantic_filters and bm25_filters."""
+    mask = _filter_mask(candidates, jobs)
+    cand_vecs = embeddings(candidates, what="candidates")
+    job_vecs = embeddings(jobs, what="jobs")
+    semantic = (
+        cand_vecs @ job_vecs.T
+        if cand_vecs.shape[1] == job_vecs.shape[1] and cand_vecs.shape[1]
+        else np.zeros(mask.shape, dtype=np.float32)
+    )
+    bm25 = _bm25(candidates, jobs)
+    top = bm25.max(axis=1, keepdims=True)
+    bm25 = np.divide(bm25, top, out=np.zeros_like(bm25), where=top > 0)
+    apart = np.abs(_levels(candidates)[:, None] - _levels(jobs)[None, :])
+    bm25 = bm25 - 0.1 * np.nan_to_num(apart, nan=0.0)
+    out: dict[str, list[list[int]]] = {}
+    for name, scores in (("semantic_filters", semantic), ("bm25_filters", bm25)):
+        kept = np.where(mask, scores, -np.inf)
+        lists = []
+        for row, ok in zip(kept, mask, strict=True):
+            n = min(k, int(ok.sum()))
+            best = np.argsort(-row, kind="stable")[:n]
+            lists.append(best.tolist())
+        out[name] = lists
+    return out
+
+
+def _margin_ci95(
+    ours: dict[str, float], theirs: dict[str, float], seed: int, draws: int = 2000
+) -> list[float]:
+    """Paired bootstrap 95% interval of mean(ours - theirs) over the candidates both scored."""
+    ids = sorted(set(ours) & set(theirs))
+    if not ids:
+        return [0.0, 0.0]
+    diff = np.array([ours[i] - theirs[i] for i in ids], dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    means = diff[rng.integers(0, len(diff), size=(draws, len(diff)))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return [round(float(low), 4), round(float(high), 4)]
+
+
 def _random_top_k(candidates: int, jobs: int, k: int, seed: int) -> list[np.ndarray]:
     """Return per candidate min(k, jobs) distinct job positions drawn at random (seeded)."""
     rng = np.random.default_rng(seed)
@@ -289,15 +419,26 @@ def evaluate(world: Path, lake: Lake, *, k: int = 10, seed: int = 0) -> dict[str
             candidates["candidate_id"].to_list(), _semantic_top_k(candidates, jobs, k), strict=True
         )
     }
-    baselines = {}
-    for name, lists in (("random", random_lists), ("semantic", semantic_lists)):
+    all_lists = {"random": random_lists, "semantic": semantic_lists}
+    for name, tops in _strong_baselines(candidates, jobs, k).items():
+        all_lists[name] = {
+            cid: [job_canonical.get(job_ids[i]) for i in top]
+            for cid, top in zip(candidates["candidate_id"].to_list(), tops, strict=True)
+        }
+    baselines, per_candidate = {}, {}
+    for name, lists in all_lists.items():
         m = metrics(lists, grades, cand_ids, k=k)
         baselines[name] = {key: m[key] for key in (f"ndcg_at_{k}", f"recall_at_{k}", "mrr")}
+        per_candidate[name] = m["ndcg_per_candidate"]
+    best = max(("semantic_filters", "bm25_filters"), key=lambda b: baselines[b][f"ndcg_at_{k}"])
     return {
         f"ndcg_at_{k}": report[f"ndcg_at_{k}"],
         f"recall_at_{k}": report[f"recall_at_{k}"],
         "mrr": report["mrr"],
         "baselines": baselines,
+        "best_strong_baseline": best,
+        "margin_ci95": _margin_ci95(report["ndcg_per_candidate"], per_candidate[best], seed),
+        "candidates_with_relevant": report["candidates_evaluated"],
         "candidates": report["candidates_evaluated"],
         "candidates_without_relevant": report["candidates_without_relevant"],
         "jobs": len(job_ids),

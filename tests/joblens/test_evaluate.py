@@ -185,10 +185,55 @@ def test_evaluate_maps_lake_jobs_to_canonical_jobs(tmp_path: Path) -> None:
     assert report["candidates"] == 1  # bob has only a grade-1 job: left out
     assert report["candidates_without_relevant"] == 1
     assert report["jobs"] == 4
-    assert set(report["baselines"]) == {"random", "semantic"}
+    assert set(report["baselines"]) == {"random", "semantic", "semantic_filters", "bm25_filters"}
     for baseline in report["baselines"].values():
         assert set(baseline) == {"ndcg_at_2", "recall_at_2", "mrr"}
         assert all(0.0 <= v <= 1.0 for v in baseline.values())
+    low, high = report["margin_ci95"]
+    assert low <= high
+    assert report["best_strong_baseline"] in {"semantic_filters", "bm25_filters"}
+    assert report["candidates_with_relevant"] == 1
+
+
+def test_strong_baselines_filter_by_mode_and_place_then_rank() -> None:
+    from joblens.evaluate import _filter_mask, _margin_ci95, _strong_baselines
+
+    jobs = pl.DataFrame(
+        {
+            "title": ["Nurse", "Python Developer", "Python Developer", "Chef"],
+            "description": ["Ward care", "Django and Python APIs", "Python, Flask", "Kitchen"],
+            "work_mode": ["onsite", "remote", "onsite", None],
+            "city": ["Berlin", None, "Paris", "Berlin"],
+            "country": ["DE", "DE", "FR", "DE"],
+            "seniority": ["mid", "senior", "senior", None],
+            "embedding": [[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.6, 0.8]],
+        },
+        schema_overrides={"embedding": pl.List(pl.Float32)},
+    )
+    candidates = pl.DataFrame(
+        {
+            "candidate_id": ["remote-dev", "berlin-any", "no-city"],
+            "work_modes": [["remote"], [], ["onsite"]],
+            "city": ["Berlin", "Berlin", None],
+            "country": ["DE", "DE", "FR"],
+            "seniority": ["senior", None, None],
+            "summary": ["Senior Python developer", "Nurse on a ward", "Python"],
+            "embedding": [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]],
+        },
+        schema_overrides={"embedding": pl.List(pl.Float32)},
+    )
+    mask = _filter_mask(candidates, jobs)
+    assert mask.tolist() == [
+        [False, True, False, True],  # remote only: the remote job, and one of unknown mode
+        [True, True, False, True],  # any mode, in Berlin: Berlin jobs and the remote one
+        [False, False, True, False],  # on-site, no city: on-site jobs in its country (FR)
+    ]
+    tops = _strong_baselines(candidates, jobs, k=3)
+    assert tops["bm25_filters"][0][0] == 1 and tops["semantic_filters"][0][0] == 1
+    assert tops["bm25_filters"][1][0] == 0  # "Nurse on a ward" reads the nurse job first
+    assert _margin_ci95({"a": 0.5, "b": 0.7}, {"a": 0.5, "b": 0.7}, seed=1) == [0.0, 0.0]
+    low, high = _margin_ci95({"a": 0.9, "b": 0.8}, {"a": 0.1, "b": 0.2}, seed=1)
+    assert 0.6 <= low <= high <= 0.8
 
 
 def test_random_baseline_is_seeded_and_draws_distinct_jobs(tmp_path: Path) -> None:
