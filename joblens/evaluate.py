@@ -299,10 +299,10 @@ def _bm25(candidates: pl.DataFrame, jobs: pl.DataFrame) -> np.ndarray:
     vocab: dict[str, int] = {}
     rows, cols, tfs = [], [], []
     for r, doc in enumerate(docs):
-        for word, tf in Counter(doc).items():
+        for word, count in Counter(doc).items():
             rows.append(r)
             cols.append(vocab.setdefault(word, len(vocab)))
-            tfs.append(tf)
+            tfs.append(count)
     n = max(len(docs), 1)
     length = np.array([max(len(d), 1) for d in docs], dtype=np.float32)
     tf = np.array(tfs, dtype=np.float32)
