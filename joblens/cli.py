@@ -658,6 +658,32 @@ def candidates(
     _print_ranked(title, rows, who="candidate")
 
 
+@app.command()
+def forget(
+    candidate: Annotated[str, typer.Option("--candidate", help="Candidate id (the CV's stem)")],
+    lake: LakeOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Erase a candidate from the whole lake, history included: raw CV, profile, matches,
+    analyses, quarantine rows, cached embeddings, report pages naming them. Prints what it
+    removed; JSON last line."""
+    from joblens.forget import forget_candidate
+
+    settings = _settings(config)
+    lk = _lake(lake, config)
+    try:
+        removed = forget_candidate(lk, candidate, [settings.embed.model])
+    except JobLensError as exc:
+        _fail(str(exc))
+    rows = [{"where": where, "removed": n} for where, n in removed.items()]
+    console.print(_table(f"Erased candidate {candidate}", rows, ["where", "removed"]))
+    console.print(
+        "Not reachable from here: the CV file in the folder it was read from, and Prefect's "
+        "records of past flow runs."
+    )
+    _emit_json({"candidate_id": candidate, "removed": removed})
+
+
 _MATCH_FIELDS = (
     "semantic",
     "skills",

@@ -408,6 +408,24 @@ class EmbeddingCache:
             for i, key in enumerate(rows.column("key").to_pylist())
         }
 
+    def erase(self, keys: Sequence[str]) -> int:
+        """Remove `keys` and compact the table, so their vectors are gone from disk too (not
+        only marked deleted); return how many were present."""
+        wanted = [k for k in dict.fromkeys(keys) if re.fullmatch(r"[\w:.-]+", k)]
+        present = len(self.get_many(wanted))
+        if present:
+            quoted = ", ".join(f"'{k}'" for k in wanted)
+            self._table.delete(f"key IN ({quoted})")
+            import warnings
+            from datetime import timedelta
+
+            with warnings.catch_warnings():
+                # Dropping every older version is the point: erased vectors must leave the
+                # disk. LanceDB warns that a concurrent reader of an old version would fail.
+                warnings.simplefilter("ignore", UserWarning)
+                self._table.optimize(cleanup_older_than=timedelta(0), delete_unverified=True)
+        return present
+
     def put_many(self, keys: Sequence[str], vectors: np.ndarray) -> None:
         """Store `vectors[i]` under `keys[i]`; keys already present keep their vector."""
         if len(keys) != len(vectors):

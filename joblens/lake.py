@@ -546,6 +546,28 @@ class Lake:
         assert isinstance(result, pl.DataFrame)
         return result
 
+    def erase(self, name: str, where: pl.Expr) -> int:
+        """Remove the rows of `name` matching `where` from every file of every run (a right
+        to erasure: history included); return how many. Each file is rewritten whole under
+        a temp name and renamed into place, so a reader sees it before or after, never torn.
+        """
+        removed = 0
+        for path in self.files(name):
+            try:
+                arrow = pq.read_table(path, filesystem=self.fs)
+            except (OSError, pa.ArrowInvalid) as exc:
+                raise LakeError(f"erasing from {name}: cannot read {path}: {exc}") from exc
+            frame = pl.from_arrow(arrow)
+            assert isinstance(frame, pl.DataFrame)
+            hit = frame.select(where.fill_null(False).alias("hit"))["hit"]
+            if not hit.any():
+                continue
+            removed += int(hit.sum())
+            kept = arrow.filter(pa.array((~hit).to_list(), pa.bool_()))
+            directory, file_name = path.rsplit("/", 1)
+            self._write_file(kept, directory, file_name, name)
+        return removed
+
     def read(self, name: str, *, run_id: str | None = None) -> pl.DataFrame:
         """Return the rows of `name` as written, of one run (any status) or of every run.
 

@@ -16,6 +16,9 @@ Rules, in order of trust:
   or "Remote" as the place in the CV's header lines) -> all three; a CV that says nothing
   -> [] (unknown: the hard filter then keeps every mode, it never hides jobs on a guess).
 - seniority: from the headline, else from the years of experience.
+- personal data: emails, phone numbers, street addresses and profile URLs are redacted
+  (`joblens.normalize.redact`) from every text field returned: the summary (what is
+  embedded and what an LLM reads), the headline and the location text.
 - salary floor: the first line with a pay word ("expected salary", "looking for", "desired
   rate", ...) and an amount, annualized by `joblens.normalize.salary.parse`.
 """
@@ -30,6 +33,7 @@ from pathlib import Path
 
 from joblens.errors import ParseError
 from joblens.normalize import location, salary, seniority, skills
+from joblens.normalize.redact import redact
 
 __all__ = ["parse"]
 
@@ -165,8 +169,8 @@ def parse(text: str, *, candidate_id: str) -> dict[str, object]:
     return {
         "candidate_id": candidate_id,
         "name": name,
-        "headline": headline,
-        "location_raw": location_raw,
+        "headline": redact(headline) if headline else None,
+        "location_raw": redact(location_raw) if location_raw else None,
         "city": place.city if place else None,
         "region": place.region if place else None,
         "country": place.country if place else None,
@@ -178,7 +182,7 @@ def parse(text: str, *, candidate_id: str) -> dict[str, object]:
         "skills": found_skills,
         "salary_floor_annual": pay.annual_min if pay else None,
         "salary_currency": pay.currency if pay else None,
-        "summary": _summary(headline, lines, found_skills),
+        "summary": redact(_summary(headline, lines, found_skills)),
     }
 
 

@@ -18,6 +18,7 @@ import polars as pl
 
 from joblens import cv_documents, profiles
 from joblens.errors import JobLensError, SourceError
+from joblens.normalize.redact import redact
 from joblens.normalize.text import text_hash
 from joblens.stages.run import RunContext, StageReport, quarantine, timed
 
@@ -88,4 +89,5 @@ def ingest_cvs(ctx: RunContext, cv_dir: Path) -> StageReport:
 
 
 def _cv_reject(path: Path, reason: str, text: str) -> dict[str, Any]:
-    return {"source": "cv", "record_key": path.name, "reason": reason, "raw": text[:4000]}
+    # The quarantine is read by analysts: the CV's contacts stay in bronze only.
+    return {"source": "cv", "record_key": path.name, "reason": reason, "raw": redact(text)[:4000]}

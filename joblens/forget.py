@@ -1,0 +1,76 @@
+"""The right to erasure: `forget_candidate` removes one candidate from the whole lake.
+
+What it erases, in every run (history included, not only the current state): the raw CV
+(bronze/raw_cvs, by file stem), the profile (silver/candidates), the matches and analyses
+(gold), the candidate's quarantine rows, the embedding cache's vectors of the candidate's
+texts (LanceDB, compacted so the vectors leave the disk), and any report page that names the
+candidate. What it cannot reach: the CV file in the folder it was read from (the user's own
+input), and Prefect's records of past flow runs (their markdown summaries may name the id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from joblens.embed import EmbeddingCache, HashingEmbedder, cache_key
+from joblens.errors import JobLensError
+from joblens.lake import Lake, check_name
+
+__all__ = ["forget_candidate"]
+
+_PRECISIONS = ("fp32", "bf16", "fp16")
+_STEM = pl.col("origin").str.replace(r"\.[^./]*$", "").alias("stem")
+
+
+def forget_candidate(lake: Lake, candidate_id: str, model_names: Sequence[str]) -> dict[str, int]:
+    """Erase `candidate_id` everywhere in `lake`; return rows removed per place.
+
+    `model_names`: the embedding models whose cached vectors of the candidate's texts go
+    too (each at every precision), besides the hashing embedder's. Raises JobLensError when
+    the lake holds nothing of that candidate.
+    """
+    check_name(candidate_id, "candidate id")
+    hashes = (
+        lake.read("candidates")
+        .filter(pl.col("candidate_id") == candidate_id)["text_hash"]
+        .drop_nulls()
+        .unique()
+        .to_list()
+    )
+    removed = {
+        "raw_cvs": lake.erase("raw_cvs", _STEM.eq(candidate_id)),
+        "candidates": lake.erase("candidates", pl.col("candidate_id") == candidate_id),
+        "matches": lake.erase("matches", pl.col("candidate_id") == candidate_id),
+        "analyses": lake.erase("analyses", pl.col("candidate_id") == candidate_id),
+        "quarantine": lake.erase(
+            "quarantine",
+            (pl.col("record_key") == candidate_id)
+            | (
+                (pl.col("source") == "cv")
+                & (pl.col("record_key").str.replace(r"\.[^./]*$", "") == candidate_id)
+            ),
+        ),
+    }
+    model_ids = [HashingEmbedder().model_id] + [
+        f"{name}@{precision}" for name in model_names for precision in _PRECISIONS
+    ]
+    keys = [cache_key(m, h) for m in model_ids for h in hashes]
+    removed["embedding_cache"] = EmbeddingCache(lake.index_dir).erase(keys) if keys else 0
+    removed["reports"] = _erase_reports(lake, candidate_id)
+    if not any(removed.values()):
+        raise JobLensError(f"candidate {candidate_id!r} is not in the lake at {lake.location}")
+    return removed
+
+
+def _erase_reports(lake: Lake, candidate_id: str) -> int:
+    if not lake.is_local:
+        return 0
+    folder = lake.root / "gold" / "reports"
+    gone = 0
+    for page in sorted(folder.glob("*.html")) if folder.is_dir() else []:
+        if candidate_id in page.read_text(encoding="utf-8", errors="replace"):
+            page.unlink()
+            gone += 1
+    return gone
