@@ -659,6 +659,48 @@ def candidates(
 
 
 @app.command()
+def tune(
+    world: WorldOpt,
+    lake: LakeOpt = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Settings profile to write (TOML, for --config)")
+    ] = Path("tuned.toml"),
+    k: Annotated[int, typer.Option(help="Cut-off of the NDCG that is maximised")] = 10,
+    config: ConfigOpt = None,
+) -> None:
+    """Learn the scoring weights on a training world whose pipeline ran into the lake
+    (coordinate ascent on NDCG@k), write them as a settings profile, and print NDCG before
+    and after on this world; JSON last line. Judge them on a world of another seed:
+    `joblens run score --config tuned.toml`, then `joblens eval`."""
+    from joblens.tune import tune as learn
+    from joblens.tune import write_profile
+
+    settings = _settings(config)
+    lk = _lake(lake, config)
+    t0 = time.perf_counter()
+    try:
+        result = learn(
+            world,
+            lk,
+            settings.scoring,
+            k=k,
+            progress=lambda name, ndcg: err_console.print(f"{name} -> NDCG@{k} {ndcg:.4f}"),
+        )
+    except JobLensError as exc:
+        _fail(str(exc))
+    note = (
+        f"Scoring weights learned by `joblens tune --world {world}` (NDCG@{k} on that world "
+        f"{result['before']:.4f} -> {result['after']:.4f}); judge them on another world."
+    )
+    write_profile(out, result["weights"], note)
+    console.print(
+        f"NDCG@{k} on {world}: {result['before']:.4f} -> {result['after']:.4f} "
+        f"({result['trials']} scorings, {time.perf_counter() - t0:.1f} s); weights in {out}"
+    )
+    _emit_json({**result, "k": k, "profile": str(out)})
+
+
+@app.command()
 def forget(
     candidate: Annotated[str, typer.Option("--candidate", help="Candidate id (the CV's stem)")],
     lake: LakeOpt = None,
@@ -691,6 +733,7 @@ _MATCH_FIELDS = (
     "seniority",
     "salary",
     "freshness",
+    "occupation",
     "matched_skills",
     "missing_skills",
 )
@@ -711,13 +754,14 @@ def rank_candidates_cmd(
     """Rank the lake's current candidates for each job ad of a folder (.txt, .md, .pdf,
     .docx); print one JSON object per line, best first per job: {"job", "candidate_id",
     "rank", "score", and the factors: semantic, skills, location, seniority, salary,
-    freshness, matched_skills, missing_skills}. An ad that cannot be read is named on
+    freshness, occupation, matched_skills, missing_skills}. An ad that cannot be read is named on
     stderr and the others go on."""
     from datetime import UTC, datetime
 
     from joblens.embed import make_embedder
     from joblens.errors import ParseError
     from joblens.job_ads import read_ad
+    from joblens.occupations import shared_index
     from joblens.scoring import engine
     from joblens.stages.embed import JOB_TEXT
 
@@ -740,9 +784,13 @@ def rank_candidates_cmd(
     try:
         frame = pl.DataFrame(ads, infer_schema_length=None)
         texts = frame.select(JOB_TEXT.alias("text"))["text"].to_list()
-        vectors = make_embedder(settings.embed).encode(texts)
+        embedder = make_embedder(settings.embed)
+        vectors = embedder.encode(texts)
+        found = shared_index(embedder, settings.embed.cache_dir).assign(frame["title"].to_list())
         frame = frame.with_columns(
-            pl.Series("embedding", vectors.tolist(), dtype=pl.List(pl.Float32))
+            pl.Series("embedding", vectors.tolist(), dtype=pl.List(pl.Float32)),
+            pl.Series("occupation", [u for u, _ in found], dtype=pl.String),
+            pl.Series("isco", [i for _, i in found], dtype=pl.String),
         )
         now = datetime.now(UTC)
         for i in range(frame.height):
@@ -931,6 +979,7 @@ _FACTOR_HEADERS = {
     "seniority": "senior",
     "salary": "salary",
     "freshness": "fresh",
+    "occupation": "occup",
 }
 
 

@@ -426,7 +426,8 @@ def _job_ids(keys: pl.Expr) -> pl.Expr:
 _RESOLVED = [
     f.name
     for f in JOBS
-    if f.name not in ("run_id", "embedding", "first_seen", "last_seen", "repost_count")
+    if f.name
+    not in ("run_id", "embedding", "occupation", "isco", "first_seen", "last_seen", "repost_count")
 ]
 
 

@@ -33,6 +33,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,8 @@ from joblens.scoring.features import embeddings
 
 __all__ = [
     "RELEVANT_GRADE",
+    "Ground",
+    "ground_truth",
     "dedupe_quality",
     "evaluate",
     "metrics",
@@ -374,6 +377,36 @@ def _random_top_k(candidates: int, jobs: int, k: int, seed: int) -> list[np.ndar
     return [rng.choice(jobs, size=min(k, jobs), replace=False) for _ in range(candidates)]
 
 
+@dataclass
+class Ground:
+    """What a scoring run saw (active jobs, current candidates) and the world's truth on it."""
+
+    jobs: pl.DataFrame
+    candidates: pl.DataFrame
+    postings: pl.DataFrame
+    job_canonical: dict[str, str | None]  # lake job_id -> canonical job id
+    grades: dict[str, dict[str, int]]  # candidate -> canonical job -> grade
+
+
+def ground_truth(world: Path, lake: Lake) -> Ground:
+    """The lake's current candidates and active jobs with the world's grades of them."""
+    truth_postings, relevance = _truth(Path(world), "postings"), _truth(Path(world), "relevance")
+    jobs = lake.current("jobs").filter(pl.col("active"))
+    postings = lake.current("postings")
+    grades: dict[str, dict[str, int]] = {}
+    for cid, jid, grade in relevance.select(
+        pl.col("candidate_id").cast(pl.String), pl.col("canonical_job_id").cast(pl.String), "grade"
+    ).iter_rows():
+        grades.setdefault(cid, {})[jid] = int(grade)
+    return Ground(
+        jobs=jobs,
+        candidates=lake.current("candidates"),
+        postings=postings,
+        job_canonical=_canonical_of_jobs(jobs, postings, truth_postings),
+        grades=grades,
+    )
+
+
 def evaluate(world: Path, lake: Lake, *, k: int = 10, seed: int = 0) -> dict[str, Any]:
     """Return the JSON-able quality report of the lake's latest matches against `world`.
 
@@ -383,19 +416,11 @@ def evaluate(world: Path, lake: Lake, *, k: int = 10, seed: int = 0) -> dict[str
     Raises LakeError when the truth files or the lake's matches are missing.
     """
     world = Path(world)
-    truth_postings, relevance = _truth(world, "postings"), _truth(world, "relevance")
-    # The state the scoring run saw: current candidates and active jobs.
+    truth_postings = _truth(world, "postings")
     matches, run_id = _current_matches(lake)
-    jobs = lake.current("jobs").filter(pl.col("active"))
-    candidates = lake.current("candidates")
-    postings = lake.current("postings")
-    job_canonical = _canonical_of_jobs(jobs, postings, truth_postings)
-
-    grades: dict[str, dict[str, int]] = {}
-    for cid, jid, grade in relevance.select(
-        pl.col("candidate_id").cast(pl.String), pl.col("canonical_job_id").cast(pl.String), "grade"
-    ).iter_rows():
-        grades.setdefault(cid, {})[jid] = int(grade)
+    ground = ground_truth(world, lake)
+    jobs, candidates, grades = ground.jobs, ground.candidates, ground.grades
+    job_canonical, postings = ground.job_canonical, ground.postings
 
     cand_ids = list(
         dict.fromkeys(candidates["candidate_id"].to_list() + matches["candidate_id"].to_list())

@@ -130,6 +130,8 @@ JOBS = pa.schema(
         ("repost_count", pa.int32()),  # times seen again after a gap of repost_gap_days
         ("text_hash", pa.string()),
         ("embedding", _VECTOR),
+        ("occupation", pa.string()),  # ESCO occupation URI of the title (joblens.occupations)
+        ("isco", pa.string()),  # its ISCO-08 unit group (4 digits, inferred)
     ]
 )
 
@@ -176,6 +178,8 @@ CANDIDATES = pa.schema(
         ("summary", pa.string()),  # the text that is embedded
         ("text_hash", pa.string()),
         ("embedding", _VECTOR),
+        ("occupation", pa.string()),  # ESCO occupation URI of the headline
+        ("isco", pa.string()),  # its ISCO-08 unit group (4 digits, inferred)
     ]
 )
 
@@ -192,6 +196,7 @@ MATCHES = pa.schema(
         ("seniority", pa.float32()),
         ("salary", pa.float32()),
         ("freshness", pa.float32()),
+        ("occupation", pa.float32()),
         ("matched_skills", _STRS),
         ("missing_skills", _STRS),
     ]

@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from joblens import settings as joblens_settings
 from joblens import stages
 from joblens.embed import Embedder, EmbeddingCache, make_embedder
+from joblens.occupations import OccupationIndex, shared_index
 from joblens.settings import EmbedSettings
 from joblens.stages import RunContext
 from tasks.progress import StageProgress
@@ -27,6 +28,11 @@ def _embedder_for(settings_json: str) -> Embedder:
     return make_embedder(EmbedSettings.model_validate_json(settings_json))
 
 
+def _occupations(embedder: Embedder, settings: EmbedSettings) -> OccupationIndex:
+    # Built once per process and model (its ESCO label vectors come from embed.cache_dir).
+    return shared_index(embedder, settings.cache_dir)
+
+
 def _cache(ctx: RunContext) -> EmbeddingCache:
     return EmbeddingCache(ctx.lake.index_dir)
 
@@ -37,13 +43,19 @@ def _cache(ctx: RunContext) -> EmbeddingCache:
 def embed_jobs(ctx: RunContext, config: str | None) -> dict[str, Any]:
     """Embed the jobs this run saw and index their vectors; return the stage report."""
     progress = StageProgress("embed-jobs", "Embedding jobs")
-    embedder = _embedder(joblens_settings.load(config).embed)
-    return stages.embed_jobs(ctx, embedder, _cache(ctx), progress=progress).to_dict()
+    settings = joblens_settings.load(config).embed
+    embedder = _embedder(settings)
+    return stages.embed_jobs(
+        ctx, embedder, _cache(ctx), progress=progress, occupations=_occupations(embedder, settings)
+    ).to_dict()
 
 
 @task(name="embed-candidates", cache_policy=NO_CACHE, persist_result=False)
 def embed_candidates(ctx: RunContext, config: str | None) -> dict[str, Any]:
     """Embed this run's candidate profiles; return the stage report."""
     progress = StageProgress("embed-candidates", "Embedding candidates")
-    embedder = _embedder(joblens_settings.load(config).embed)
-    return stages.embed_candidates(ctx, embedder, _cache(ctx), progress=progress).to_dict()
+    settings = joblens_settings.load(config).embed
+    embedder = _embedder(settings)
+    return stages.embed_candidates(
+        ctx, embedder, _cache(ctx), progress=progress, occupations=_occupations(embedder, settings)
+    ).to_dict()

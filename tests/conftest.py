@@ -136,6 +136,12 @@ class FlowRuns:
         self.settings = Settings()
         self.embedder = HashingEmbedder()
 
+    def occupations(self) -> Any:
+        """The ESCO occupation index on the same (hashing) embedder, as the flows build it."""
+        from joblens.occupations import shared_index
+
+        return shared_index(self.embedder, str(VECTOR_CACHE))
+
     def _run(self, flow: str, run_id: str | None, work: Callable[[Any], list[Any]]) -> Any:
         from joblens import stages
 
@@ -154,7 +160,8 @@ class FlowRuns:
             reports += [stages.ingest_files(ctx, k, paths) for k, paths in plan.files.items()]
             reports.append(stages.resolve_jobs(ctx, self.settings))
             cache = EmbeddingCache(ctx.lake.index_dir)
-            return [*reports, stages.embed_jobs(ctx, self.embedder, cache)]
+            occupations = self.occupations()
+            return [*reports, stages.embed_jobs(ctx, self.embedder, cache, occupations=occupations)]
 
         return self._run("ingest-jobs", run_id, work)
 
@@ -165,7 +172,9 @@ class FlowRuns:
         def work(ctx: Any) -> list[Any]:
             cache = EmbeddingCache(ctx.lake.index_dir)
             report = stages.ingest_cvs(ctx, cvs)
-            return [report, stages.embed_candidates(ctx, self.embedder, cache)]
+            occupations = self.occupations()
+            embedded = stages.embed_candidates(ctx, self.embedder, cache, occupations=occupations)
+            return [report, embedded]
 
         return self._run("ingest-candidates", run_id, work)
 

@@ -12,8 +12,8 @@ A title is matched by four signals, fused by weights set on hand-labelled real v
   label (1.0) or a run of words inside the labels (0.6): ESCO's alternative labels are
   glued together in the export, so a label boundary is unknown and a run is what can be said;
 - cos_label / cos_labels: MiniLM cosine of the title to the preferred label and to all labels.
-Scores are on one scale, best first; `related` adds ISCO hierarchy (same unit group 1.0, minor
-group 0.6, sub-major 0.3) for occupation fit between two titles.
+Scores are on one scale, best first. `assign` gives a title its one best occupation (or none
+under MIN_SCORE): what the scoring's occupation factor compares, with its ISCO groups.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,6 +35,7 @@ from joblens.embed import Embedder
 
 __all__ = [
     "FUSION",
+    "MIN_SCORE",
     "Occupation",
     "OccupationIndex",
     "OccupationMatch",
@@ -50,6 +51,10 @@ DATA = Path(__file__).parent / "data"
 ATTRIBUTION = "ESCO v1.1, (c) European Union, https://esco.ec.europa.eu, CC BY 4.0"
 # Weights of the fused score; set on the development titles (tests/data/occupation_titles/).
 FUSION = {"bm25": 0.1, "phrase": 0.1, "cos_label": 0.25, "cos_labels": 0.1, "cos_alt": 0.25}
+MIN_SCORE = 0.5
+"""A title whose best occupation scores less names none ("Anthropic Fellows Program" 0.38,
+"Canada Summer Student Job" 0.25); 95% of the dev titles matched right at rank 1 score more."""
+Encode = Callable[[Sequence[str]], np.ndarray]
 _BM25_K1, _BM25_B = 1.2, 0.75
 _MAX_NGRAM = 6
 
@@ -218,8 +223,9 @@ class OccupationIndex:
         return vectors
 
     # -- search --------------------------------------------------------------------------
-    def signals(self, titles: Sequence[str]) -> dict[str, np.ndarray]:
-        """Each signal as a (titles x occupations) array in [0, 1]."""
+    def signals(self, titles: Sequence[str], encode: Encode | None = None) -> dict[str, np.ndarray]:
+        """Each signal as a (titles x occupations) array in [0, 1]; `encode` embeds the titles
+        (default: the index's embedder; a stage passes one that reads its embedding cache)."""
         n, m = len(titles), len(self.occupations)
         cores = [title_core(t) for t in titles]
         query = sparse.lil_matrix((len(self._vocab), n), dtype=np.float32)
@@ -235,7 +241,7 @@ class OccupationIndex:
         out["phrase"] = phrase
         if self._vectors is not None and self.embedder is not None:
             q_vec = np.asarray(
-                self.embedder.encode(
+                (encode or self.embedder.encode)(
                     [" ".join(c) or t for c, t in zip(cores, titles, strict=True)]
                 ),
                 dtype=np.float32,
@@ -260,20 +266,27 @@ class OccupationIndex:
         if exact is not None:
             row[exact] = 1.0
 
-    def scores(self, titles: Sequence[str], weights: dict[str, float] | None = None) -> np.ndarray:
+    def scores(
+        self,
+        titles: Sequence[str],
+        weights: dict[str, float] | None = None,
+        encode: Encode | None = None,
+    ) -> np.ndarray:
         """Fused (titles x occupations) scores: the weighted mean of the signals present."""
         weights = weights or FUSION
-        signals = self.signals(titles)
+        signals = self.signals(titles, encode)
         total = sum(weights[k] for k in signals)
         fused = sum(weights[k] * v for k, v in signals.items())
         return np.asarray(fused, dtype=np.float32) / max(total, 1e-9)
 
-    def match(self, titles: Sequence[str], top: int = 10) -> list[list[OccupationMatch]]:
+    def match(
+        self, titles: Sequence[str], top: int = 10, encode: Encode | None = None
+    ) -> list[list[OccupationMatch]]:
         """The `top` best occupations of each title, best first (none for an empty title)."""
         out: list[list[OccupationMatch]] = []
         for start in range(0, len(titles), 512):
             chunk = titles[start : start + 512]
-            scores = self.scores(chunk)
+            scores = self.scores(chunk, encode=encode)
             for q, title in enumerate(chunk):
                 if not title_core(title):
                     out.append([])
@@ -319,6 +332,22 @@ class OccupationIndex:
         norms[norms == 0] = 1.0
         return sparse.diags(1.0 / norms) @ matrix
 
+    def assign(
+        self, titles: Sequence[str | None], encode: Encode | None = None
+    ) -> list[tuple[str | None, str | None]]:
+        """(ESCO URI, ISCO unit group) of each title's best occupation, (None, None) for a
+        missing title or a best score under `MIN_SCORE`; each distinct title matched once."""
+        distinct = list(dict.fromkeys(t.strip() for t in titles if t and t.strip()))
+        best = dict(zip(distinct, self.match(distinct, top=1, encode=encode), strict=True))
+        out: list[tuple[str | None, str | None]] = []
+        for title in titles:
+            found = best.get(title.strip()) if title else None
+            if found and found[0].score >= MIN_SCORE:
+                out.append((found[0].uri, found[0].isco))
+            else:
+                out.append((None, None))
+        return out
+
 
 _JOINERS = frozenset({"of", "and", "in", "for", "&", "to", "at", "on", "with", "de", "-", "/"})
 
@@ -355,14 +384,6 @@ def _group_columns(iscos: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, int]
     unit = np.array([ids.setdefault(f"u{c}", len(ids)) for c in iscos])
     minor = np.array([ids.setdefault(f"m{c[:3]}", len(ids)) for c in iscos])
     return unit, minor, len(ids)
-
-
-def related(a: str, b: str) -> float:
-    """ISCO relatedness of two unit-group codes: 1 same unit, 0.6 minor, 0.3 sub-major."""
-    for digits, value in ((4, 1.0), (3, 0.6), (2, 0.3)):
-        if a[:digits] == b[:digits]:
-            return value
-    return 0.0
 
 
 _SHARED: dict[tuple[str, str], OccupationIndex] = {}

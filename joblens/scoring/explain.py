@@ -22,6 +22,7 @@ from joblens.scoring.features import (
     LOCATION_SAME_COUNTRY,
     LON_CELLS,
     NEUTRAL,
+    OCCUPATION_SHARE,
     REMOTE_MODE,
     SALARY_ZERO_RATIO,
     CandidateAttributes,
@@ -52,6 +53,17 @@ class JobIndex:
         self.skill_dictionary = pa.array(list(self.skills), pa.string())
         counts = np.array([len(row) for row in jobs.skills], dtype=np.int64)
         self.skill_offsets = np.concatenate([[0], np.cumsum(counts)])
+        self.occupation_keys: dict[str, int] = {}
+        self.occupation = self.occupation_codes(jobs.occupation, len(jobs.ids))
+
+    def occupation_codes(self, keys: list[list[str]], n: int) -> np.ndarray:
+        """Return [n, 4] int codes of each row's occupation and ISCO groups (-1 unknown);
+        equal code = equal key, and a key no job has gets a fresh code."""
+        out = np.full((n, 4), -1, dtype=np.int64)
+        for row, row_keys in enumerate(keys or [[] for _ in range(n)]):
+            for level, key in enumerate(row_keys[:4]):
+                out[row, level] = self.occupation_keys.setdefault(key, len(self.occupation_keys))
+        return out
 
     def lookup(self, places: list[str | None]) -> np.ndarray:
         """Return an int code per city key or country (-1 for None); equal code = equal place.
@@ -126,6 +138,11 @@ def exact_factors(
     salary = np.where(floor <= 0, 1.0, ratio)
     out["salary"] = np.where(np.isnan(job_usd) | np.isnan(floor), NEUTRAL, salary)
     out["freshness"] = jobs.freshness[ji].astype(np.float64)
+    cand_occ = index.occupation_codes(cands.occupation, len(cands.ids))[ci]
+    job_occ = index.occupation[ji]
+    shared = ((cand_occ == job_occ) & (job_occ >= 0)).sum(axis=1)
+    known = (cand_occ[:, 0] >= 0) & (job_occ[:, 0] >= 0)
+    out["occupation"] = np.where(known, OCCUPATION_SHARE * shared, NEUTRAL)
     mode = jobs.mode[ji].astype(np.int64)
     allowed = (mode < 0) | cands.accepts[ci, np.maximum(mode, 0)]
     return out, allowed

@@ -17,6 +17,9 @@ Column blocks, in order (the candidate side carries the weights):
     remote     1 (or 1 per country + 1 with remote_same_country_only)
     seniority  6 levels + unknown cand w_sen * kernel row     job one-hot
     salary     log knots + unknown cand w_sal * kernel at knots  job hat weights (2 knots)
+    occupation job occupations, ISCO  cand w_occ/4 one-hot of its  job one-hot of its
+               unit/minor/sub-major   occupation and 3 groups;    occupation and groups,
+               groups + "known"       unknown: w_occ/2 on known   + known (unknown: bias)
     mode       onsite/hybrid/remote  cand FILTERED where not accepted   job one-hot
 
 Everything is exact (up to float rounding) except the salary block, which interpolates the
@@ -40,6 +43,9 @@ The exact factor definitions, shared with `reference.py` and `explain.py`:
 - salary: r = job annual max in USD (the min when the max is missing) / candidate floor in
   USD; 1 when r >= 1, falling linearly to 0 at r = 0.6; a floor <= 0 -> 1; unknown on either
   side (no amount, unknown currency) -> 0.5.
+- occupation: the ESCO occupations of the job's title and the candidate's headline
+  (`joblens.occupations`): 1 the same occupation, 0.75 the same ISCO-08 unit group, 0.5 the
+  same minor group, 0.25 the same sub-major group, 0 otherwise; unknown on either side 0.5.
 - freshness: 0.5 ** (age_days / half_life), age from posted_at (the board's date; else the
   first_seen of the lake, else last_seen) to `now`,
   clipped at 0; no timestamp -> 0.5.
@@ -71,6 +77,7 @@ __all__ = [
     "LOCATION_SAME_COUNTRY",
     "LON_CELLS",
     "NEUTRAL",
+    "OCCUPATION_SHARE",
     "REMOTE_MODE",
     "SALARY_BLOCK_ERROR",
     "SALARY_ZERO_RATIO",
@@ -87,10 +94,19 @@ __all__ = [
     "embeddings",
     "job_attributes",
     "job_block",
+    "occupation_keys",
     "salary_kernel",
 ]
 
-FACTORS: tuple[str, ...] = ("semantic", "skills", "location", "seniority", "salary", "freshness")
+FACTORS: tuple[str, ...] = (
+    "semantic",
+    "skills",
+    "location",
+    "seniority",
+    "salary",
+    "freshness",
+    "occupation",
+)
 """The factor names, in the order of the MATCHES columns and of the settings' weights."""
 NEUTRAL = 0.5
 LOCATION_SAME_CITY = 0.5
@@ -150,6 +166,21 @@ def salary_kernel(job_usd: np.ndarray, floor_usd: float) -> np.ndarray:
         return np.ones_like(job_usd, dtype=np.float64)
     ratio = job_usd / floor_usd
     return np.clip((ratio - SALARY_ZERO_RATIO) / (1.0 - SALARY_ZERO_RATIO), 0.0, 1.0)
+
+
+def occupation_keys(uri: str | None, isco: str | None) -> list[str]:
+    """The four keys a pair shares to score occupation fit: the occupation and its ISCO
+    unit, minor and sub-major groups (a missing or short code keeps what it has)."""
+    if uri is None:
+        return []
+    code = isco or ""
+    keys = [f"o:{uri}"]
+    keys += [f"g{n}:{code[:n]}" for n in (4, 3, 2) if len(code) >= n]
+    return keys
+
+
+OCCUPATION_SHARE = 0.25
+"""Each shared key (occupation, unit, minor, sub-major group) adds this to the factor."""
 
 
 def _level(value: str | None, where: str) -> int:
@@ -258,6 +289,7 @@ class JobAttributes:
     level: np.ndarray  # int8, -1 unknown
     salary_usd: np.ndarray  # float64, nan unknown
     freshness: np.ndarray  # float64 in [0, 1]
+    occupation: list[list[str]] = field(default_factory=list)  # occupation_keys; [] unknown
 
     @property
     def located(self) -> np.ndarray:
@@ -280,6 +312,7 @@ class CandidateAttributes:
     accepts: np.ndarray  # bool [C, 3], by WORK_MODES; all True when none are given
     level: np.ndarray
     floor_usd: np.ndarray
+    occupation: list[list[str]] = field(default_factory=list)  # occupation_keys; [] unknown
 
     def take(self, rows: np.ndarray) -> CandidateAttributes:
         """Return the attributes of candidates `rows` (integer positions), in that order."""
@@ -294,6 +327,7 @@ class CandidateAttributes:
             accepts=self.accepts[rows],
             level=self.level[rows],
             floor_usd=self.floor_usd[rows],
+            occupation=[self.occupation[i] for i in pick] if self.occupation else [],
         )
 
     @property
@@ -356,7 +390,15 @@ def job_attributes(
         ),
         salary_usd=_usd(salary, _strings(jobs, "salary_currency")),
         freshness=_freshness(jobs, now, settings.freshness_half_life_days),
+        occupation=_occupations(jobs),
     )
+
+
+def _occupations(frame: pl.DataFrame) -> list[list[str]]:
+    return [
+        occupation_keys(u, i)
+        for u, i in zip(_strings(frame, "occupation"), _strings(frame, "isco"), strict=True)
+    ]
 
 
 def _places(
@@ -399,6 +441,7 @@ def candidate_attributes(candidates: pl.DataFrame) -> CandidateAttributes:
         floor_usd=_usd(
             _floats(candidates, "salary_floor_annual"), _strings(candidates, "salary_currency")
         ),
+        occupation=_occupations(candidates),
     )
 
 
@@ -416,6 +459,7 @@ class Vocabulary:
     cities: dict[str, int] = field(default_factory=dict)
     countries: dict[str, int] = field(default_factory=dict)
     cells: dict[tuple[int, int], int] = field(default_factory=dict)
+    occupations: dict[str, int] = field(default_factory=dict)  # occupation_keys of the jobs
     remote_by_country: bool = False
     salary_knots: np.ndarray = field(default_factory=lambda: _SALARY_KNOTS[:2])
     """The salary knots spanning the jobs' known salaries (the only ones a hat can touch)."""
@@ -452,6 +496,10 @@ class Vocabulary:
             hi = int(np.searchsorted(_SALARY_KNOTS, known.max(), side="left")) + 1
             lo = min(max(lo, 0), len(_SALARY_KNOTS) - 2)
             vocab.salary_knots = _SALARY_KNOTS[lo : max(hi, lo + 2)]
+        for keys in jobs.occupation if settings.w_occupation > 0 else ():
+            # Weighted 0, the block would only widen the product: its columns are left out.
+            for key in keys:
+                vocab.occupations.setdefault(key, len(vocab.occupations))
         for city, country, cell in zip(jobs.city, jobs.country, jobs.cell, strict=True):
             if city is not None:
                 vocab.cities.setdefault(city, len(vocab.cities))
@@ -473,6 +521,7 @@ class Vocabulary:
             "remote": len(self.countries) + 1 if self.remote_by_country else 1,
             "seniority": len(SENIORITY_LEVELS) + 1,
             "salary": len(self.salary_knots) + 1,
+            "occupation": len(self.occupations) + 1,  # + "the job's occupation is known"
             "mode": len(WORK_MODES),
         }
         out, start = {}, 0
@@ -541,6 +590,14 @@ def job_block_from(
     mat[rows[known], sal + lo[known]] = w_lo[known]
     mat[rows[known], sal + lo[known] + 1] += w_hi[known]
     mat[rows[~known], lay["salary"].stop - 1] = 1.0
+    occ = lay["occupation"]
+    for row, keys in enumerate(jobs.occupation or [[] for _ in range(n)]):
+        if keys:
+            cols = [occ.start + vocab.occupations[k] for k in keys if k in vocab.occupations]
+            mat[row, cols] = 1.0
+            mat[row, occ.stop - 1] = 1.0
+        else:
+            bias[row] += settings.w_occupation * NEUTRAL
     mode = jobs.mode.astype(np.int64)
     mat[rows[mode >= 0], lay["mode"].start + mode[mode >= 0]] = 1.0
     return mat, bias.astype(np.float32)
@@ -619,6 +676,13 @@ def candidate_block_from(
                     mat[row, lay["cell"].start + vocab.cells[near]] = w_loc * LOCATION_NEARBY
     mat[:, lay["seniority"]] = settings.w_seniority * _seniority_rows(cands.level)
     mat[:, lay["salary"]] = settings.w_salary * _salary_rows(cands.floor_usd, vocab.salary_knots)
+    occ = lay["occupation"]
+    for row, keys in enumerate(cands.occupation or [[] for _ in range(n)]):
+        if not keys:
+            mat[row, occ.stop - 1] = settings.w_occupation * NEUTRAL
+            continue
+        cols = [occ.start + vocab.occupations[k] for k in keys if k in vocab.occupations]
+        mat[row, cols] = settings.w_occupation * OCCUPATION_SHARE
     mat[:, lay["mode"]] = np.where(cands.accepts, 0.0, FILTERED)
     return mat
 

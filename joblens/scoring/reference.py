@@ -160,6 +160,18 @@ def _freshness(job: Row, now: datetime, settings: ScoringSettings) -> float:
     return float(0.5 ** (age_days / settings.freshness_half_life_days))
 
 
+def _occupation(candidate: Row, job: Row) -> float:
+    """A quarter for each of: same ESCO occupation, same ISCO unit (4 digits), minor (3) and
+    sub-major (2) group; unknown occupation on either side: neutral."""
+    mine, theirs = _text(candidate, "occupation"), _text(job, "occupation")
+    if mine is None or theirs is None:
+        return NEUTRAL
+    a, b = _text(candidate, "isco") or "", _text(job, "isco") or ""
+    shared = int(mine == theirs)
+    shared += sum(1 for d in (4, 3, 2) if len(a) >= d and len(b) >= d and a[:d] == b[:d])
+    return shared / 4
+
+
 def factors(
     candidate: Row, job: Row, *, now: datetime, settings: ScoringSettings
 ) -> dict[str, float]:
@@ -171,6 +183,7 @@ def factors(
         "seniority": _seniority(candidate, job),
         "salary": _salary(candidate, job),
         "freshness": _freshness(job, now, settings),
+        "occupation": _occupation(candidate, job),
     }
 
 

@@ -126,7 +126,9 @@ def test_resolve_merges_variants_and_keeps_provenance() -> None:
     )
     jobs = dedupe.resolve(postings)
 
-    sightings = ("run_id", "embedding", "first_seen", "last_seen", "repost_count")
+    # What later stages add: the run, the vector and occupation (embed), the sightings.
+    added = ("run_id", "embedding", "occupation", "isco", "first_seen", "last_seen")
+    sightings = (*added, "repost_count")
     assert jobs.columns == [f.name for f in JOBS if f.name not in sightings]
     assert jobs.height == 3
     assert jobs.get_column("n_postings").sum() == postings.height

@@ -32,6 +32,23 @@ PLACES = [
     ("Austin", "US", 30.27, -97.74),
 ]
 SKILLS = [f"skill-{i}" for i in range(30)]
+# (ESCO-like occupation, ISCO unit group): siblings in a unit, cousins in a minor group...
+OCCUPATIONS = [
+    ("occ/software-developer", "2512"),
+    ("occ/web-developer", "2513"),
+    ("occ/ict-developer", "2512"),
+    ("occ/data-analyst", "2511"),
+    ("occ/nurse", "2221"),
+    ("occ/midwife", "2222"),
+    ("occ/chef", "3434"),
+]
+
+
+def _occupation(rng: random.Random) -> dict[str, Any]:
+    if rng.random() < 0.15:
+        return {"occupation": None, "isco": None}
+    uri, isco = rng.choice(OCCUPATIONS)
+    return {"occupation": uri, "isco": isco}
 
 
 def _settings(**kw: Any) -> ScoringSettings:
@@ -73,6 +90,7 @@ def random_jobs(rng: random.Random, n: int) -> pl.DataFrame:
                 "salary_annual_min": None if salary is None else salary * 0.8,
                 "salary_annual_max": salary if rng.random() < 0.8 else None,
                 "seniority": _maybe(rng, rng.choice(SENIORITY_LEVELS)),
+                **_occupation(rng),
                 "skills": rng.sample(SKILLS, rng.randint(0, 6)),
                 "first_seen": _maybe(rng, first, 0.1),
                 "last_seen": NOW - timedelta(days=rng.uniform(0, 3)),
@@ -91,6 +109,7 @@ def random_candidates(rng: random.Random, n: int) -> pl.DataFrame:
                 **_place(rng),
                 "work_modes": rng.sample(WORK_MODES, rng.randint(0, 3)),
                 "seniority": _maybe(rng, rng.choice(SENIORITY_LEVELS)),
+                **_occupation(rng),
                 "skills": rng.sample(SKILLS, rng.randint(0, 10)),
                 "salary_floor_annual": _maybe(rng, rng.uniform(50_000, 180_000), 0.2),
                 "salary_currency": rng.choice(["USD", "CAD", "EUR"]),
@@ -126,11 +145,13 @@ def assert_same_top_k(got: pl.DataFrame, want: pl.DataFrame, k: int) -> None:
 
 
 @pytest.mark.parametrize("backend", ["torch", "numpy"])
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_engine_top_k_equals_brute_force_reference(backend: str, seed: int) -> None:
+@pytest.mark.parametrize(("seed", "w_occupation"), [(0, 0.0), (1, 0.0), (2, 0.0), (3, 0.2)])
+def test_engine_top_k_equals_brute_force_reference(
+    backend: str, seed: int, w_occupation: float
+) -> None:
     rng = random.Random(seed)
     jobs, cands = random_jobs(rng, 400), random_candidates(rng, 30)
-    s = _settings(top_k=10, backend=backend)
+    s = _settings(top_k=10, backend=backend, w_occupation=w_occupation)
     got = _run(cands, jobs, s, chunk_size=7)
     want = reference.rank(cands, jobs, settings=s, now=NOW)
     assert_same_top_k(got, want, 10)
@@ -429,3 +450,33 @@ def test_candidates_for_a_job_equal_the_reference_scored_pair_by_pair(seed: int)
     assert got["rank"].to_list() == list(range(1, len(want) + 1))
     np.testing.assert_allclose(got["score"].to_numpy(), [w[0] for w in want], atol=1e-3)
     assert set(got["job_id"]) == {job_row["job_id"]}
+
+
+def test_occupation_fit_counts_shared_occupation_and_isco_groups() -> None:
+    jobs = random_jobs(random.Random(7), 7).with_columns(
+        pl.Series("occupation", [o for o, _ in OCCUPATIONS[:6]] + [None]),
+        pl.Series("isco", [i for _, i in OCCUPATIONS[:6]] + [None]),
+    )
+    cand = random_candidates(random.Random(8), 1).with_columns(
+        pl.lit("occ/software-developer").alias("occupation"),
+        pl.lit("2512").alias("isco"),
+        pl.lit([], dtype=pl.List(pl.String)).alias("work_modes"),
+    )
+    settings = _settings(
+        w_semantic=0,
+        w_skills=0,
+        w_location=0,
+        w_seniority=0,
+        w_salary=0,
+        w_freshness=0,
+        w_occupation=1.0,
+        top_k=7,
+    )
+    got = _run(cand, jobs, settings)
+    fit = dict(zip(got["job_id"].to_list(), got["occupation"].to_list(), strict=True))
+    ids = jobs["job_id"].to_list()
+    # Same occupation; web developer (2513, same minor 251); ICT developer (same unit 2512);
+    # data analyst (2511); nurse and midwife (another major group); unknown: neutral.
+    assert [fit[i] for i in ids] == [1.0, 0.5, 0.75, 0.5, 0.0, 0.0, 0.5]
+    scores = dict(zip(got["job_id"].to_list(), got["score"].to_list(), strict=True))
+    assert scores[ids[0]] == pytest.approx(1.0, abs=1e-4)
