@@ -51,6 +51,7 @@ def _weights(settings: ScoringSettings) -> tuple[float, float]:
         + settings.w_location
         + settings.w_seniority
         + settings.w_salary
+        + settings.w_occupation
     )
     return inside + settings.w_semantic / 2 + settings.w_freshness, inside
 
