@@ -351,12 +351,16 @@ def eval_cmd(
     world: WorldOpt,
     lake: LakeOpt = None,
     k: Annotated[int, typer.Option(help="Cut-off of the ranking metrics")] = 10,
+    config: ConfigOpt = None,
 ) -> None:
-    """Score the stored matches against the world's ground truth, next to two baselines."""
+    """Score the stored matches against the world's ground truth, next to random, semantic
+    and the strong baselines; and the recruiter's direction (candidates for sampled jobs,
+    ranked with the settings' weights)."""
     from joblens import evaluate
 
+    settings = _settings(config)
     try:
-        metrics = evaluate.evaluate(world, _lake(lake), k=k)
+        metrics = evaluate.evaluate(world, _lake(lake, config), k=k, settings=settings.scoring)
     except JobLensError as exc:
         _fail(str(exc))
     _print_eval(metrics)
@@ -1000,6 +1004,15 @@ def _print_examples(examples: list[dict[str, Any]]) -> None:
     console.print(t)
 
 
+def _print_margin(m: dict[str, Any], k: str, over: str) -> None:
+    low, high = m["margin_ci95"]
+    verdict = "ahead" if low > 0 else ("behind" if high < 0 else "not separable")
+    console.print(
+        f"JobLens - {m['best_strong_baseline']} NDCG@{k}: 95% interval [{low:+.4f}, "
+        f"{high:+.4f}] (paired bootstrap over {over}): {verdict}"
+    )
+
+
 def _print_eval(m: dict[str, Any]) -> None:
     k = next((key.split("_")[-1] for key in m if key.startswith("ndcg_at_")), "10")
     rows = [{"ranker": "joblens", **{x: m[x] for x in (f"ndcg_at_{k}", f"recall_at_{k}", "mrr")}}]
@@ -1013,12 +1026,21 @@ def _print_eval(m: dict[str, Any]) -> None:
         )
     )
     if "margin_ci95" in m:
-        low, high = m["margin_ci95"]
-        verdict = "ahead" if low > 0 else ("behind" if high < 0 else "not separable")
+        _print_margin(m, k, "candidates")
+    r = m.get("recruiter") or {}
+    if r.get("jobs_evaluated"):
+        rows = [
+            {"ranker": "joblens", **{x: r[x] for x in (f"ndcg_at_{k}", f"recall_at_{k}", "mrr")}}
+        ]
+        rows += [{"ranker": name, **vals} for name, vals in r["baselines"].items()]
         console.print(
-            f"JobLens - {m['best_strong_baseline']} NDCG@{k}: 95% interval [{low:+.4f}, "
-            f"{high:+.4f}] (paired bootstrap over candidates): {verdict}"
+            _table(
+                f"Candidates for a job (the recruiter's direction): {r['jobs_evaluated']} jobs",
+                rows,
+                ["ranker", f"ndcg_at_{k}", f"recall_at_{k}", "mrr"],
+            )
         )
+        _print_margin(r, k, "jobs")
     d = m.get("dedupe")
     if d:
         rows = [{"resolver": "joblens", **d}]

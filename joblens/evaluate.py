@@ -34,6 +34,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,9 @@ from scipy import sparse
 from joblens import dedupe
 from joblens.errors import LakeError
 from joblens.lake import Lake
+from joblens.scoring import engine
 from joblens.scoring.features import embeddings
+from joblens.settings import ScoringSettings
 
 __all__ = [
     "RELEVANT_GRADE",
@@ -293,12 +296,9 @@ def _levels(frame: pl.DataFrame) -> np.ndarray:
     return np.array([level(v) if v else np.nan for v in values], dtype=np.float32)
 
 
-def _bm25(candidates: pl.DataFrame, jobs: pl.DataFrame) -> np.ndarray:
-    """(candidates x jobs) BM25 (k1 1.2, b 0.75) of each CV summary over the job texts."""
-    docs = [
-        _WORD.findall(f"{t or ''} {d or ''}".lower())
-        for t, d in zip(jobs["title"].to_list(), jobs["description"].to_list(), strict=True)
-    ]
+def _bm25(queries: Sequence[str], docs_text: Sequence[str]) -> np.ndarray:
+    """(queries x docs) BM25 (k1 1.2, b 0.75) of each query's words over the documents."""
+    docs = [_WORD.findall(d.lower()) for d in docs_text]
     vocab: dict[str, int] = {}
     rows, cols, tfs = [], [], []
     for r, doc in enumerate(docs):
@@ -315,22 +315,30 @@ def _bm25(candidates: pl.DataFrame, jobs: pl.DataFrame) -> np.ndarray:
     weight = idf[cols] * tf * 2.2 / (tf + norm)
     matrix = sparse.csr_matrix((weight, (rows, cols)), shape=(len(docs), len(vocab)))
     q_rows, q_cols = [], []
-    for r, text in enumerate(candidates["summary"].to_list()):
-        for word in set(_WORD.findall(str(text or "").lower())):
+    for r, text in enumerate(queries):
+        for word in set(_WORD.findall(text.lower())):
             if word in vocab:
                 q_rows.append(r)
                 q_cols.append(vocab[word])
     query = sparse.csr_matrix(
         (np.ones(len(q_rows), dtype=np.float32), (q_rows, q_cols)),
-        shape=(candidates.height, len(vocab)),
+        shape=(len(queries), len(vocab)),
     )
-    return np.asarray((query @ matrix.T).todense(), dtype=np.float32)
+    scores = np.asarray((query @ matrix.T).todense(), dtype=np.float32)
+    top = scores.max(axis=1, keepdims=True)  # per query: one query's scores compare
+    return np.divide(scores, top, out=np.zeros_like(scores), where=top > 0)
 
 
-def _strong_baselines(
-    candidates: pl.DataFrame, jobs: pl.DataFrame, k: int
-) -> dict[str, list[list[int]]]:
-    """Top-k job positions per candidate of semantic_filters and bm25_filters."""
+def _texts(frame: pl.DataFrame, *columns: str) -> list[str]:
+    parts = [frame[c].fill_null("").cast(pl.String).to_list() for c in columns]
+    return [" ".join(p) for p in zip(*parts, strict=True)]
+
+
+def _baseline_scores(
+    candidates: pl.DataFrame, jobs: pl.DataFrame, *, jobs_ask: bool = False
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(filter mask, {baseline: scores}), each (candidates x jobs). BM25 takes the CV summary
+    as its query over the jobs' texts, or with `jobs_ask` each job's text over the CVs."""
     mask = _filter_mask(candidates, jobs)
     cand_vecs = embeddings(candidates, what="candidates")
     job_vecs = embeddings(jobs, what="jobs")
@@ -339,21 +347,28 @@ def _strong_baselines(
         if cand_vecs.shape[1] == job_vecs.shape[1] and cand_vecs.shape[1]
         else np.zeros(mask.shape, dtype=np.float32)
     )
-    bm25 = _bm25(candidates, jobs)
-    top = bm25.max(axis=1, keepdims=True)
-    bm25 = np.divide(bm25, top, out=np.zeros_like(bm25), where=top > 0)
+    cvs, ads = _texts(candidates, "summary"), _texts(jobs, "title", "description")
+    bm25 = _bm25(ads, cvs).T if jobs_ask else _bm25(cvs, ads)
     apart = np.abs(_levels(candidates)[:, None] - _levels(jobs)[None, :])
     bm25 = bm25 - 0.1 * np.nan_to_num(apart, nan=0.0)
-    out: dict[str, list[list[int]]] = {}
-    for name, scores in (("semantic_filters", semantic), ("bm25_filters", bm25)):
-        kept = np.where(mask, scores, -np.inf)
-        lists = []
-        for row, ok in zip(kept, mask, strict=True):
-            n = min(k, int(ok.sum()))
-            best = np.argsort(-row, kind="stable")[:n]
-            lists.append(best.tolist())
-        out[name] = lists
+    return mask, {"semantic_filters": semantic, "bm25_filters": bm25}
+
+
+def _top_k_kept(scores: np.ndarray, mask: np.ndarray, k: int) -> list[list[int]]:
+    """Per row, the positions of its k best columns among those the mask keeps."""
+    kept = np.where(mask, scores, -np.inf)
+    out = []
+    for row, ok in zip(kept, mask, strict=True):
+        out.append(np.argsort(-row, kind="stable")[: min(k, int(ok.sum()))].tolist())
     return out
+
+
+def _strong_baselines(
+    candidates: pl.DataFrame, jobs: pl.DataFrame, k: int
+) -> dict[str, list[list[int]]]:
+    """Top-k job positions per candidate of semantic_filters and bm25_filters."""
+    mask, scores = _baseline_scores(candidates, jobs)
+    return {name: _top_k_kept(s, mask, k) for name, s in scores.items()}
 
 
 def _margin_ci95(
@@ -407,7 +422,78 @@ def ground_truth(world: Path, lake: Lake) -> Ground:
     )
 
 
-def evaluate(world: Path, lake: Lake, *, k: int = 10, seed: int = 0) -> dict[str, Any]:
+RECRUITER_JOBS = 200
+"""Jobs sampled (seeded) for the recruiter's direction: each ranks every current candidate."""
+
+
+def _by_job(grades: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for cid, graded in grades.items():
+        for jid, grade in graded.items():
+            out.setdefault(jid, {})[cid] = grade
+    return out
+
+
+def recruiter_direction(
+    ground: Ground, settings: ScoringSettings, *, k: int = 10, seed: int = 0
+) -> dict[str, Any]:
+    """Candidates for a job: NDCG@k, recall@k, MRR of JobLens's ranking of the current
+    candidates for up to RECRUITER_JOBS sampled active jobs that have a relevant candidate,
+    beside the strong baselines turned around (BM25 of the job's text over the CVs)."""
+    candidates, jobs = ground.candidates, ground.jobs
+    present = set(candidates["candidate_id"].to_list())
+    by_job = _by_job(ground.grades)
+    job_ids = jobs["job_id"].to_list()
+    eligible = [
+        i
+        for i, job_id in enumerate(job_ids)
+        if any(
+            g >= RELEVANT_GRADE and c in present
+            for c, g in by_job.get(ground.job_canonical.get(job_id) or "", {}).items()
+        )
+    ]
+    if not eligible or candidates.is_empty():
+        return {"jobs_evaluated": 0}
+    rng = np.random.default_rng(seed)
+    pick = sorted(rng.choice(eligible, size=min(RECRUITER_JOBS, len(eligible)), replace=False))
+    sample = jobs[pick]
+    keys = sample["job_id"].to_list()
+    grades = {j: by_job[ground.job_canonical[j] or ""] for j in keys}
+    now = datetime.now(UTC)
+    ours: dict[str, list[str | None]] = {}
+    for i, job_id in enumerate(keys):
+        ranked = engine.rank_candidates(
+            candidates, sample[i : i + 1], settings=settings, now=now, top=k
+        )
+        ours[job_id] = ranked["candidate_id"].to_list() if ranked.height else []
+    mask, scores = _baseline_scores(candidates, sample, jobs_ask=True)
+    cand_ids = candidates["candidate_id"].to_list()
+    lists = {"joblens": ours}
+    for name, matrix in scores.items():
+        tops = _top_k_kept(matrix.T, mask.T, k)
+        lists[name] = {j: [cand_ids[c] for c in top] for j, top in zip(keys, tops, strict=True)}
+    results = {name: metrics(ranked, grades, keys, k=k) for name, ranked in lists.items()}
+    cols = (f"ndcg_at_{k}", f"recall_at_{k}", "mrr")
+    best = max(scores, key=lambda b: results[b][f"ndcg_at_{k}"])
+    return {
+        **{c: results["joblens"][c] for c in cols},
+        "baselines": {b: {c: results[b][c] for c in cols} for b in scores},
+        "best_strong_baseline": best,
+        "margin_ci95": _margin_ci95(
+            results["joblens"]["ndcg_per_candidate"], results[best]["ndcg_per_candidate"], seed
+        ),
+        "jobs_evaluated": results["joblens"]["candidates_evaluated"],
+    }
+
+
+def evaluate(
+    world: Path,
+    lake: Lake,
+    *,
+    k: int = 10,
+    seed: int = 0,
+    settings: ScoringSettings | None = None,
+) -> dict[str, Any]:
     """Return the JSON-able quality report of the lake's latest matches against `world`.
 
     Shape: {"ndcg_at_<k>", "recall_at_<k>", "mrr", "baselines": {"random": {...},
@@ -464,6 +550,9 @@ def evaluate(world: Path, lake: Lake, *, k: int = 10, seed: int = 0) -> dict[str
         "best_strong_baseline": best,
         "margin_ci95": _margin_ci95(report["ndcg_per_candidate"], per_candidate[best], seed),
         "candidates_with_relevant": report["candidates_evaluated"],
+        "recruiter": recruiter_direction(
+            ground, settings or ScoringSettings.model_validate({}), k=k, seed=seed
+        ),
         "candidates": report["candidates_evaluated"],
         "candidates_without_relevant": report["candidates_without_relevant"],
         "jobs": len(job_ids),

@@ -193,6 +193,11 @@ def test_evaluate_maps_lake_jobs_to_canonical_jobs(tmp_path: Path) -> None:
     assert low <= high
     assert report["best_strong_baseline"] in {"semantic_filters", "bm25_filters"}
     assert report["candidates_with_relevant"] == 1
+    # The recruiter's direction: alice is J1's and J2's relevant candidate.
+    recruiter = report["recruiter"]
+    assert recruiter["jobs_evaluated"] >= 1
+    assert set(recruiter["baselines"]) == {"semantic_filters", "bm25_filters"}
+    assert 0.0 <= recruiter["ndcg_at_2"] <= 1.0
 
 
 def test_strong_baselines_filter_by_mode_and_place_then_rank() -> None:
