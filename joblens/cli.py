@@ -22,6 +22,7 @@ from joblens import report as report_mod
 from joblens import settings as joblens_settings
 from joblens.errors import JobLensError
 from joblens.lake import Lake, check_name
+from joblens.scoring.features import FACTORS
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # Under load the temporary Prefect server misses its default start-up timeout.
@@ -730,17 +731,7 @@ def forget(
     _emit_json({"candidate_id": candidate, "removed": removed})
 
 
-_MATCH_FIELDS = (
-    "semantic",
-    "skills",
-    "location",
-    "seniority",
-    "salary",
-    "freshness",
-    "occupation",
-    "matched_skills",
-    "missing_skills",
-)
+_MATCH_FIELDS = (*FACTORS, "matched_skills", "missing_skills")
 
 
 @rank_app.command("candidates")
