@@ -10,10 +10,19 @@ is an error.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,7 +34,8 @@ from joblens.errors import ConfigError
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # inf and nan are never a setting: W_SKILLS=inf would make every score inf or nan.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class LakeSettings(_Section):
@@ -68,6 +78,17 @@ class EmbedSettings(_Section):
         description="Vectors of fixed texts (the ESCO occupation labels), kept between runs",
     )
 
+    @field_validator("device")
+    @classmethod
+    def _device_exists(cls, device: str) -> str:
+        # Checked from the OS, not torch (whose import alone takes seconds): a device that is
+        # not there fails here, before any work, not minutes later inside the embed stage.
+        if device == "cuda" and not (Path("/dev/nvidiactl").exists() or os.name == "nt"):
+            raise ValueError("cuda was asked for, but this machine has no NVIDIA GPU driver")
+        if device == "mps" and sys.platform != "darwin":
+            raise ValueError("mps (Apple GPUs) was asked for on a machine that is not a Mac")
+        return device
+
 
 class ScoringSettings(_Section):
     top_k: int = Field(20, ge=1)
@@ -88,6 +109,13 @@ class ScoringSettings(_Section):
     )
     freshness_half_life_days: float = Field(30.0, gt=0)
     remote_same_country_only: bool = False
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> ScoringSettings:
+        weights = [name for name in type(self).model_fields if name.startswith("w_")]
+        if all(getattr(self, name) == 0 for name in weights):
+            raise ValueError(f"every weight ({', '.join(weights)}) is 0: nothing would rank")
+        return self
 
 
 class ScoreSettings(_Section):

@@ -61,3 +61,35 @@ def test_a_named_config_file_that_is_missing_is_an_error(
     monkeypatch.setenv("JOBLENS_CONFIG", str(tmp_path / "nope.toml"))
     with pytest.raises(ConfigError, match="does not exist"):
         settings.load()
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan"])
+def test_a_weight_must_be_a_finite_number(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("JOBLENS_SCORING__W_SKILLS", value)
+    with pytest.raises(ConfigError, match="scoring.w_skills"):
+        settings.load()
+
+
+def test_weights_cannot_all_be_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in settings.ScoringSettings.model_fields:
+        if name.startswith("w_"):
+            monkeypatch.setenv(f"JOBLENS_SCORING__{name.upper()}", "0")
+    with pytest.raises(ConfigError, match="every weight"):
+        settings.load()
+    monkeypatch.setenv("JOBLENS_SCORING__W_SKILLS", "1")
+    assert settings.load().scoring.w_skills == 1.0
+
+
+def test_a_device_the_machine_lacks_fails_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setenv("JOBLENS_EMBED__DEVICE", "mps")
+    if sys.platform != "darwin":
+        with pytest.raises(ConfigError, match="not a Mac"):
+            settings.load()
+    monkeypatch.setenv("JOBLENS_EMBED__DEVICE", "cuda")
+    if not Path("/dev/nvidiactl").exists():
+        with pytest.raises(ConfigError, match="no NVIDIA GPU"):
+            settings.load()
+    else:
+        assert settings.load().embed.device == "cuda"
