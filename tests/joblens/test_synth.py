@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -170,13 +171,25 @@ def test_salary_text_reads_back_to_the_hidden_pay(world: Path) -> None:
     assert checked > 20 and agree / checked > 0.9
 
 
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
 def _grade(job: dict, cand: dict) -> int:
     """The contract's relevance rule, written independently of synth."""
     levels = ("intern", "junior", "mid", "senior", "lead", "principal")
     if job["work_mode"] not in cand["work_modes"]:
         return 0
-    if job["work_mode"] != "remote" and job["city"] != cand["city"]:
-        return 0
+    if job["work_mode"] == "remote" and job["country"] != cand["country"]:
+        return 0  # "Remote (US)": open to the posting's country only
+    if job["work_mode"] != "remote" and (
+        _km(job["lat"], job["lon"], cand["lat"], cand["lon"]) > 60.0
+    ):
+        return 0  # beyond a commute
     if job["occupation"] == cand["occupation"]:
         grade = 2
     elif job["family"] == cand["family"]:
@@ -197,10 +210,8 @@ def _grade(job: dict, cand: dict) -> int:
 def test_relevance_follows_the_stated_rules(world: Path) -> None:
     jobs = pq.read_table(world / "truth" / "jobs.parquet").to_pylist()
     cands = pq.read_table(world / "truth" / "candidates.parquet").to_pylist()
-    stored = {
-        (r["candidate_id"], r["canonical_job_id"]): r["grade"]
-        for r in pq.read_table(world / "truth" / "relevance.parquet").to_pylist()
-    }
+    rows = pq.read_table(world / "truth" / "relevance.parquet").to_pylist()
+    stored = {(r["candidate_id"], r["canonical_job_id"]): r["rule_grade"] for r in rows}
     expected = {}
     for c in cands:
         for j in jobs:
@@ -209,6 +220,34 @@ def test_relevance_follows_the_stated_rules(world: Path) -> None:
                 expected[(c["candidate_id"], j["canonical_job_id"])] = g
     assert stored == expected
     assert len(set(stored.values())) >= 2  # grades vary
+    # The labels a ranker is judged on: the rule's, a few moved one step, as human labels.
+    moved = [r for r in rows if r["grade"] != r["rule_grade"]]
+    assert all(abs(r["grade"] - r["rule_grade"]) == 1 for r in moved)
+    assert 0.005 <= len(moved) / len(rows) <= 0.08
+
+
+def test_a_remote_job_is_relevant_only_in_the_country_it_is_open_to(tmp_path: Path) -> None:
+    world = tmp_path / "world"
+    synth.generate(world, jobs=3000, candidates=300, seed=9)  # enough remote jobs to see
+    jobs = {
+        j["canonical_job_id"]: j
+        for j in pq.read_table(world / "truth" / "jobs.parquet").to_pylist()
+    }
+    cands = {
+        c["candidate_id"]: c
+        for c in pq.read_table(world / "truth" / "candidates.parquet").to_pylist()
+    }
+    rows = pq.read_table(world / "truth" / "relevance.parquet").to_pylist()
+    remote = [r for r in rows if jobs[r["canonical_job_id"]]["work_mode"] == "remote"]
+    assert remote  # the world has relevant remote jobs
+    for r in remote:
+        assert jobs[r["canonical_job_id"]]["country"] == cands[r["candidate_id"]]["country"]
+    # ... and remote jobs abroad that a remote-accepting candidate would have got before.
+    assert any(
+        j["work_mode"] == "remote" and j["country"] != c["country"] and "remote" in c["work_modes"]
+        for j in jobs.values()
+        for c in cands.values()
+    )
 
 
 def test_candidates_truth_is_consistent(world: Path) -> None:
