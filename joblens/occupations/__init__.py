@@ -132,6 +132,11 @@ def title_core(title: str) -> list[str]:
     if "," in head:  # "Analyst, Licensing Finance": the noun phrase is written inverted
         first, _, rest = head.partition(",")
         head = f"{rest} {first}" if len(tokens(first)) == 1 else first
+    # "Product Designer (UX/UI)": a field named in brackets says which designer it is.
+    fields = [
+        rewrite[m.group(0)] for b in _BRACKETS.findall(title.lower()) for m in tech.finditer(b)
+    ]
+    head = " ".join([*fields, head]) if fields else head
     words = [w for w in tokens(head) if w not in drop]
     words = [w for i, w in enumerate(words) if i == 0 or w != words[i - 1]]
     if not words:  # the title was nothing but noise words ("Intern"): keep what it said

@@ -49,6 +49,10 @@ def test_the_shipped_esco_data_is_whole() -> None:
         ("Android Engineer I - Subscriptions", ["mobile", "application", "engineer"]),
         ("Cleaner - Permanent Full Time", ["cleaner"]),
         ("Intern", ["intern"]),
+        (
+            "Product Designer (UX/UI)",
+            ["user", "experience", "user", "interface", "product", "designer"],
+        ),
     ],
 )
 def test_title_core_keeps_the_occupation_words(title: str, core: list[str]) -> None:
@@ -64,6 +68,7 @@ def test_title_core_keeps_the_occupation_words(title: str, core: list[str]) -> N
         ("Senior Rust Engineer", "software developer"),
         ("Registered Nurse", "nurse responsible for general care"),
         ("Blockchain Engineer (Contract)", "blockchain developer"),
+        ("Product Designer (UX/UI)", "user interface designer"),
     ],
 )
 def test_real_titles_find_their_occupation_in_the_top_ten(
