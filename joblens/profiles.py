@@ -229,12 +229,20 @@ def _is_heading(line: str) -> bool:
 
 
 def _is_section(line: str) -> bool:
+    """A section heading: a known one, or a short line without digits that holds a known
+    one-word heading ("Studium und Ausbildung", "Skills & Tools")."""
     plain = _plain(line)
     words = _words()
-    return any(
-        plain in (w.replace("-", " ") for w in words[key])
+    known = [
+        w.replace("-", " ")
         for key in ("experience_headings", "section_headings")
-    )
+        for w in words[key]
+    ]
+    if plain in known:
+        return True
+    parts = plain.split()
+    single = {w for w in known if " " not in w}
+    return 1 < len(parts) <= 4 and not re.search(r"\d", line) and any(w in single for w in parts)
 
 
 def _is_experience_heading(line: str) -> bool:
@@ -340,7 +348,9 @@ def _experience_lines(lines: list[str]) -> list[str]:
         if _is_experience_heading(line):
             out = []
             for following in lines[i + 1 :]:
-                if _is_heading(following) and not _is_experience_heading(following):
+                if (_is_heading(following) or _is_section(following)) and not (
+                    _is_experience_heading(following)
+                ):
                     break
                 out.append(following)
             return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -127,3 +128,31 @@ def test_synthetic_cvs_parse_to_their_hidden_profile(world: Path) -> None:
 def test_work_modes_come_from_what_the_cv_says(line: str, modes: list[str]) -> None:
     text = f"Ana Costa\nData Analyst\n{line}\nSkills: SQL, Python"
     assert profiles.parse(text, candidate_id="c4")["work_modes"] == modes
+
+
+SITE_CV = """---
+title: "Über mich"
+layout: "about"
+---
+## Lebenslauf
+
+### :briefcase: Berufliche Erfahrungen
+{{< timelineItem icon="code" header="Jan 2020-heute" badge="C# Entwickler" >}}
+<ul><li>Pflege und Entwicklung von .NET Applikationen</li></ul>
+{{< /timelineItem >}}
+{{< timelineItem icon="code" header="Mai 2017 - Dez 2019" badge="SPS Entwickler" >}}
+{{< /timelineItem >}}
+
+### :books: Studium und Ausbildung
+{{< timelineItem header="Sep 2010 - Jul 2014" badge="Bachelor Studium" >}}
+{{< timelineItem header="Sep 1998 - Jun 2003" badge="Hauptschule" >}}
+"""
+
+
+def test_a_site_markdown_cv_reads_its_newest_role_and_work_years_only() -> None:
+    row = profiles.parse(SITE_CV, candidate_id="c9")
+    assert row["headline"] == "C# Entwickler"  # not "Über mich", not the front matter
+    assert row["name"] is None  # the CV gives none: no heading is taken for one
+    # The years the work history covers (2017-2019, 2020-today); school (1998-2014) does not.
+    assert row["years_experience"] == float(date.today().year - 2020 + 2019 - 2017)
+    assert "dotnet" in row["skills"]
