@@ -40,13 +40,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from joblens.normalize import skills as skill_taxonomy
 from joblens.normalize.salary import USD_RATES
 from joblens.schemas import SENIORITY_LEVELS
 
 __all__ = ["FAMILIES", "GENERATOR_VERSION", "OCCUPATIONS", "WorldSummary", "generate"]
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 SOURCES: tuple[str, ...] = ("greenhouse", "lever", "ashby", "rss", "jobspy")
 
 
@@ -65,6 +64,9 @@ class Occupation:
     duties: tuple[str, ...]
     base_usd: int  # mid-level annual pay in the US
     hourly_share: float = 0.0  # share of postings paid by the hour
+    # The skill ids each title and duty sentence names: (text, skills) pairs.
+    title_skills: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    duty_skills: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @cache
@@ -84,9 +86,16 @@ OCCUPATIONS: tuple[Occupation, ...] = tuple(
         tuple(o["duties"]),
         o["base_usd"],
         o["hourly_share"],
+        tuple((t, tuple(v)) for t, v in o["title_skills"].items()),
+        tuple((d, tuple(v)) for d, v in o["duty_skills"].items()),
     )
     for o in _data("occupations")
 )
+_SKILLS: dict[str, Any] = _data("skills")
+SKILL_IDS: tuple[str, ...] = tuple(_SKILLS["ids"])
+UNSEEN_SHARE = 0.15
+"""How often a CV writes a skill it has in a way the taxonomy does not list ("caring for
+patients"), when there is one: the truth still holds the skill; an extractor may miss it."""
 
 FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(o.family for o in OCCUPATIONS))
 
@@ -284,6 +293,7 @@ class _Candidate:
     floor: _Pay | None
     name: str
     text_seed: int
+    unseen: list[str] = field(default_factory=list)  # skills its CV words off the taxonomy
 
 
 _NAMES: dict[str, list[Any]] = _data("names")
@@ -339,7 +349,7 @@ class _World:
         while len(out) < n:
             core = rnd.choice(_SYL_A) + rnd.choice(_SYL_B) + rnd.choice(_SYL_C)
             name = (core + " " + rnd.choice(_SECOND)).strip()
-            if name in seen or skill_taxonomy.extract(name):
+            if name in seen or _skill_words() & set(name.lower().split()):
                 continue
             seen.add(name)
             industry, blurb = _INDUSTRIES[rnd.randrange(len(_INDUSTRIES))]
@@ -380,7 +390,7 @@ class _World:
             title = _titled(base, sen, rnd)
             # A skill named in the title ("SEO Specialist") or in the duties every posting of
             # the occupation lists ("month-end close") is a skill of the job.
-            named = skill_taxonomy.extract(title) + _duty_skills(occ)
+            named = list(dict(occ.title_skills).get(base, ())) + _duty_skills(occ)
             req += [t for t in dict.fromkeys(named) if t not in req and t not in nice]
             out.append(
                 _Job(
@@ -474,7 +484,7 @@ class _World:
         has_floor = g.random(n) < 0.7
         noise = g.uniform(0.8, 1.0, size=n)
         seeds = g.integers(0, 2**31, size=n)
-        all_skills = sorted(skill_taxonomy.TAXONOMY)
+        all_skills = list(SKILL_IDS)
         out: list[_Candidate] = []
         for i in range(n):
             occ = OCCUPATIONS[occ_idx[i]]
@@ -520,7 +530,15 @@ def _a(noun: str) -> str:
 @cache
 def _duty_skills(occ: Occupation) -> list[str]:
     """Skills the occupation's duty sentences name (every posting and CV uses them)."""
-    return skill_taxonomy.extract(". ".join(occ.duties))
+    return list(dict.fromkeys(sid for _, named in occ.duty_skills for sid in named))
+
+
+@cache
+def _skill_words() -> frozenset[str]:
+    """Lower-case one-word skill names: a made-up company name must not be one."""
+    return frozenset(
+        a.lower() for names in _SKILLS["phrasings"].values() for a in names if " " not in a
+    )
 
 
 def _titled(base: str, seniority: str, rnd: random.Random) -> str:
@@ -779,6 +797,7 @@ def _write_truth(
                 "lat": [coords[c.city.name][0] for c in cands],
                 "lon": [coords[c.city.name][1] for c in cands],
                 "work_modes": pa.array([list(c.modes) for c in cands], strs),
+                "skills_unseen": pa.array([sorted(set(c.unseen)) for c in cands], strs),
                 "salary_floor_usd": pa.array(
                     [round(c.floor.annual_usd[0], 2) if c.floor else None for c in cands],
                     pa.float64(),
@@ -825,18 +844,9 @@ class _Rendered:
     pay_text: str | None
 
 
-_SAFE_ALIASES: dict[str, tuple[str, ...]] = {}
-
-
 def _aliases(skill_id: str) -> tuple[str, ...]:
-    """Aliases of a skill that the extractor finds in running text (checked, not assumed)."""
-    if not _SAFE_ALIASES:
-        for sid, aliases in skill_taxonomy.TAXONOMY.items():
-            ok = tuple(
-                a for a in aliases if skill_taxonomy.extract(f"We rely on {a} every day.") == [sid]
-            )
-            _SAFE_ALIASES[sid] = ok or (aliases[0],)
-    return _SAFE_ALIASES[skill_id]
+    """Names of a skill that the taxonomy lists (data/synth_skills.json)."""
+    return tuple(_SKILLS["phrasings"][skill_id])
 
 
 def _join(items: list[str]) -> str:
@@ -1562,7 +1572,14 @@ def _cv_text(cand: _Candidate, year: int) -> tuple[str, str]:
     )
     if cand.seniority == "mid":
         headline = base if not base.endswith(" II") else base
-    names = [rnd.choice(_aliases(s)) for s in cand.skills + cand.extra_skills]
+    names = []
+    for skill in cand.skills + cand.extra_skills:
+        unseen = _SKILLS["unseen"].get(skill)
+        if unseen and rnd.random() < UNSEEN_SHARE:
+            names.append(rnd.choice(unseen))
+            cand.unseen.append(skill)
+        else:
+            names.append(rnd.choice(_aliases(skill)))
     rnd.shuffle(names)
     location = _cv_location(cand, rnd)
     mode_line = rnd.choice(_MODE_PHRASES[cand.modes])
@@ -1695,12 +1712,27 @@ def _history(
     return out
 
 
+def _named_in(occ: Occupation, text: str) -> list[str]:
+    """Skills the occupation's titles and duty sentences name, of those the text holds."""
+    low = text.lower()  # the summary writes the role in lower case, a history line capitalises
+    named = [sid for title, sids in occ.title_skills if title.lower() in low for sid in sids]
+    named += [
+        sid
+        for duty, sids in occ.duty_skills
+        if duty.lower() in low or _past(duty).lower() in low
+        for sid in sids
+    ]
+    return list(dict.fromkeys(named))
+
+
 def _write_cvs(root: Path, world: _World, cands: list[_Candidate]) -> int:
     root.mkdir(parents=True, exist_ok=True)
     for cand in cands:
         ext, text = _cv_text(cand, world.as_of.year)
         # What the CV says is what the candidate has: titles and duty sentences name skills too.
-        named = skill_taxonomy.extract(text)
+        named = _named_in(cand.occ, text)
         cand.skills += [s for s in named if s not in cand.skills and s not in cand.extra_skills]
+        # A skill also named plainly (a title, a duty) is not one the CV only words unseen.
+        cand.unseen = [s for s in dict.fromkeys(cand.unseen) if s not in named]
         (root / f"{cand.id}.{ext}").write_text(text, encoding="utf-8")
     return len(cands)

@@ -264,3 +264,41 @@ def test_candidates_truth_is_consistent(world: Path) -> None:
 def test_generate_rejects_empty_worlds(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="jobs"):
         synth.generate(tmp_path, jobs=0, candidates=1, seed=1)
+
+
+def test_synth_never_runs_the_production_extractors() -> None:
+    """The world's truth must not be what the code under test reads: synth imports no parser
+    of joblens.normalize (data constants such as exchange rates are fine)."""
+    import ast
+
+    tree = ast.parse(Path(synth.__file__).read_text(encoding="utf-8"))
+    imported = [
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    ]
+    imported += [
+        a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names
+    ]
+    parsers = ("skills", "location", "seniority", "profiles", "text", "extract", "parse")
+    assert not [
+        name
+        for name in imported
+        if name.startswith("joblens") and any(part in parsers for part in name.split("."))
+    ], imported
+
+
+def test_unseen_skill_phrasings_are_really_unseen() -> None:
+    """The hand-written phrasings CVs sometimes use are outside the taxonomy (checked here,
+    in the test, with the production extractor, never inside synth)."""
+    from joblens.normalize import skills
+
+    unseen = json.loads(
+        (Path(synth.__file__).parent / "data" / "synth_skills.json").read_text(encoding="utf-8")
+    )["items"]["unseen"]
+    assert len(unseen) >= 10
+    for sid, phrasings in unseen.items():
+        assert sid in skills.TAXONOMY
+        for phrasing in phrasings:
+            assert skills.extract(f"We rely on {phrasing} every day.") == [], phrasing
