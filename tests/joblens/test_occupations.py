@@ -144,3 +144,14 @@ def test_titles_rank_names_a_missing_column(tmp_path: Path) -> None:
     )
     assert out.exit_code == 1
     assert "q_id" in out.output and "jobtitle" in out.output
+
+
+def test_held_out_real_titles_beat_minilm_at_rank_one() -> None:
+    """Real titles from 12 repositories nobody tuned on (tests/data/occupation_heldout)."""
+    truth = TRUTH.parents[1] / "occupation_heldout" / "occupation.jsonl"
+    out = runner.invoke(app, ["parse", "occupation", "--truth", str(truth)])
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["titles"] >= 70
+    assert result["recall_at_10"] >= 0.8
+    assert result["recall_at_1"] > result["baseline"]["recall_at_1"]
