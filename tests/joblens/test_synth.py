@@ -148,11 +148,13 @@ def test_jobspy_csv_has_the_34_column_schema(world: Path, samples_dir: Path) -> 
     assert any("\\-" in r["description"] or "\\+" in r["description"] for r in rows)
 
 
+def _truth_by(world: Path, name: str, key: str) -> dict[str, dict]:
+    """A truth table's rows by their id."""
+    return {r[key]: r for r in pq.read_table(world / "truth" / f"{name}.parquet").to_pylist()}
+
+
 def test_salary_text_reads_back_to_the_hidden_pay(world: Path) -> None:
-    jobs = {
-        j["canonical_job_id"]: j
-        for j in pq.read_table(world / "truth" / "jobs.parquet").to_pylist()
-    }
+    jobs = _truth_by(world, "jobs", "canonical_job_id")
     truth = {
         p["source_posting_id"]: p
         for p in pq.read_table(world / "truth" / "postings.parquet").to_pylist()
@@ -229,14 +231,8 @@ def test_relevance_follows_the_stated_rules(world: Path) -> None:
 def test_a_remote_job_is_relevant_only_in_the_country_it_is_open_to(tmp_path: Path) -> None:
     world = tmp_path / "world"
     synth.generate(world, jobs=3000, candidates=300, seed=9)  # enough remote jobs to see
-    jobs = {
-        j["canonical_job_id"]: j
-        for j in pq.read_table(world / "truth" / "jobs.parquet").to_pylist()
-    }
-    cands = {
-        c["candidate_id"]: c
-        for c in pq.read_table(world / "truth" / "candidates.parquet").to_pylist()
-    }
+    jobs = _truth_by(world, "jobs", "canonical_job_id")
+    cands = _truth_by(world, "candidates", "candidate_id")
     rows = pq.read_table(world / "truth" / "relevance.parquet").to_pylist()
     remote = [r for r in rows if jobs[r["canonical_job_id"]]["work_mode"] == "remote"]
     assert remote  # the world has relevant remote jobs
