@@ -158,6 +158,26 @@ def _place_part(city: str | None, country: str | None, work_mode: str | None) ->
     return f"{work_mode or 'unknown'}:{country_part or 'any'}"
 
 
+_TITLE_TAIL = re.compile(r"\s+[-–—|]\s+([^-–—|()]+?)\s*(?:\([^)]*\))?\s*$")
+
+
+@lru_cache(maxsize=65_536)
+def title_place(title: str) -> tuple[str, str | None] | None:
+    """(city, country) a title names in its last dash segment ("Analyst - Amsterdam"), when
+    that segment is nothing but a place the gazetteer knows; else None."""
+    from joblens.normalize import location
+
+    m = _TITLE_TAIL.search(title)
+    if not m:
+        return None
+    place = location.parse(m.group(1))
+    if place.city is None or place.work_mode is not None:
+        return None
+    if _tokens(place.city) != _tokens(m.group(1).split(",")[0]):
+        return None  # the segment says more than a city ("Payments Berlin"): not only a place
+    return place.city, place.country
+
+
 def dedupe_key(
     title: str,
     company: str,
@@ -165,7 +185,14 @@ def dedupe_key(
     country: str | None,
     work_mode: str | None,
 ) -> str:
-    """Return the entity key of a posting: normalized "title|company|place"."""
+    """Return the entity key of a posting: normalized "title|company|place".
+
+    A posting with no city whose title ends in one ("Customer Service Agent - Sydney") is
+    keyed at that city, as the same opening posted with its place is."""
+    if city is None and work_mode != "remote":
+        found = title_place(title)
+        if found is not None and (country is None or found[1] in (None, country)):
+            city, country = found[0], found[1] or country
     return "|".join(
         (
             normalize_title(title, city, country),

@@ -409,3 +409,21 @@ def test_a_later_run_finds_which_opening_of_a_key_a_posting_is() -> None:
     assert got["job_id"][0] == by_desc[_ADS[1]]  # the second opening, found by its text
     assert got["job_id"][1] not in set(lake_jobs["job_id"])  # a third opening
     assert asked and all("~" not in k for k in asked[0])
+
+
+def test_a_posting_without_a_place_whose_title_names_its_city_joins_the_placed_one() -> None:
+    from joblens.dedupe import dedupe_key, title_place
+
+    assert title_place("Customer Service Agent - Sydney") == ("Sydney", "AU")
+    assert title_place("Staff Customer Service Agent - Hamburg (m/w/d)") == ("Hamburg", "DE")
+    assert title_place("Backend Engineer - Payments") is None  # a team, not a place
+    assert title_place("Product Marketing Manager - Hybrid") is None
+    bare = dedupe_key(
+        "Customer Service Agent - Sydney", "Hexefield Retail, Inc.", None, None, "onsite"
+    )
+    placed = dedupe_key("Customer Service Agent", "hexefieldretail", "Sydney", "AU", "onsite")
+    assert bare == placed
+    # A title naming another city than the posting's country stays apart.
+    assert dedupe_key("Agent - Sydney", "Acme", None, "CA", "onsite") != dedupe_key(
+        "Agent", "Acme", "Sydney", "AU", "onsite"
+    )
