@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -48,6 +49,7 @@ __all__ = [
 ]
 
 DATA = Path(__file__).parent / "data"
+log = logging.getLogger(__name__)
 ATTRIBUTION = "ESCO v1.1, (c) European Union, https://esco.ec.europa.eu, CC BY 4.0"
 # Weights of the fused score; set on the development titles (tests/data/occupation_titles/).
 FUSION = {"bm25": 0.1, "phrase": 0.1, "cos_label": 0.25, "cos_labels": 0.1, "cos_alt": 0.25}
@@ -222,6 +224,12 @@ class OccupationIndex:
         cached = load_vectors(path) if path else None
         if cached is not None and cached.shape[0] == len(texts):
             return np.asarray(cached, dtype=np.float32)
+        log.info(
+            "embedding the %d ESCO occupation labels once (about half a minute on a CPU); "
+            "kept in %s",
+            len(texts),
+            path or "memory",
+        )
         vectors = np.asarray(self.embedder.encode(texts), dtype=np.float32)
         if path:
             save_vectors(path, vectors)
