@@ -159,7 +159,7 @@ def parse(text: str, *, candidate_id: str) -> dict[str, object]:
             field="text",
             raw=text[:200],
         )
-    location_raw = _location_raw(lines) or head_location
+    location_raw = _location_raw(lines) or head_location or _latest_place(lines)
     place = location.parse(location_raw) if location_raw else None
     years = _years(text)
     level = seniority.parse(headline) if headline else None
@@ -443,6 +443,21 @@ def _location_raw(lines: list[str]) -> str | None:
             return m.group(1).strip()
         if re.match(r"^Greater .+ Area$", line):
             return line
+    return None
+
+
+def _latest_place(lines: list[str]) -> str | None:
+    """Where the newest position of the work history is, when a CV names no place of its own
+    ("Fortaleza, CE — 2015-Atual" under "Analista de Sistemas, SPS")."""
+    for line in _experience_lines(lines)[:12]:
+        m = _RANGE.search(line)
+        if not m:
+            continue
+        for part in re.split(r"\s+[—–|·-]\s+|\s+@\s+", line[: m.start()].strip(" ,(—–-")):
+            part = part.strip(" ,()*_")
+            if part and _is_place(part):
+                return part
+        return None  # only the newest dated line counts
     return None
 
 

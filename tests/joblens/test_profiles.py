@@ -161,3 +161,14 @@ def test_a_site_markdown_cv_reads_its_newest_role_and_work_years_only() -> None:
     # The years the work history covers (2017-2019, 2020-today); school (1998-2014) does not.
     assert row["years_experience"] == float(date.today().year - 2020 + 2019 - 2017)
     assert "dotnet" in row["skills"]
+
+
+def test_a_cv_without_a_place_of_its_own_is_placed_at_its_newest_job() -> None:
+    text = (
+        "## Experiência Profissional\n\n### Analista de Sistemas, SPS\n\n"
+        "Fortaleza, CE — 2015-Atual\n\nSistemas de proteção social.\n\n"
+        "### Desenvolvedor, ACME\n\nRecife, PE — 2010-2015\n\nSkills: Java, PostgreSQL\n"
+    )
+    row = profiles.parse(text, candidate_id="c10")
+    assert row["headline"] == "Analista de Sistemas"
+    assert (row["city"], row["country"]) == ("Fortaleza", "BR")  # the newest job's, not Recife
