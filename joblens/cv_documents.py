@@ -29,6 +29,7 @@ from joblens.errors import ParseError
 __all__ = ["MAX_BYTES", "SUFFIXES", "CvFileError", "read"]
 
 MAX_BYTES = 10_000_000  # a CV is a few pages; anything larger is not one
+MAX_UNPACKED_BYTES = 50_000_000  # what a .docx may unpack to
 SUFFIXES = (".txt", ".text", ".md", ".markdown", ".pdf", ".docx", ".json")
 _TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 # Share of characters that may be neither printable nor whitespace in a text file.
@@ -49,7 +50,10 @@ def read(path: Path, folder: Path) -> str:
             f"documents are read from {', '.join(SUFFIXES)}",
             field="file",
         )
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CvFileError(f"{path.name}: cannot be read ({exc.strerror or exc})") from exc
     if not data.strip():
         raise CvFileError(f"{path.name}: the file is empty", field="file")
     if suffix == ".pdf":
@@ -65,7 +69,10 @@ def read(path: Path, folder: Path) -> str:
 def _check_member(path: Path, folder: Path) -> None:
     """Refuse directories, devices, links out of the folder and oversized files."""
     if path.is_symlink():
-        target = path.resolve()
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:  # a loop, or a link to nothing
+            raise CvFileError(f"{path.name}: a broken or looping link ({exc})") from exc
         if not target.is_relative_to(folder.resolve()):
             raise CvFileError(
                 f"{path.name}: a link to {target}, outside the CV folder; not read",
@@ -85,19 +92,17 @@ def _check_member(path: Path, folder: Path) -> None:
 
 def decode(name: str, data: bytes) -> str:
     """Decode text bytes by BOM, else UTF-8, else Windows-1252; refuse binary content."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        text = data[3:].decode("utf-8", errors="strict")
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16")
-    elif b"\x00" in data:
-        raise CvFileError(f"{name}: binary content (NUL bytes), not a text CV", field="file")
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
-            if "\ufffd" in text:  # bytes cp1252 leaves undefined: Latin-1 maps every byte
-                text = data.decode("latin-1")
+    try:
+        if data.startswith(b"\xef\xbb\xbf"):
+            text = data[3:].decode("utf-8", errors="strict")
+        elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = data.decode("utf-16")
+        else:
+            text = _decode_plain(name, data)
+    except UnicodeDecodeError as exc:
+        raise CvFileError(
+            f"{name}: its byte-order mark promises an encoding the bytes break ({exc})"
+        ) from exc
     control = sum(
         1 for ch in text if unicodedata.category(ch) in {"Cc", "Co", "Cn"} and ch not in "\n\r\t\f"
     )
@@ -109,17 +114,30 @@ def decode(name: str, data: bytes) -> str:
     return text
 
 
+def _decode_plain(name: str, data: bytes) -> str:
+    if b"\x00" in data:
+        raise CvFileError(f"{name}: binary content (NUL bytes), not a text CV", field="file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        if "\ufffd" in text:  # bytes cp1252 leaves undefined: Latin-1 maps every byte
+            text = data.decode("latin-1")
+        return text
+
+
 def _pdf_text(name: str, data: bytes) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise CvFileError(f"{name}: an encrypted PDF; not read", field="file")
         pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise CvFileError(f"{name}: not a readable PDF ({exc})", field="file") from exc
+    except CvFileError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds on broken or hostile files
+        raise CvFileError(f"{name}: not a readable PDF ({type(exc).__name__}: {exc})") from exc
     text = "\n".join(pages)
     if not text.strip():
         raise CvFileError(
@@ -134,9 +152,21 @@ def _docx_text(name: str, data: bytes) -> str:
     import docx
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise CvFileError(
+                f"{name}: unpacks to {unpacked:,} bytes, over the {MAX_UNPACKED_BYTES:,}-byte "
+                "limit for a CV (a zip bomb?)",
+                field="file",
+            )
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise CvFileError(f"{name}: not a readable .docx document ({exc})", field="file") from exc
+    except CvFileError:
+        raise
+    except Exception as exc:  # a broken zip, broken XML, a missing part
+        raise CvFileError(
+            f"{name}: not a readable .docx document ({type(exc).__name__}: {exc})", field="file"
+        ) from exc
     lines = [p.text for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:

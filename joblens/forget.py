@@ -10,13 +10,15 @@ input), and Prefect's records of past flow runs (their markdown summaries may na
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 
 import polars as pl
 
 from joblens.embed import EmbeddingCache, HashingEmbedder, cache_key
 from joblens.errors import JobLensError
-from joblens.lake import Lake, check_name
+from joblens.lake import Lake
 
 __all__ = ["forget_candidate"]
 
@@ -31,7 +33,9 @@ def forget_candidate(lake: Lake, candidate_id: str, model_names: Sequence[str]) 
     too (each at every precision), besides the hashing embedder's. Raises JobLensError when
     the lake holds nothing of that candidate.
     """
-    check_name(candidate_id, "candidate id")
+    # Ids are file stems ("Jane Doe", "josé"): they are only compared, never made paths.
+    if not candidate_id.strip():
+        raise JobLensError("forget: a candidate id is needed")
     hashes = (
         lake.read("candidates")
         .filter(pl.col("candidate_id") == candidate_id)["text_hash"]
@@ -39,6 +43,13 @@ def forget_candidate(lake: Lake, candidate_id: str, model_names: Sequence[str]) 
         .unique()
         .to_list()
     )
+    # The cached vectors first: their keys come from the candidate's rows, erased next, so a
+    # forget cut short and run again still finds them.
+    model_ids = [HashingEmbedder().model_id] + [
+        f"{name}@{precision}" for name in model_names for precision in _PRECISIONS
+    ]
+    keys = [cache_key(m, h) for m in model_ids for h in hashes]
+    cached = EmbeddingCache(lake.index_dir).erase(keys) if keys else 0
     removed = {
         "raw_cvs": lake.erase("raw_cvs", _STEM.eq(candidate_id)),
         "candidates": lake.erase("candidates", pl.col("candidate_id") == candidate_id),
@@ -53,11 +64,7 @@ def forget_candidate(lake: Lake, candidate_id: str, model_names: Sequence[str]) 
             ),
         ),
     }
-    model_ids = [HashingEmbedder().model_id] + [
-        f"{name}@{precision}" for name in model_names for precision in _PRECISIONS
-    ]
-    keys = [cache_key(m, h) for m in model_ids for h in hashes]
-    removed["embedding_cache"] = EmbeddingCache(lake.index_dir).erase(keys) if keys else 0
+    removed["embedding_cache"] = cached
     removed["reports"] = _erase_reports(lake, candidate_id)
     if not any(removed.values()):
         raise JobLensError(f"candidate {candidate_id!r} is not in the lake at {lake.location}")
@@ -69,8 +76,10 @@ def _erase_reports(lake: Lake, candidate_id: str) -> int:
         return 0
     folder = lake.root / "gold" / "reports"
     gone = 0
+    # The id as a whole token of the page ("ola" is not in "nicola"), HTML-escaped as written.
+    token = re.compile(rf"(?<![\w-]){re.escape(html.escape(candidate_id))}(?![\w-])")
     for page in sorted(folder.glob("*.html")) if folder.is_dir() else []:
-        if candidate_id in page.read_text(encoding="utf-8", errors="replace"):
+        if token.search(page.read_text(encoding="utf-8", errors="replace")):
             page.unlink()
             gone += 1
     return gone

@@ -104,8 +104,9 @@ _OPEN_REMOTE = re.compile(
 
 # Markup around the words of CVs kept in Markdown sites (Jekyll, Hugo) and HTML.
 _FRONT_MATTER = re.compile(r"\A\s*(---|\+\+\+)[ \t]*\n.*?\n\1[ \t]*(?:\n|\Z)", re.S)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_TEMPLATE = re.compile(r"\{\{<?-?\s*(.*?)\s*-?>?\}\}|\{%.*?%\}", re.S)
+# Bounded: an unclosed "{{" or "<!--" must not make the engine try every way to close it.
+_COMMENT = re.compile(r"<!--.{0,5000}?-->", re.S)
+_TEMPLATE = re.compile(r"\{\{(.{0,2000}?)\}\}|\{%.{0,2000}?%\}", re.S)
 _ATTRIBUTE = re.compile(r"\b(\w+)=\"([^\"]*)\"")
 _HTML_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
 _SHORTCODE_EMOJI = re.compile(r"(?<!\w):[a-z0-9_+-]+:(?!\w)")
@@ -129,9 +130,10 @@ def clean_markup(text: str) -> str:
 
 
 def _template_values(match: re.Match[str]) -> str:
+    inner = (match.group(1) or "").strip().strip("<>-% ")
     values = [
         v.strip()
-        for k, v in _ATTRIBUTE.findall(match.group(1) or "")
+        for k, v in _ATTRIBUTE.findall(inner)
         if k.lower() not in _SKIPPED_ATTRIBUTES and v.strip()
     ]
     return "\n" + ", ".join(values) + "\n" if values else "\n"

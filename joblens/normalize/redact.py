@@ -39,22 +39,40 @@ def _address() -> re.Pattern[str]:
     after = "|".join(re.escape(w) for w in sorted(words["after"], key=len, reverse=True))
     suffix = "|".join(re.escape(w) for w in sorted(words["suffix"], key=len, reverse=True))
     before = "|".join(re.escape(w) for w in sorted(words["before"], key=len, reverse=True))
+    # Street names are capitalised ("Baker Street"; "along the way" is no address); only
+    # the street-type words are matched in any case ("Street", "street", "STR.").
     name = r"[A-ZÀ-Þ][\wÀ-ÿ'’.-]*"
     return re.compile(
-        rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:{name}\s+){{1,4}}(?:{after})\b\.?"  # 221B Baker Street
-        rf"|\b(?:{name}\s+){{1,3}}(?:{after})\.?\s+\d{{1,5}}[A-Za-z]?\b"  # Main St. 12
-        rf"|\b[A-ZÀ-Þ][\wÀ-ÿ-]*(?:{suffix})\.?\s+\d{{1,5}}[A-Za-z]?\b"  # Hauptstraße 5
-        rf"|\b(?:{before})\.?\s+(?:{name}\s*){{1,4}},?\s*\d{{1,5}}[A-Za-z]?\b",  # Rua Augusta, 100
-        re.I,
+        rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:{name}\s+){{1,4}}(?i:{after})\b\.?"  # 221B Baker Street
+        rf"|\b(?:{name}\s+){{1,3}}(?i:{after})\.?\s+\d{{1,5}}[A-Za-z]?\b"  # Main St. 12
+        rf"|\b[A-ZÀ-Þ][\wÀ-ÿ-]*(?i:{suffix})\.?\s+\d{{1,5}}[A-Za-z]?\b"  # Hauptstraße 5
+        rf"|\b(?i:{before})\.?\s+(?:{name}\s*){{1,4}},?\s*\d{{1,5}}[A-Za-z]?\b"  # Rua Augusta, 100
     )
 
 
+# Numbers that look like phones but are job facts: a date range "01/2019 - 12/2022", an
+# amount in thousands groups "120 000 - 150 000" or "1.200.000", an ISBN.
+_GROUPS = r"\d{1,3}(?:[ .]\d{3})+"
+_NOT_PHONE = re.compile(
+    rf"\d{{1,2}}/\d{{4}}|^97[89]-|^{_GROUPS}(?:\s*[-–]\s*{_GROUPS})?$"
+)
+_MONEY_NEAR = re.compile(
+    r"[$€£¥₹]|\b(?:usd|eur|gbp|cad|aud|inr|clp|brl|chf|sek|pln|salary|pay|k)\b", re.I
+)
+
+
 def _phone(match: re.Match[str]) -> str:
-    digits = sum(ch.isdigit() for ch in match.group(0))
+    found = match.group(0)
+    digits = sum(ch.isdigit() for ch in found)
     prefixed = match.group(1) is not None
-    if (prefixed and 8 <= digits <= 15) or 9 <= digits <= 15:
-        return "[phone]"
-    return match.group(0)
+    if not ((prefixed and 8 <= digits <= 15) or 9 <= digits <= 15):
+        return found
+    if not prefixed and _NOT_PHONE.search(found.strip()):
+        return found
+    around = match.string[max(0, match.start() - 12) : match.end() + 6]
+    if not prefixed and _MONEY_NEAR.search(around):
+        return found
+    return "[phone]"
 
 
 def redact(text: str) -> str:

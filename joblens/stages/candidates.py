@@ -45,6 +45,9 @@ def ingest_cvs(ctx: RunContext, cv_dir: Path) -> StageReport:
             except cv_documents.CvFileError as exc:
                 bad.append(_cv_reject(path, str(exc), ""))
                 continue
+            except Exception as exc:  # a file no reader foresaw: its row, never the run
+                bad.append(_cv_reject(path, f"unexpected {type(exc).__name__}: {exc}", ""))
+                continue
             files.append(path)
         ctx.lake.write(
             "raw_cvs",

@@ -171,3 +171,45 @@ def test_the_cv_stage_accounts_for_every_entry_of_the_folder(tmp_path: Path) -> 
     assert "outside the CV folder" in reasons["passwd.txt"]
     raw = ctx.lake.read("raw_cvs", run_id=ctx.run_id)
     assert not raw.filter(pl.col("text").str.contains("root:x:0")).height
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("odd.txt", b"\xff\xfeA\x00B", "byte-order mark"),
+        ("bom.md", b"\xef\xbb\xbfhello \xff\xfe", "byte-order mark"),
+        ("bad.docx", None, "not a readable .docx"),
+    ],
+)
+def test_broken_encodings_and_documents_are_refused_not_raised(
+    tmp_path: Path, name: str, content: bytes | None, reason: str
+) -> None:
+    path = tmp_path / name
+    if content is None:  # a zip that is a docx in name only: its XML is broken
+        import zipfile
+
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("[Content_Types].xml", "<Types")
+            z.writestr("word/document.xml", "<w:document")
+    else:
+        path.write_bytes(content)
+    with pytest.raises(CvFileError, match=reason):
+        cv_documents.read(path, tmp_path)
+
+
+def test_a_looping_link_is_refused(tmp_path: Path) -> None:
+    os.symlink(tmp_path / "b.txt", tmp_path / "a.txt")
+    os.symlink(tmp_path / "a.txt", tmp_path / "b.txt")
+    with pytest.raises(CvFileError, match="looping"):
+        cv_documents.read(tmp_path / "a.txt", tmp_path)
+
+
+def test_an_unclosed_template_tag_does_not_hang_the_profile() -> None:
+    import time
+
+    from joblens import profiles
+
+    started = time.perf_counter()
+    profiles.clean_markup("{{" + " " * 3000 + "Data Engineer")
+    profiles.clean_markup("{{ a " * 20000)
+    assert time.perf_counter() - started < 5.0

@@ -4,7 +4,6 @@ candidate from every file of the lake, history and caches included."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -46,6 +45,11 @@ Skills: Python, SQL, Spark, Airflow
         ("Data Analyst, Acme, 2019 - 2022", "Data Analyst, Acme, 2019 - 2022"),
         ("€70,000 - €85,000 a year; 5+ years", "€70,000 - €85,000 a year; 5+ years"),
         ("Led a team of 12 across 3 sites", "Led a team of 12 across 3 sites"),
+        ("Improved 3 key metrics along the way.", "Improved 3 key metrics along the way."),
+        ("Python, SQL, 4 years in a row", "Python, SQL, 4 years in a row"),
+        ("01/2019 - 12/2022", "01/2019 - 12/2022"),
+        ("Salary: 120 000 - 150 000 EUR", "Salary: 120 000 - 150 000 EUR"),
+        ("Phone: 555 123 4567", "Phone: [phone]"),
     ],
 )
 def test_redact_replaces_contacts_and_keeps_job_facts(text: str, expected: str) -> None:
@@ -110,7 +114,23 @@ def test_forget_erases_the_candidate_everywhere(lake_with_private_cv: tuple[Path
     assert again.exit_code == 1 and "not in the lake" in again.output
 
 
-def test_forget_names_a_bad_id(tmp_path: Path) -> None:
-    shutil.rmtree(tmp_path, ignore_errors=True)
-    out = runner.invoke(app, ["forget", "--candidate", "../etc", "--lake", str(tmp_path)])
+def test_forget_needs_an_id_and_takes_ids_that_are_not_path_safe(tmp_path: Path) -> None:
+    out = runner.invoke(app, ["forget", "--candidate", " ", "--lake", str(tmp_path)])
     assert out.exit_code == 1
+    # "Jane Doe.pdf" is candidate "Jane Doe": looked up, not refused as a bad name.
+    out = runner.invoke(app, ["forget", "--candidate", "Jane Doe", "--lake", str(tmp_path)])
+    assert out.exit_code == 1 and "bad" not in out.output
+
+
+def test_forget_removes_only_report_pages_that_name_the_candidate(
+    lake_with_private_cv: tuple[Path, Path],
+) -> None:
+    _, lake = lake_with_private_cv
+    reports = lake / "gold" / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "r-names.html").write_text("<td>ola</td><td>Data Engineer</td>")
+    (reports / "r-other.html").write_text("<td>nicola</td><td>console</td>")
+    out = runner.invoke(app, ["forget", "--candidate", "ola", "--lake", str(lake)])
+    assert out.exit_code == 0, out.output
+    assert not (reports / "r-names.html").exists()
+    assert (reports / "r-other.html").exists()
