@@ -80,9 +80,17 @@ def _present_words() -> str:
 
 
 # "2019 - 2022", "2015-Atual", "Jan 2020 – heute", "October 2022 to September 2024".
+def _month_words() -> str:
+    return "|".join(re.escape(w) for w in sorted(_words()["months"], key=len, reverse=True))
+
+
+# A word separator ("to", "bis", "até", "a") stands between spaces; between the years only a
+# month may stand ("2019 - Dec 2022"), so "2010 - over 2000 commits" is no range.
 _RANGE = re.compile(
-    r"\b((?:19|20)\d{2})\s*(?:-|–|—|to|bis|até|a)\s*(?:[A-Za-zÀ-ÿ]{3,10}\.?\s+)?"
-    r"((?:19|20)\d{2}|" + _present_words() + r")(?![\w'])",
+    r"\b((?:19|20)\d{2})(?:"
+    r"\s*[-–—]\s*(?:(?:" + _month_words() + r")\.?\s+)?((?:19|20)\d{2}|" + _present_words() + r")"
+    r"|\s+(?:to|bis|até|a)\s+(?:(?:" + _month_words() + r")\.?\s+)?((?:19|20)\d{2})"
+    r")(?![\w'])",
     re.I,
 )
 _MD_NOISE = re.compile(r"^\s*(?:#{1,6}\s*|[-*•]\s+)?|\*\*|__|`")
@@ -114,6 +122,11 @@ _RULE_LINE = re.compile(r"^[ \t]*(?:={3,}|-{3,}|\*{3,}|_{3,})[ \t]*$", re.M)
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _INLINE_TAGS = frozenset({"a", "b", "i", "em", "strong", "span", "code", "small", "u", "sup"})
 _SKIPPED_ATTRIBUTES = frozenset({"icon", "class", "id", "style", "src", "href", "type"})
+
+
+def _end(m: re.Match[str]) -> str:
+    """The end of a _RANGE match: a year, or a word for "still running"."""
+    return m.group(2) or m.group(3)
 
 
 def clean_markup(text: str) -> str:
@@ -427,7 +440,7 @@ def _latest_title(lines: list[str]) -> str | None:
         m = _RANGE.search(line)
         if not m:
             continue
-        end = 9999 if not m.group(2).isdigit() else int(m.group(2))
+        end = 9999 if not _end(m).isdigit() else int(_end(m))
         title = _title_around(line, m)
         if title and len(title.split()) <= 8 and (best is None or end > best[0]):
             best = (end, title)
@@ -492,9 +505,10 @@ def _years(text: str) -> float | None:
         return 1.5
     section = "\n".join(_experience_lines(_lines(text)))
     spans = [
-        (int(m.group(1)), int(m.group(2)) if m.group(2).isdigit() else date.today().year)
+        (int(m.group(1)), int(_end(m)) if _end(m).isdigit() else date.today().year)
         for m in _RANGE.finditer(section or text)
     ]
+    spans = [(a, b) for a, b in spans if a <= b]  # "2020 - 2019" is no span
     if not spans:
         return None
     covered, reach = 0, 0  # years covered by the union of the spans (overlaps once)

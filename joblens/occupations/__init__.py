@@ -328,6 +328,8 @@ class OccupationIndex:
         rows, cols, vals = [], [], []
         for q in range(n):
             best = np.argsort(-scores[q])[:top]
+            if scores[q, best[0]] < MIN_SCORE:
+                continue  # no occupation fits ("zzzqqq"): an empty profile, alike to nothing
             w = np.exp((scores[q, best] - scores[q, best[0]]) / 0.05)
             w /= w.sum()
             for i, wi in zip(best, w, strict=True):

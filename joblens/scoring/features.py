@@ -45,7 +45,8 @@ The exact factor definitions, shared with `reference.py` and `explain.py`:
   side (no amount, unknown currency) -> 0.5.
 - occupation: the ESCO occupations of the job's title and the candidate's headline
   (`joblens.occupations`): 1 the same occupation, 0.75 the same ISCO-08 unit group, 0.5 the
-  same minor group, 0.25 the same sub-major group, 0 otherwise; unknown on either side 0.5.
+  same minor group, 0.25 the same sub-major group, 0 otherwise; unknown on either side (no
+  occupation, or one without a 4-digit ISCO unit group) 0.5.
 - freshness: 0.5 ** (age_days / half_life), age from posted_at (the board's date; else the
   first_seen of the lake, else last_seen) to `now`,
   clipped at 0; no timestamp -> 0.5.
@@ -170,13 +171,11 @@ def salary_kernel(job_usd: np.ndarray, floor_usd: float) -> np.ndarray:
 
 def occupation_keys(uri: str | None, isco: str | None) -> list[str]:
     """The four keys a pair shares to score occupation fit: the occupation and its ISCO
-    unit, minor and sub-major groups (a missing or short code keeps what it has)."""
-    if uri is None:
+    unit, minor and sub-major groups. An occupation without a 4-digit ISCO unit group is
+    unknown ([]): its fit could not be told from a lesser one."""
+    if uri is None or isco is None or len(isco) != 4 or not isco.isdigit():
         return []
-    code = isco or ""
-    keys = [f"o:{uri}"]
-    keys += [f"g{n}:{code[:n]}" for n in (4, 3, 2) if len(code) >= n]
-    return keys
+    return [f"o:{uri}", f"g4:{isco}", f"g3:{isco[:3]}", f"g2:{isco[:2]}"]
 
 
 OCCUPATION_SHARE = 0.25

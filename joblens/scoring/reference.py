@@ -164,12 +164,15 @@ def _occupation(candidate: Row, job: Row) -> float:
     """A quarter for each of: same ESCO occupation, same ISCO unit (4 digits), minor (3) and
     sub-major (2) group; unknown occupation on either side: neutral."""
     mine, theirs = _text(candidate, "occupation"), _text(job, "occupation")
-    if mine is None or theirs is None:
-        return NEUTRAL
     a, b = _text(candidate, "isco") or "", _text(job, "isco") or ""
-    shared = int(mine == theirs)
-    shared += sum(1 for d in (4, 3, 2) if len(a) >= d and len(b) >= d and a[:d] == b[:d])
+    if mine is None or theirs is None or not _unit_group(a) or not _unit_group(b):
+        return NEUTRAL
+    shared = int(mine == theirs) + sum(1 for d in (4, 3, 2) if a[:d] == b[:d])
     return shared / 4
+
+
+def _unit_group(code: str) -> bool:
+    return len(code) == 4 and code.isdigit()
 
 
 def factors(

@@ -155,3 +155,10 @@ def test_held_out_real_titles_beat_minilm_at_rank_one() -> None:
     assert result["titles"] >= 70
     assert result["recall_at_10"] >= 0.8
     assert result["recall_at_1"] > result["baseline"]["recall_at_1"]
+
+
+def test_titles_that_match_no_occupation_are_alike_to_nothing(index: OccupationIndex) -> None:
+    best = rank(index, ["", "zzzqqq"], ["", "zzzqqq", "Nurse"], top=3)
+    # Each is itself (same text), but not like the other or a nurse through ESCO profiles.
+    others = [score for q, hits in enumerate(best) for c, score in hits if c != q]
+    assert max(others) < 0.5

@@ -332,9 +332,7 @@ def test_location_prefers_same_city_then_nearby_then_same_country() -> None:
     assert _f(cand, _job(work_mode="remote"))["location"] == 1.0  # open to anywhere
     # ... and with remote_same_country_only off, a remote job reaches everyone.
     assert (
-        _f(cand, _job(work_mode="remote", country="DE"), remote_same_country_only=False)[
-            "location"
-        ]
+        _f(cand, _job(work_mode="remote", country="DE"), remote_same_country_only=False)["location"]
         == 1.0
     )
     assert _f(cand, _job(work_mode="onsite"))["location"] == 0.5  # job location unknown
@@ -486,3 +484,20 @@ def test_occupation_fit_counts_shared_occupation_and_isco_groups() -> None:
     assert [fit[i] for i in ids] == [1.0, 0.5, 0.75, 0.5, 0.0, 0.0, 0.5]
     scores = dict(zip(got["job_id"].to_list(), got["score"].to_list(), strict=True))
     assert scores[ids[0]] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_an_occupation_without_a_unit_group_is_unknown_on_every_path() -> None:
+    jobs = random_jobs(random.Random(3), 3).with_columns(
+        pl.Series("occupation", ["occ/a", "occ/a", "occ/b"]),
+        pl.Series("isco", ["2512", "251", None]),
+    )
+    cand = random_candidates(random.Random(4), 1).with_columns(
+        pl.lit("occ/a").alias("occupation"),
+        pl.lit("2512").alias("isco"),
+        pl.lit([], dtype=pl.List(pl.String)).alias("work_modes"),
+    )
+    settings = _settings(w_occupation=0.3, top_k=3)
+    got = _run(cand, jobs, settings).sort("job_id")
+    assert got["occupation"].to_list() == [1.0, 0.5, 0.5]
+    want = reference.rank(cand, jobs, settings=settings, now=NOW).sort("job_id")
+    np.testing.assert_allclose(got["score"].to_numpy(), want["score"].to_numpy(), atol=1e-3)
