@@ -53,9 +53,7 @@ def _address() -> re.Pattern[str]:
 # Numbers that look like phones but are job facts: a date range "01/2019 - 12/2022", an
 # amount in thousands groups "120 000 - 150 000" or "1.200.000", an ISBN.
 _GROUPS = r"\d{1,3}(?:[ .]\d{3})+"
-_NOT_PHONE = re.compile(
-    rf"\d{{1,2}}/\d{{4}}|^97[89]-|^{_GROUPS}(?:\s*[-–]\s*{_GROUPS})?$"
-)
+_NOT_PHONE = re.compile(rf"\d{{1,2}}/\d{{4}}|^97[89]-|^{_GROUPS}(?:\s*[-–]\s*{_GROUPS})?$")
 _MONEY_NEAR = re.compile(
     r"[$€£¥₹]|\b(?:usd|eur|gbp|cad|aud|inr|clp|brl|chf|sek|pln|salary|pay|k)\b", re.I
 )
