@@ -40,9 +40,9 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import sparse
 
 from joblens import dedupe
+from joblens.bm25 import Bm25
 from joblens.errors import LakeError
 from joblens.lake import Lake
 from joblens.scoring import engine
@@ -304,36 +304,10 @@ def _levels(frame: pl.DataFrame) -> np.ndarray:
 
 
 def _bm25(queries: Sequence[str], docs_text: Sequence[str]) -> np.ndarray:
-    """(queries x docs) BM25 (k1 1.2, b 0.75) of each query's words over the documents."""
-    docs = [_WORD.findall(d.lower()) for d in docs_text]
-    vocab: dict[str, int] = {}
-    rows, cols, tfs = [], [], []
-    for r, doc in enumerate(docs):
-        for word, count in Counter(doc).items():
-            rows.append(r)
-            cols.append(vocab.setdefault(word, len(vocab)))
-            tfs.append(count)
-    n = max(len(docs), 1)
-    length = np.array([max(len(d), 1) for d in docs], dtype=np.float32)
-    tf = np.array(tfs, dtype=np.float32)
-    df = np.bincount(np.array(cols, dtype=np.int64), minlength=len(vocab)).astype(np.float32)
-    idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
-    norm = 1.2 * (0.25 + 0.75 * length[rows] / length.mean())
-    weight = idf[cols] * tf * 2.2 / (tf + norm)
-    matrix = sparse.csr_matrix((weight, (rows, cols)), shape=(len(docs), len(vocab)))
-    q_rows, q_cols = [], []
-    for r, text in enumerate(queries):
-        for word in set(_WORD.findall(text.lower())):
-            if word in vocab:
-                q_rows.append(r)
-                q_cols.append(vocab[word])
-    query = sparse.csr_matrix(
-        (np.ones(len(q_rows), dtype=np.float32), (q_rows, q_cols)),
-        shape=(len(queries), len(vocab)),
+    """(queries x docs) BM25 of each query's words over the documents, per query on [0, 1]."""
+    return Bm25([_WORD.findall(d.lower()) for d in docs_text]).scores(
+        [_WORD.findall(q.lower()) for q in queries]
     )
-    scores = np.asarray((query @ matrix.T).todense(), dtype=np.float32)
-    top = scores.max(axis=1, keepdims=True)  # per query: one query's scores compare
-    return np.divide(scores, top, out=np.zeros_like(scores), where=top > 0)
 
 
 def _texts(frame: pl.DataFrame, *columns: str) -> list[str]:

@@ -5,13 +5,14 @@ https://esco.ec.europa.eu, CC BY 4.0: 3,039 occupations with their preferred and
 labels and descriptions, and the ISCO-08 groups, shipped in data/ (see build.py for how they
 were made from the ESCO export, and why each occupation's ISCO unit group is inferred).
 
-A title is matched by four signals, fused by weights set on hand-labelled real vacancy titles
+A title is matched by five signals, fused by weights set on hand-labelled real vacancy titles
 (`FUSION`):
 - bm25: BM25 of the title's words over each occupation's labels (preferred label twice);
 - phrase: the title's core (levels, gender markers, "- Berlin" tails dropped) is the preferred
   label (1.0) or a run of words inside the labels (0.6): ESCO's alternative labels are
   glued together in the export, so a label boundary is unknown and a run is what can be said;
-- cos_label / cos_labels: MiniLM cosine of the title to the preferred label and to all labels.
+- cos_label / cos_labels / cos_alt: MiniLM cosine of the title to the preferred label, to all
+  labels as one text, and to the nearest single alternative label (`alt_labels`).
 Scores are on one scale, best first. `assign` gives a title its one best occupation (or none
 under MIN_SCORE): what the scoring's occupation factor compares, with its ISCO groups.
 """
@@ -32,11 +33,13 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from joblens.bm25 import Bm25
 from joblens.embed import Embedder
 
 __all__ = [
     "FUSION",
     "MIN_SCORE",
+    "core_texts",
     "Occupation",
     "OccupationIndex",
     "OccupationMatch",
@@ -50,14 +53,12 @@ __all__ = [
 
 DATA = Path(__file__).parent / "data"
 log = logging.getLogger(__name__)
-ATTRIBUTION = "ESCO v1.1, (c) European Union, https://esco.ec.europa.eu, CC BY 4.0"
-# Weights of the fused score; set on the development titles (tests/data/occupation_titles/).
+# Weights of the fused score; set on the development titles (tests/data/parse_truth/).
 FUSION = {"bm25": 0.1, "phrase": 0.1, "cos_label": 0.25, "cos_labels": 0.1, "cos_alt": 0.25}
 MIN_SCORE = 0.5
 """A title whose best occupation scores less names none ("Anthropic Fellows Program" 0.38,
 "Canada Summer Student Job" 0.25); 95% of the dev titles matched right at rank 1 score more."""
 Encode = Callable[[Sequence[str]], np.ndarray]
-_BM25_K1, _BM25_B = 1.2, 0.75
 _MAX_NGRAM = 6
 
 
@@ -146,6 +147,11 @@ def title_core(title: str) -> list[str]:
     return words
 
 
+def core_texts(cores: Sequence[list[str]], titles: Sequence[str]) -> list[str]:
+    """What is embedded for each title: its core words, or the title when it has none."""
+    return [" ".join(c) or t for c, t in zip(cores, titles, strict=True)]
+
+
 class OccupationIndex:
     """The ESCO occupations, searchable by title; built once per process (`shared`)."""
 
@@ -158,34 +164,12 @@ class OccupationIndex:
     ) -> None:
         self.occupations = tuple(occupations or load_occupations())
         self.embedder = embedder
-        self._bm25, self._vocab = self._bm25_matrix()
+        # The preferred label counts twice: it is the name, the alternatives are variants.
+        self._bm25 = Bm25([tokens(o.label) * 2 + tokens(o.alt) for o in self.occupations])
         self._label_grams, self._alt_grams = self._ngrams()
         self._vectors = self._label_vectors(cache_dir) if embedder is not None else None
 
     # -- build ---------------------------------------------------------------------------
-    def _bm25_matrix(self) -> tuple[sparse.csr_matrix, dict[str, int]]:
-        docs = [tokens(o.label) * 2 + tokens(o.alt) for o in self.occupations]
-        vocab: dict[str, int] = {}
-        rows, cols, tfs = [], [], []
-        for r, doc in enumerate(docs):
-            counts: dict[int, int] = {}
-            for w in doc:
-                col = vocab.setdefault(w, len(vocab))
-                counts[col] = counts.get(col, 0) + 1
-            for c, count in counts.items():
-                rows.append(r)
-                cols.append(c)
-                tfs.append(count)
-        n = len(docs)
-        lengths = np.array([len(d) for d in docs], dtype=np.float32)
-        tf = np.array(tfs, dtype=np.float32)
-        df = np.bincount(cols, minlength=len(vocab)).astype(np.float32)
-        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * lengths[rows] / lengths.mean())
-        weight = idf[cols] * tf * (_BM25_K1 + 1) / (tf + norm)
-        matrix = sparse.csr_matrix((weight, (rows, cols)), shape=(n, len(vocab)))
-        return matrix, vocab
-
     def _ngrams(self) -> tuple[dict[str, int], dict[str, list[int]]]:
         label: dict[str, int] = {}
         alt: dict[str, list[int]] = {}
@@ -236,28 +220,24 @@ class OccupationIndex:
         return vectors
 
     # -- search --------------------------------------------------------------------------
-    def signals(self, titles: Sequence[str], encode: Encode | None = None) -> dict[str, np.ndarray]:
+    def signals(
+        self,
+        titles: Sequence[str],
+        encode: Encode | None = None,
+        cores: Sequence[list[str]] | None = None,
+    ) -> dict[str, np.ndarray]:
         """Each signal as a (titles x occupations) array in [0, 1]; `encode` embeds the titles
-        (default: the index's embedder; a stage passes one that reads its embedding cache)."""
+        (default: the index's embedder; a stage passes one that reads its embedding cache),
+        `cores` are the titles' `title_core` when the caller has them."""
         n, m = len(titles), len(self.occupations)
-        cores = [title_core(t) for t in titles]
-        query = sparse.lil_matrix((len(self._vocab), n), dtype=np.float32)
+        cores = cores if cores is not None else [title_core(t) for t in titles]
         phrase = np.zeros((n, m), dtype=np.float32)
         for q, core in enumerate(cores):
-            for w in set(core):
-                if w in self._vocab:
-                    query[self._vocab[w], q] = 1.0
             self._phrase(core, phrase[q])
-        bm25 = np.asarray((self._bm25 @ query.tocsc()).todense(), dtype=np.float32).T
-        top = bm25.max(axis=1, keepdims=True)
-        out = {"bm25": np.divide(bm25, top, out=np.zeros_like(bm25), where=top > 0)}
-        out["phrase"] = phrase
+        out = {"bm25": self._bm25.scores(cores), "phrase": phrase}
         if self._vectors is not None and self.embedder is not None:
             q_vec = np.asarray(
-                (encode or self.embedder.encode)(
-                    [" ".join(c) or t for c, t in zip(cores, titles, strict=True)]
-                ),
-                dtype=np.float32,
+                (encode or self.embedder.encode)(core_texts(cores, titles)), dtype=np.float32
             )
             sims = q_vec @ self._vectors.T
             out["cos_label"] = np.clip(sims[:, :m], 0.0, 1.0)
@@ -284,10 +264,11 @@ class OccupationIndex:
         titles: Sequence[str],
         weights: dict[str, float] | None = None,
         encode: Encode | None = None,
+        cores: Sequence[list[str]] | None = None,
     ) -> np.ndarray:
         """Fused (titles x occupations) scores: the weighted mean of the signals present."""
         weights = weights or FUSION
-        signals = self.signals(titles, encode)
+        signals = self.signals(titles, encode, cores)
         total = sum(weights[k] for k in signals)
         fused = sum(weights[k] * v for k, v in signals.items())
         return np.asarray(fused, dtype=np.float32) / max(total, 1e-9)
@@ -299,9 +280,10 @@ class OccupationIndex:
         out: list[list[OccupationMatch]] = []
         for start in range(0, len(titles), 512):
             chunk = titles[start : start + 512]
-            scores = self.scores(chunk, encode=encode)
-            for q, title in enumerate(chunk):
-                if not title_core(title):
+            cores = [title_core(t) for t in chunk]
+            scores = self.scores(chunk, encode=encode, cores=cores)
+            for q, core in enumerate(cores):
+                if not core:
                     out.append([])
                     continue
                 best = np.argsort(-scores[q], kind="stable")[:top]
@@ -321,7 +303,7 @@ class OccupationIndex:
 
     def profiles(self, titles: Sequence[str], top: int = 10) -> sparse.csr_matrix:
         """Each title as a unit vector over occupations: its `top` matches, softmax-weighted,
-        spread to the ISCO unit group (0.5) and minor group (0.25) of each (`related`)."""
+        spread to the ISCO unit group (0.5) and minor group (0.25) of each."""
         scores = self.scores(titles)
         n, m = scores.shape
         groups = _group_columns(tuple(o.isco for o in self.occupations))

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from joblens.occupations import OccupationIndex, title_core
+from joblens.occupations import OccupationIndex, core_texts, title_core
 
 __all__ = ["TITLE_FUSION", "rank", "similarity"]
 
@@ -28,8 +28,7 @@ _CHUNK = 8192
 def _embedded(index: OccupationIndex, cores: list[list[str]], titles: Sequence[str]) -> np.ndarray:
     if index.embedder is None:
         return np.zeros((len(titles), 1), dtype=np.float32)
-    texts = [" ".join(c) or t for c, t in zip(cores, titles, strict=True)]
-    return np.asarray(index.embedder.encode(texts), dtype=np.float32)
+    return np.asarray(index.embedder.encode(core_texts(cores, titles)), dtype=np.float32)
 
 
 def similarity(
