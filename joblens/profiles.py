@@ -79,11 +79,11 @@ def _present_words() -> str:
     return "|".join(re.escape(w) for w in sorted(_words()["present"], key=len, reverse=True))
 
 
-# "2019 - 2022", "2015-Atual", "Jan 2020 – heute", "October 2022 to September 2024".
 def _month_words() -> str:
     return "|".join(re.escape(w) for w in sorted(_words()["months"], key=len, reverse=True))
 
 
+# "2019 - 2022", "2015-Atual", "Jan 2020 – heute", "October 2022 to September 2024".
 # A word separator ("to", "bis", "até", "a") stands between spaces; between the years only a
 # month may stand ("2019 - Dec 2022"), so "2010 - over 2000 commits" is no range.
 _RANGE = re.compile(
@@ -231,38 +231,48 @@ def _plain(line: str) -> str:
     return " ".join(re.sub(r"[^\w\s'-]", " ", line.lower()).replace("-", " ").split())
 
 
+@cache
+def _heading_names() -> dict[str, frozenset[str]]:
+    """The heading lists of cv_words.json in `_plain` form, by kind, read once."""
+    words = _words()
+
+    def plain(key: str) -> frozenset[str]:
+        return frozenset(w.replace("-", " ") for w in words[key])
+
+    sections = plain("experience_headings") | plain("section_headings")
+    return {
+        "experience": plain("experience_headings"),
+        "section": sections,
+        "any": sections | plain("document_titles"),
+        "single": frozenset(w for w in sections if " " not in w),
+    }
+
+
 def _is_heading(line: str) -> bool:
     """A line naming the document or a section ("Curriculum Vitae", "Work experience")."""
     plain = _plain(line)
-    words = _words()
     if _HEADINGS.match(line) or plain.endswith((" cv", " resume", " curriculum vitae")):
         return True
-    return any(
-        plain in (w.replace("-", " ") for w in words[key])
-        for key in ("document_titles", "experience_headings", "section_headings")
-    )
+    return plain in _heading_names()["any"]
 
 
 def _is_section(line: str) -> bool:
     """A section heading: a known one, or a short line without digits that holds a known
     one-word heading ("Studium und Ausbildung", "Skills & Tools")."""
     plain = _plain(line)
-    words = _words()
-    known = [
-        w.replace("-", " ")
-        for key in ("experience_headings", "section_headings")
-        for w in words[key]
-    ]
-    if plain in known:
+    names = _heading_names()
+    if plain in names["section"]:
         return True
     parts = plain.split()
-    single = {w for w in known if " " not in w}
-    return 1 < len(parts) <= 4 and not re.search(r"\d", line) and any(w in single for w in parts)
+    return (
+        1 < len(parts) <= 4
+        and not re.search(r"\d", line)
+        and any(w in names["single"] for w in parts)
+    )
 
 
 def _is_experience_heading(line: str) -> bool:
-    plain = _plain(line)
-    return plain in (w.replace("-", " ") for w in _words()["experience_headings"])
+    return _plain(line) in _heading_names()["experience"]
 
 
 def _is_contact(line: str) -> bool:
