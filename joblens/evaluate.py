@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +53,7 @@ __all__ = [
     "RELEVANT_GRADE",
     "Ground",
     "ground_truth",
+    "ranked_lists",
     "dedupe_quality",
     "evaluate",
     "metrics",
@@ -356,6 +357,47 @@ def _strong_baselines(
     return {name: _top_k_kept(s, mask, k) for name, s in scores.items()}
 
 
+_STRONG = ("semantic_filters", "bm25_filters")
+
+
+def _against_baselines(
+    ours: Mapping[str, Sequence[str | None]],
+    others: Mapping[str, Mapping[str, Sequence[str | None]]],
+    grades: Mapping[str, Mapping[str, int]],
+    keys: Sequence[str],
+    *,
+    k: int,
+    seed: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(JobLens's `metrics`, the report beside the baselines: the three figures, each
+    baseline's, the better strong baseline and the bootstrap interval of the margin)."""
+    cols = (f"ndcg_at_{k}", f"recall_at_{k}", "mrr")
+    mine = metrics(ours, grades, keys, k=k)
+    theirs = {name: metrics(lists, grades, keys, k=k) for name, lists in others.items()}
+    best = max(_STRONG, key=lambda b: theirs[b][f"ndcg_at_{k}"])
+    report = {
+        **{c: mine[c] for c in cols},
+        "baselines": {name: {c: m[c] for c in cols} for name, m in theirs.items()},
+        "best_strong_baseline": best,
+        "margin_ci95": _margin_ci95(
+            mine["ndcg_per_candidate"], theirs[best]["ndcg_per_candidate"], seed
+        ),
+    }
+    return mine, report
+
+
+def ranked_lists(
+    matches: pl.DataFrame, job_canonical: Mapping[str, str | None]
+) -> dict[str, list[str | None]]:
+    """Each candidate's matched jobs, best first, as canonical job ids (None: unknown)."""
+    lists: dict[str, list[str | None]] = {}
+    for cid, job_id in (
+        matches.sort("candidate_id", "rank").select("candidate_id", "job_id").iter_rows()
+    ):
+        lists.setdefault(cid, []).append(job_canonical.get(job_id))
+    return lists
+
+
 def _margin_ci95(
     ours: dict[str, float], theirs: dict[str, float], seed: int, draws: int = 2000
 ) -> list[float]:
@@ -455,21 +497,14 @@ def recruiter_direction(
         candidates, sample, jobs_ask=True, remote_same_country=settings.remote_same_country_only
     )
     cand_ids = candidates["candidate_id"].to_list()
-    lists = {"joblens": ours}
+    others: dict[str, dict[str, list[str | None]]] = {}
     for name, matrix in scores.items():
         tops = _top_k_kept(matrix.T, mask.T, k)
-        lists[name] = {j: [cand_ids[c] for c in top] for j, top in zip(keys, tops, strict=True)}
-    results = {name: metrics(ranked, grades, keys, k=k) for name, ranked in lists.items()}
-    cols = (f"ndcg_at_{k}", f"recall_at_{k}", "mrr")
-    best = max(scores, key=lambda b: results[b][f"ndcg_at_{k}"])
+        others[name] = {j: [cand_ids[c] for c in top] for j, top in zip(keys, tops, strict=True)}
+    mine, report = _against_baselines(ours, others, grades, keys, k=k, seed=seed)
     return {
-        **{c: results["joblens"][c] for c in cols},
-        "baselines": {b: {c: results[b][c] for c in cols} for b in scores},
-        "best_strong_baseline": best,
-        "margin_ci95": _margin_ci95(
-            results["joblens"]["ndcg_per_candidate"], results[best]["ndcg_per_candidate"], seed
-        ),
-        "jobs_evaluated": results["joblens"]["candidates_evaluated"],
+        **report,
+        "jobs_evaluated": mine["candidates_evaluated"],
     }
 
 
@@ -498,54 +533,35 @@ def evaluate(
     cand_ids = list(
         dict.fromkeys(candidates["candidate_id"].to_list() + matches["candidate_id"].to_list())
     )
-    stored: dict[str, list[str | None]] = {}
-    for cid, job_id in (
-        matches.sort("candidate_id", "rank").select("candidate_id", "job_id").iter_rows()
-    ):
-        stored.setdefault(cid, []).append(job_canonical.get(job_id))
-    report = metrics(stored, grades, cand_ids, k=k)
-
     job_ids = jobs["job_id"].to_list()
-    random_top = _random_top_k(len(cand_ids), len(job_ids), k, seed)
-    random_lists = {
-        cid: [job_canonical.get(job_ids[i]) for i in top]
-        for cid, top in zip(cand_ids, random_top, strict=True)
-    }
-    semantic_lists = {
-        cid: [job_canonical.get(job_ids[i]) for i in top]
-        for cid, top in zip(
-            candidates["candidate_id"].to_list(), _semantic_top_k(candidates, jobs, k), strict=True
-        )
-    }
-    all_lists = {"random": random_lists, "semantic": semantic_lists}
-    scoring = settings or ScoringSettings.model_validate({})
-    same_country = scoring.remote_same_country_only
-    for name, tops in _strong_baselines(
-        candidates, jobs, k, remote_same_country=same_country
-    ).items():
-        all_lists[name] = {
+
+    def canonical(
+        rows: Sequence[str], tops: Iterable[Iterable[int]]
+    ) -> dict[str, list[str | None]]:
+        return {
             cid: [job_canonical.get(job_ids[i]) for i in top]
-            for cid, top in zip(candidates["candidate_id"].to_list(), tops, strict=True)
+            for cid, top in zip(rows, tops, strict=True)
         }
-    baselines, per_candidate = {}, {}
-    for name, lists in all_lists.items():
-        m = metrics(lists, grades, cand_ids, k=k)
-        baselines[name] = {key: m[key] for key in (f"ndcg_at_{k}", f"recall_at_{k}", "mrr")}
-        per_candidate[name] = m["ndcg_per_candidate"]
-    best = max(("semantic_filters", "bm25_filters"), key=lambda b: baselines[b][f"ndcg_at_{k}"])
+
+    present = candidates["candidate_id"].to_list()
+    others = {
+        "random": canonical(cand_ids, _random_top_k(len(cand_ids), len(job_ids), k, seed)),
+        "semantic": canonical(present, _semantic_top_k(candidates, jobs, k)),
+    }
+    scoring = settings or ScoringSettings.model_validate({})
+    strong = _strong_baselines(
+        candidates, jobs, k, remote_same_country=scoring.remote_same_country_only
+    )
+    others.update({name: canonical(present, tops) for name, tops in strong.items()})
+    mine, report = _against_baselines(
+        ranked_lists(matches, job_canonical), others, grades, cand_ids, k=k, seed=seed
+    )
     return {
-        f"ndcg_at_{k}": report[f"ndcg_at_{k}"],
-        f"recall_at_{k}": report[f"recall_at_{k}"],
-        "mrr": report["mrr"],
-        "baselines": baselines,
-        "best_strong_baseline": best,
-        "margin_ci95": _margin_ci95(report["ndcg_per_candidate"], per_candidate[best], seed),
-        "candidates_with_relevant": report["candidates_evaluated"],
-        "recruiter": recruiter_direction(
-            ground, settings or ScoringSettings.model_validate({}), k=k, seed=seed
-        ),
-        "candidates": report["candidates_evaluated"],
-        "candidates_without_relevant": report["candidates_without_relevant"],
+        **report,
+        "candidates_with_relevant": mine["candidates_evaluated"],
+        "recruiter": recruiter_direction(ground, scoring, k=k, seed=seed),
+        "candidates": mine["candidates_evaluated"],
+        "candidates_without_relevant": mine["candidates_without_relevant"],
         "jobs": len(job_ids),
         "run_id": run_id,
         "k": k,

@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from joblens.evaluate import Ground, ground_truth, metrics
+from joblens.evaluate import Ground, ground_truth, metrics, ranked_lists
 from joblens.lake import Lake
 from joblens.scoring import engine
 from joblens.scoring.features import FACTORS
@@ -34,11 +34,7 @@ _FROM_ZERO = (0.05, 0.15)
 def _ndcg(ground: Ground, settings: ScoringSettings, k: int, now: datetime) -> float:
     top = settings.model_copy(update={"top_k": k})
     chunks = list(engine.match(ground.candidates, ground.jobs, settings=top, now=now))
-    lists: dict[str, list[str | None]] = {}
-    if chunks:
-        ranked = pl.concat(chunks).sort("candidate_id", "rank")
-        for cid, job_id in ranked.select("candidate_id", "job_id").iter_rows():
-            lists.setdefault(cid, []).append(ground.job_canonical.get(job_id))
+    lists = ranked_lists(pl.concat(chunks), ground.job_canonical) if chunks else {}
     ids = ground.candidates["candidate_id"].to_list()
     return float(metrics(lists, ground.grades, ids, k=k)[f"ndcg_at_{k}"])
 
