@@ -23,7 +23,11 @@ from joblens.lake import Lake
 __all__ = ["forget_candidate"]
 
 _PRECISIONS = ("fp32", "bf16", "fp16")
-_STEM = pl.col("origin").str.replace(r"\.[^./]*$", "").alias("stem")
+
+
+def _stem(column: str) -> pl.Expr:
+    """A file name without its extension: the candidate id its CV gives ("Jane Doe.pdf")."""
+    return pl.col(column).str.replace(r"\.[^./]*$", "")
 
 
 def forget_candidate(lake: Lake, candidate_id: str, model_names: Sequence[str]) -> dict[str, int]:
@@ -51,17 +55,14 @@ def forget_candidate(lake: Lake, candidate_id: str, model_names: Sequence[str]) 
     keys = [cache_key(m, h) for m in model_ids for h in hashes]
     cached = EmbeddingCache(lake.index_dir).erase(keys) if keys else 0
     removed = {
-        "raw_cvs": lake.erase("raw_cvs", _STEM.eq(candidate_id)),
+        "raw_cvs": lake.erase("raw_cvs", _stem("origin") == candidate_id),
         "candidates": lake.erase("candidates", pl.col("candidate_id") == candidate_id),
         "matches": lake.erase("matches", pl.col("candidate_id") == candidate_id),
         "analyses": lake.erase("analyses", pl.col("candidate_id") == candidate_id),
         "quarantine": lake.erase(
             "quarantine",
             (pl.col("record_key") == candidate_id)
-            | (
-                (pl.col("source") == "cv")
-                & (pl.col("record_key").str.replace(r"\.[^./]*$", "") == candidate_id)
-            ),
+            | ((pl.col("source") == "cv") & (_stem("record_key") == candidate_id)),
         ),
     }
     removed["embedding_cache"] = cached
