@@ -21,7 +21,14 @@ from joblens.schemas import SENIORITY_LEVELS, WORK_MODES
 from joblens.scoring import engine, features
 from joblens.settings import ScoringSettings
 
-__all__ = ["bench_dedupe", "bench_ingest", "bench_score", "random_candidates", "random_jobs"]
+__all__ = [
+    "bench_dedupe",
+    "bench_ingest",
+    "bench_llm",
+    "bench_score",
+    "random_candidates",
+    "random_jobs",
+]
 
 _NOW = datetime(2025, 6, 1, tzinfo=UTC)
 # About the size of the skill taxonomy (~400 ids) and the synthetic world's 55 cities.
@@ -370,5 +377,160 @@ def bench_dedupe(
         "ratio": round(seconds / baseline_seconds, 3) if baseline_seconds else None,
         "incremental_postings": again.height,
         "incremental_seconds": round(incremental_seconds, 3),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+    }
+
+
+_WORDS = [
+    "build",
+    "maintain",
+    "services",
+    "data",
+    "pipelines",
+    "team",
+    "customers",
+    "platform",
+    "design",
+    "review",
+    "code",
+    "deliver",
+    "features",
+    "reliable",
+    "scalable",
+    "systems",
+    "cloud",
+    "python",
+    "sql",
+    "testing",
+    "mentor",
+    "engineers",
+    "product",
+    "roadmap",
+    "security",
+    "performance",
+    "monitoring",
+    "incidents",
+    "api",
+    "integrations",
+    "partners",
+]
+
+
+def _analysis_items(n: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """`n` matches (3 per candidate) with postings of ~250 words and CVs of ~80: prompts of
+    about 700 tokens, like the lake's."""
+    rng = np.random.default_rng(seed)
+    words = np.array(_WORDS, dtype=object)
+
+    def text(k: int) -> str:
+        return " ".join(words[rng.integers(0, len(words), k)])
+
+    people = max(1, (n + 2) // 3)
+    candidates = pl.DataFrame(
+        {
+            "candidate_id": [f"cand-{i:05d}" for i in range(people)],
+            "headline": ["Backend Engineer"] * people,
+            "summary": [text(80) for _ in range(people)],
+            "skills": [[f"skill-{j}" for j in rng.integers(0, 60, 8)] for _ in range(people)],
+            "city": ["Berlin"] * people,
+            "country": ["DE"] * people,
+        }
+    )
+    jobs = pl.DataFrame(
+        {
+            "job_id": [f"job-{i:05d}" for i in range(n)],
+            "title": [f"Software Engineer {i}" for i in range(n)],
+            "company": [f"Company {i % 97}" for i in range(n)],
+            "description": [text(250) for _ in range(n)],
+        }
+    )
+    matches = pl.DataFrame(
+        {
+            "candidate_id": [f"cand-{i // 3:05d}" for i in range(n)],
+            "job_id": [f"job-{i:05d}" for i in range(n)],
+            "rank": [i % 3 + 1 for i in range(n)],
+            "score": rng.uniform(0.3, 0.95, n).round(3),
+            "matched_skills": [[f"skill-{j}" for j in rng.integers(0, 60, 3)] for _ in range(n)],
+            "missing_skills": [[f"skill-{j}" for j in rng.integers(0, 60, 2)] for _ in range(n)],
+        }
+    )
+    return matches, candidates, jobs
+
+
+def bench_llm(
+    *,
+    items: int = 500,
+    latency_ms: float = 200.0,
+    concurrency: int = 10,
+    error_rate: float = 0.05,
+    invalid_rate: float = 0.02,
+    rate_limit_rps: float = 0.0,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The LLM stage against the loopback stand-in (joblens.llm.fake) with the lake's answer
+    cache, then the same items again. ideal_seconds = items x latency / concurrency; the
+    stand-in answers 429s and 500s at once, so a fault costs a retry, not a latency."""
+    import tempfile
+
+    from joblens import analysis
+    from joblens.lake import Lake
+    from joblens.llm.cache import LakeAnswers
+    from joblens.llm.fake import FakeLLM
+    from joblens.llm.openai_client import OpenAIAnalyzer
+
+    matches, candidates, jobs = _analysis_items(items, seed)
+    fake = FakeLLM(
+        latency_ms=latency_ms,
+        error_rate=error_rate,
+        invalid_rate=invalid_rate,
+        rate_limit_rps=rate_limit_rps,
+        seed=seed,
+    )
+    with fake, tempfile.TemporaryDirectory(prefix="joblens-bench-llm-") as root:
+        client = OpenAIAnalyzer(
+            model=fake.model, base_url=fake.base_url, api_key="bench", seed=seed
+        )
+        lake = Lake(root)
+
+        def run(run_id: str) -> tuple[analysis.AnalysisOutcome, float]:
+            started = time.perf_counter()
+            outcome = analysis.analyze(
+                matches,
+                candidates,
+                jobs,
+                client=client,
+                top_n=3,
+                concurrency=concurrency,
+                store=LakeAnswers(lake, run_id),
+            )
+            return outcome, time.perf_counter() - started
+
+        first, seconds = run("bench-llm-1")
+        again, rerun_seconds = run("bench-llm-2")
+    stats = first.stats
+    ideal = items * latency_ms / 1000.0 / concurrency
+    done = stats["completed"] + stats["quarantined"] + stats["deferred"]
+    return {
+        "items": items,
+        "seconds": round(seconds, 3),
+        "ideal_seconds": round(ideal, 3),
+        "efficiency": round(ideal / seconds, 3) if seconds else None,
+        "completed": stats["completed"],
+        "quarantined": stats["quarantined"],
+        "deferred": stats["deferred"],
+        "lost": items - done,
+        "calls": stats["calls"],
+        "retries": stats["retries"],
+        "rerun_calls": again.stats["calls"],
+        "rerun_seconds": round(rerun_seconds, 3),
+        "server_errors": fake.stats["server_errors"],
+        "rate_limited": fake.stats["rate_limited"],
+        "invalid_answers": fake.stats["invalid"],
+        "latency_ms": latency_ms,
+        "concurrency": concurrency,
+        "error_rate": error_rate,
+        "invalid_rate": invalid_rate,
+        "prompt_tokens": stats["prompt_tokens"],
+        "completion_tokens": stats["completion_tokens"],
         "peak_rss_mb": round(_peak_rss_mb(), 1),
     }

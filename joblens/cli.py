@@ -881,6 +881,85 @@ def bench_score(
     _emit_json(bench.bench_score(candidates=candidates, jobs=jobs, top_k=top_k, seed=seed))
 
 
+@bench_app.command("llm")
+def bench_llm(
+    items: Annotated[int, typer.Option(min=1, help="Matches to analyze")] = 500,
+    latency_ms: Annotated[float, typer.Option(min=0, help="The stand-in's answer time")] = 200.0,
+    concurrency: Annotated[int, typer.Option(min=1, help="Requests at the model at once")] = 10,
+    error_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of requests answered 500")
+    ] = 0.05,
+    invalid_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of answers that are cut-off JSON")
+    ] = 0.02,
+    rate_limit_rps: Annotated[
+        float, typer.Option(min=0.0, help="Requests a second before 429s (0: no limit)")
+    ] = 0.0,
+    seed: Annotated[int, typer.Option(help="Seed of the items and the faults")] = 0,
+) -> None:
+    """The LLM match analysis against the loopback stand-in (`joblens fake-llm`), with the
+    lake's answer cache; then the same items again, which must cost no calls."""
+    from joblens import bench
+
+    _emit_json(
+        bench.bench_llm(
+            items=items,
+            latency_ms=latency_ms,
+            concurrency=concurrency,
+            error_rate=error_rate,
+            invalid_rate=invalid_rate,
+            rate_limit_rps=rate_limit_rps,
+            seed=seed,
+        )
+    )
+
+
+@app.command("fake-llm")
+def fake_llm(
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port)")] = 8766,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    latency_ms: Annotated[float, typer.Option(min=0, help="Time to answer")] = 200.0,
+    error_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of requests answered 500")
+    ] = 0.0,
+    rate_limit_rps: Annotated[
+        float, typer.Option(min=0.0, help="Requests a second before 429s (0: no limit)")
+    ] = 0.0,
+    invalid_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of answers that are cut-off JSON")
+    ] = 0.02,
+    api_key: Annotated[
+        str | None, typer.Option(help="Answer 401 to any other bearer token")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the 500s")] = 0,
+) -> None:
+    """A TEST DOUBLE, not a model: serves an OpenAI-compatible chat-completions endpoint on
+    loopback whose answers are made from the request's MATCH block and validate as match
+    analyses, with 429s, 500s and invalid JSON on demand, until Ctrl-C."""
+    from joblens.llm.fake import FakeLLM
+
+    try:
+        fake = FakeLLM(
+            host=host,
+            port=port,
+            latency_ms=latency_ms,
+            error_rate=error_rate,
+            invalid_rate=invalid_rate,
+            rate_limit_rps=rate_limit_rps,
+            api_key=api_key,
+            seed=seed,
+        )
+    except (ValueError, OSError) as exc:
+        _fail(str(exc))
+    console.print(f"fake LLM (a test double) at {fake.base_url}; point JobLens at it with:")
+    console.print(f"  export JOBLENS_LLM__BASE_URL={fake.base_url}")
+    console.print(f"  export JOBLENS_LLM__API_KEY={api_key or 'any'}")
+    try:
+        fake.serve_forever()
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
 @app.command("serve-fixtures")
 def serve_fixtures(
     world: WorldOpt,

@@ -59,10 +59,19 @@ def forget_candidate(lake: Lake, candidate_id: str, model_names: Sequence[str]) 
         "candidates": lake.erase("candidates", pl.col("candidate_id") == candidate_id),
         "matches": lake.erase("matches", pl.col("candidate_id") == candidate_id),
         "analyses": lake.erase("analyses", pl.col("candidate_id") == candidate_id),
+        "deferred_analyses": lake.erase(
+            "deferred_analyses", pl.col("candidate_id") == candidate_id
+        ),
+        "llm_answers": lake.erase("llm_answers", pl.col("candidate_id") == candidate_id),
         "quarantine": lake.erase(
             "quarantine",
             (pl.col("record_key") == candidate_id)
-            | ((pl.col("source") == "cv") & (_stem("record_key") == candidate_id)),
+            | ((pl.col("source") == "cv") & (_stem("record_key") == candidate_id))
+            # an analysis that failed: "<candidate_id>:<job_id>"
+            | (
+                (pl.col("stage") == "analyze")
+                & pl.col("record_key").str.starts_with(f"{candidate_id}:")
+            ),
         ),
     }
     removed["embedding_cache"] = cached

@@ -32,7 +32,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -42,12 +42,13 @@ from typing import Any
 import duckdb
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 from pyarrow import fs as pafs
 
 from joblens.errors import LakeError
-from joblens.schemas import DATA_TABLES, TABLES, Table, conform, table
+from joblens.schemas import DATA_TABLES, RUN_TABLES, TABLES, Table, conform, table
 
 __all__ = ["Lake", "check_name", "connect_index", "host_id", "load_vectors", "save_vectors"]
 
@@ -399,7 +400,7 @@ class Lake:
         A re-run of a run id starts here, so it replaces the first attempt whole: a source
         that is gone from the second attempt leaves nothing behind.
         """
-        return self._remove_dirs(self._run_dirs(run_id))
+        return self._remove_dirs(self._run_dirs(run_id, RUN_TABLES))
 
     def _remove_dirs(self, dirs: list[str]) -> int:
         removed = 0
@@ -492,7 +493,7 @@ class Lake:
         """
         registry = self.runs() if registry is None else registry
         failed = set(registry.filter(pl.col("status") == "failed")["run_id"].to_list())
-        dirs = self._dirs_of_runs(failed) if failed else []
+        dirs = self._dirs_of_runs(failed, RUN_TABLES) if failed else []
         left = {d.rsplit("run=", 1)[-1] for d in dirs}
         still = {r for r in left if (self.run(r) or {}).get("status") == "failed"}
         return self._remove_dirs([d for d in dirs if d.rsplit("run=", 1)[-1] in still])
@@ -543,6 +544,23 @@ class Lake:
             for t in frames
         ]
         result = pl.from_arrow(pa.concat_tables(tables))
+        assert isinstance(result, pl.DataFrame)
+        return result
+
+    def lookup(self, name: str, column: str, values: Sequence[str]) -> pl.DataFrame:
+        """Return the rows of `name`, of every run whatever its status, whose `column` is
+        one of `values` (a durable table's lookups: answers paid for by a failed run count).
+        The filter is pushed into the Parquet scan, so only matching row groups are read."""
+        schema = table(name).schema
+        files = self.files(name)
+        if not files or not values:
+            return pl.DataFrame(schema.empty_table())
+        try:
+            dataset = pads.dataset(files, schema=schema, filesystem=self.fs, format="parquet")
+            arrow = dataset.to_table(filter=pc.field(column).isin(pa.array(list(values))))
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise LakeError(f"looking up {name}.{column}: {exc}") from exc
+        result = pl.from_arrow(conform(arrow, schema, name=name))
         assert isinstance(result, pl.DataFrame)
         return result
 

@@ -209,11 +209,41 @@ ANALYSES = pa.schema(
         ("job_id", pa.string()),
         ("rank", pa.int32()),
         ("matches_run_id", pa.string()),  # the scoring run whose matches were analyzed
-        ("analyzer", pa.string()),  # "rules-v1" or "llm:<model>:<prompt version>"
+        ("analyzer", pa.string()),  # "rules-v2" or "llm:<model>:<prompt version>"
         ("verdict", pa.string()),  # strong | possible | weak
+        ("fit", pa.int32()),  # 0-100
         ("summary", pa.string()),
         ("strengths", _STRS),
         ("gaps", _STRS),
+        ("recommendation", pa.string()),  # apply | tailor_cv | skip
+        ("cv_changes", _STRS),  # what to add or change in the CV to raise the fit
+        ("cached", pa.bool_()),  # the answer came from the answer cache (no call this run)
+    ]
+)
+
+LLM_ANSWERS = pa.schema(
+    [
+        _RUN_ID,  # the run that paid for the answer
+        _req("cache_key", pa.string()),  # sha256 of (model, prompt version, messages)
+        ("analyzer", pa.string()),
+        ("candidate_id", pa.string()),  # so that `joblens forget` finds the answer
+        ("job_id", pa.string()),
+        _req("status", pa.string()),  # ok | invalid (the model answered invalid JSON twice)
+        ("answer", pa.string()),  # the validated MatchAnalysis as JSON, or the error
+        ("prompt_tokens", pa.int64()),
+        ("completion_tokens", pa.int64()),
+        ("answered_at", _TS),
+    ]
+)
+
+DEFERRED_ANALYSES = pa.schema(
+    [
+        _RUN_ID,
+        ("candidate_id", pa.string()),
+        ("job_id", pa.string()),
+        ("rank", pa.int32()),
+        ("matches_run_id", pa.string()),
+        ("reason", pa.string()),  # which budget was reached
     ]
 )
 
@@ -319,6 +349,8 @@ class Table:
     partitions: tuple[str, ...]  # hive keys before the run directory
     current: Current = field(default_factory=lambda: Current("all"))
     doc: str = ""
+    durable: bool = False
+    """Rows outlive their run: kept when the run fails or is re-run (answers paid for)."""
 
 
 TABLES: dict[str, Table] = {
@@ -381,6 +413,23 @@ TABLES: dict[str, Table] = {
             "analyses of the best matches, latest completed analysis run",
         ),
         Table(
+            "deferred_analyses",
+            "gold/deferred_analyses",
+            DEFERRED_ANALYSES,
+            ("dt",),
+            Current("flow", flow="analyze"),
+            "matches the latest analysis run left for the next one (its budget was reached)",
+        ),
+        Table(
+            "llm_answers",
+            "state/llm_answers",
+            LLM_ANSWERS,
+            (),
+            Current("latest", ("cache_key",)),
+            "every LLM answer paid for, by cache key: a rerun asks nothing it has",
+            durable=True,
+        ),
+        Table(
             "source_health",
             "gold/source_health",
             SOURCE_HEALTH,
@@ -410,6 +459,9 @@ TABLES: dict[str, Table] = {
 
 DATA_TABLES: tuple[str, ...] = tuple(n for n in TABLES if n != "runs")
 """The tables runs write data into (the registry is bookkeeping about them)."""
+
+RUN_TABLES: tuple[str, ...] = tuple(n for n in DATA_TABLES if not TABLES[n].durable)
+"""The tables whose rows go with their run when it fails or is re-run."""
 
 
 def table(name: str) -> Table:

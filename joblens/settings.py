@@ -221,14 +221,60 @@ class SourceSpec(_Section):
         return self.name or (f"{self.kind}:{what}" if what else self.kind)
 
 
+class ModelPriceSettings(_Section):
+    input_per_mtok: float = Field(ge=0, description="US dollars per million prompt tokens")
+    output_per_mtok: float = Field(ge=0, description="US dollars per million answer tokens")
+
+
+def _default_prices() -> dict[str, ModelPriceSettings]:
+    # OpenAI's list prices (standard tier, December 2026): check them for your account.
+    return {
+        "gpt-4o-mini": ModelPriceSettings(input_per_mtok=0.15, output_per_mtok=0.60),
+        "gpt-4o": ModelPriceSettings(input_per_mtok=2.50, output_per_mtok=10.00),
+        "gpt-4.1-mini": ModelPriceSettings(input_per_mtok=0.40, output_per_mtok=1.60),
+    }
+
+
 class LLMSettings(_Section):
-    # base_url / api_key / model are read by the OpenAI-compatible client of the LLM stage;
-    # until it lands, the analyze task warns when they are set and runs the rules analyzer.
-    base_url: str | None = Field(None, description="OpenAI-compatible endpoint; None = rules")
-    api_key: SecretStr | None = None
+    # With none of base_url / api_key / api_key_block set, the rules analyzer runs.
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint (Ollama, vLLM, Azure); None = OpenAI's"
+    )
+    api_key: SecretStr | None = Field(None, description="API key; never logged or stored")
+    api_key_block: str | None = Field(
+        None, description="Name of a Prefect Secret block holding the API key (flows only)"
+    )
     model: str = "gpt-4o-mini"
-    concurrency: int = Field(10, ge=1)
+    concurrency: int = Field(10, ge=1, description="Requests at the model at once")
     top_n: int = Field(3, ge=1, description="Best matches per candidate to analyze")
+    timeout_s: float = Field(60.0, gt=0, description="Seconds one request may take")
+    max_attempts: int = Field(6, ge=1, le=20, description="Tries per request on 429/5xx/timeouts")
+    backoff_s: float = Field(0.5, gt=0, description="First backoff; doubles per attempt")
+    backoff_max_s: float = Field(30.0, gt=0, description="Longest backoff (Retry-After wins)")
+    max_output_tokens: int = Field(700, ge=64, description="Longest answer, in tokens")
+    max_tokens_per_run: int | None = Field(
+        None, ge=1, description="Token budget of one run; the rest is deferred to the next"
+    )
+    max_cost_per_run: float | None = Field(
+        None, gt=0, description="Dollar budget of one run (needs the model's price)"
+    )
+    prices: dict[str, ModelPriceSettings] = Field(
+        default_factory=_default_prices, description="Prices per model, per million tokens"
+    )
+
+    @property
+    def configured(self) -> bool:
+        """Whether an LLM is configured (else the rules analyzer runs)."""
+        return any(v is not None for v in (self.base_url, self.api_key, self.api_key_block))
+
+    @model_validator(mode="after")
+    def _priced(self) -> LLMSettings:
+        if self.max_cost_per_run is not None and self.model not in self.prices:
+            raise ValueError(
+                f"max_cost_per_run needs a price for model {self.model!r}: add "
+                f"[llm.prices.{self.model!r}] with input_per_mtok and output_per_mtok"
+            )
+        return self
 
 
 class Settings(BaseSettings):

@@ -183,12 +183,14 @@ class FlowRuns:
 
         return self._run("score", run_id, lambda ctx: [stages.score(ctx, self.settings)])
 
-    def analyze(self, run_id: str | None = None) -> Any:
+    def analyze(self, run_id: str | None = None, client: Any = None) -> Any:
+        """The analyze flow's stage, with `client` (the rules analyzer by default)."""
         from joblens import stages
         from joblens.llm.client import RulesAnalyzer
 
+        client = client or RulesAnalyzer()
         return self._run(
-            "analyze", run_id, lambda ctx: [stages.analyze(ctx, self.settings, RulesAnalyzer())]
+            "analyze", run_id, lambda ctx: [stages.analyze(ctx, self.settings, client)]
         )
 
     def all(self, world: Path, prefix: str | None = None) -> dict[str, Any]:

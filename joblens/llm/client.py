@@ -1,33 +1,102 @@
-"""Who analyzes a match: the `LLMClient` protocol and the rules-based analyzer.
+"""Who analyzes a match: the `LLMClient` protocol, its request and reply, and the
+rules-based analyzer.
 
-`RulesAnalyzer` ("rules-v1") reads only the computed match breakdown (the factor columns of
-joblens.schemas.MATCHES) and the candidate and job rows; it states what the numbers say and
-invents nothing. It runs when no LLM is configured, and its name is written in every row.
+A client first turns a (candidate, job, match) triple into a `Request` (its cache key and
+the most tokens it may cost, for the budget), then answers it. `RulesAnalyzer` ("rules-v2")
+reads only the computed match breakdown (the factor columns of joblens.schemas.MATCHES) and
+the candidate and job rows; it states what the numbers say and invents nothing. It runs
+when no LLM is configured, and its name is written in every row.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from joblens.llm.models import MatchAnalysis, Verdict
+from joblens.errors import LLMError
+from joblens.llm.models import MatchAnalysis, Recommendation, Verdict
 
-__all__ = ["LLMClient", "RulesAnalyzer"]
+__all__ = ["AnswerFailed", "LLMClient", "Reply", "Request", "RulesAnalyzer", "Usage"]
 
 _MAX_SKILLS_NAMED = 5
 
 
+@dataclass(frozen=True)
+class Request:
+    """One match to analyze, as a client will send it.
+
+    `key` identifies the answer in the lake's answer cache (None: not cached, for analyzers
+    that cost nothing); `tokens` is the most the request may cost (prompt estimate plus the
+    answer's limit), reserved against the run's budget before it is sent.
+    """
+
+    candidate: Mapping[str, Any]
+    job: Mapping[str, Any]
+    match: Mapping[str, Any]
+    key: str | None = None
+    tokens: int = 0
+    body: Any = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What answering one request took: HTTP calls (retries included) and tokens billed."""
+
+    calls: int = 0
+    retries: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.calls + other.calls,
+            self.retries + other.retries,
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+        )
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A validated analysis and what it took."""
+
+    analysis: MatchAnalysis
+    usage: Usage = Usage()
+
+
+class AnswerFailed(LLMError):
+    """One request got no valid answer; it becomes a quarantine row.
+
+    `cacheable` marks an answer the model gave (invalid twice): asking again would pay for
+    the same answer, so the cache remembers it. Transient failures (retries spent on 429,
+    5xx, timeouts) are not cached: the next run asks again.
+    """
+
+    def __init__(self, message: str, usage: Usage, *, cacheable: bool = False) -> None:
+        super().__init__(message)
+        self.usage = usage
+        self.cacheable = cacheable
+
+
 @runtime_checkable
 class LLMClient(Protocol):
-    """Explains one candidate-job match; `name` goes into the `analyzer` column."""
+    """Explains candidate-job matches; `name` goes into the `analyzer` column."""
 
     @property
     def name(self) -> str: ...
 
-    async def analyze(
+    def request(
         self, candidate: Mapping[str, Any], job: Mapping[str, Any], match: Mapping[str, Any]
-    ) -> MatchAnalysis:
-        """Return the analysis of `match` (a MATCHES row) of `candidate` to `job`."""
+    ) -> Request:
+        """The request for `match` (a MATCHES row) of `candidate` to `job`."""
+        ...
+
+    async def answer(self, request: Request, slot: asyncio.Semaphore) -> Reply:
+        """Answer `request`, holding `slot` while talking to the model and releasing it while
+        waiting out a backoff (so a retry never idles a concurrency slot). Raises
+        AnswerFailed for this request alone, ConfigError when no request can succeed."""
         ...
 
 
@@ -79,7 +148,7 @@ class RulesAnalyzer:
     else "weak". Factors at or above `good` are strengths, below `poor` are gaps.
     """
 
-    name = "rules-v1"
+    name = "rules-v2"
 
     def __init__(
         self,
@@ -96,11 +165,16 @@ class RulesAnalyzer:
         self.poor = poor
         self.blocking = blocking
 
-    async def analyze(
+    def request(
         self, candidate: Mapping[str, Any], job: Mapping[str, Any], match: Mapping[str, Any]
-    ) -> MatchAnalysis:
+    ) -> Request:
+        """A request that is not cached and costs nothing."""
+        return Request(candidate, job, match)
+
+    async def answer(self, request: Request, slot: asyncio.Semaphore) -> Reply:
         """Return the rules' analysis of one match (see the class docstring)."""
-        return self.explain(candidate, job, match)
+        async with slot:
+            return Reply(self.explain(request.candidate, request.job, request.match))
 
     def explain(
         self, candidate: Mapping[str, Any], job: Mapping[str, Any], match: Mapping[str, Any]
@@ -115,12 +189,30 @@ class RulesAnalyzer:
         self._semantic(match, strengths, gaps)
         self._freshness(match, gaps)
         verdict = self._verdict(match)
+        changes = self._cv_changes(match)
         return MatchAnalysis(
             verdict=verdict,
+            fit=round(100 * min(max(float(match.get("score") or 0.0), 0.0), 1.0)),
             summary=self._summary(verdict, job, match, strengths, gaps),
             strengths=strengths,
             gaps=gaps,
+            recommendation=self._recommendation(verdict, changes),
+            cv_changes=changes,
         )
+
+    def _recommendation(self, verdict: Verdict, changes: list[str]) -> Recommendation:
+        if verdict == "weak":
+            return "skip"
+        return "tailor_cv" if verdict == "possible" and changes else "apply"
+
+    def _cv_changes(self, match: Mapping[str, Any]) -> list[str]:
+        """What the CV could say to raise the skills factor: only the job's missing skills,
+        each conditional (the rules cannot know whether the candidate has it)."""
+        missing = list(match.get("missing_skills") or [])
+        return [
+            f"If you have {_skill_name(s)} experience, name it in your CV with where you used it"
+            for s in missing[:_MAX_SKILLS_NAMED]
+        ]
 
     # -- verdict and summary -----------------------------------------------------------------
     def _verdict(self, match: Mapping[str, Any]) -> Verdict:

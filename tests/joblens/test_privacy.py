@@ -14,6 +14,8 @@ from joblens import synth
 from joblens.cli import app
 from joblens.embed import EmbeddingCache, HashingEmbedder, cache_key
 from joblens.lake import Lake
+from joblens.llm.fake import FakeLLM
+from joblens.llm.openai_client import OpenAIAnalyzer
 from joblens.normalize.redact import redact
 
 runner = CliRunner()
@@ -74,6 +76,13 @@ def lake_with_private_cv(tmp_path: Path, flow_runs: type) -> tuple[Path, Path]:
     runs.all(world, "r1")
     runs.ingest_candidates(world / "cvs", "r2")  # a second version: history holds two
     runs.score("r2-score")
+    with FakeLLM() as fake:  # the LLM path: what the model is sent, and its cached answers
+        runs.analyze("r2-analyze", OpenAIAnalyzer(model="m", base_url=fake.base_url, api_key="k"))
+    sent = b"\n".join(fake.bodies).decode()
+    assert "Data Engineer" in sent  # ola's profile was analysed...
+    for private in (EMAIL, "912 34 567", "Baker Street", "linkedin.com/in/ola", "Ola Nordmann"):
+        assert private not in sent  # ...without her contacts or name
+    assert Lake(lake).read("llm_answers").filter(candidate_id="ola").height > 0
     return world, lake
 
 
@@ -100,6 +109,7 @@ def test_forget_erases_the_candidate_everywhere(lake_with_private_cv: tuple[Path
     removed = json.loads(out.stdout.strip().splitlines()[-1])["removed"]
     assert removed["candidates"] == 2 and removed["raw_cvs"] == 2  # both runs' versions
     assert removed["matches"] > 0 and removed["embedding_cache"] >= 1
+    assert removed["llm_answers"] > 0 and removed["analyses"] > 0
     text = _parquet_text(lake)
     assert '"ola"' not in text and EMAIL not in text and "Ola Nordmann" not in text
     assert not EmbeddingCache(Lake(lake).index_dir).get_many(keys)

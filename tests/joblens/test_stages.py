@@ -72,7 +72,7 @@ def test_matches_and_analyses_cover_every_candidate(
         ordered = group.sort("rank")["score"].to_list()
         assert ordered == sorted(ordered, reverse=True)
     analyses = lake.current("analyses")
-    assert set(analyses["analyzer"]) == {"rules-v1"}
+    assert set(analyses["analyzer"]) == {"rules-v2"}
     assert set(analyses["matches_run_id"]) == {runs["score"].run_id}
     assert analyses.height == matches.filter(pl.col("rank") <= settings.llm.top_n).height
 

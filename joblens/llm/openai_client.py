@@ -1,0 +1,217 @@
+"""The match analysis by any OpenAI-compatible chat API (OpenAI, Azure OpenAI, Ollama, vLLM).
+
+Each request is retried on 429, 5xx, timeouts and dropped connections with exponential
+backoff and jitter, waiting at least what the server's Retry-After (or retry-after-ms)
+asks; the concurrency slot is released while waiting. An answer that fails validation is
+asked again once with the error shown, then given up as `AnswerFailed` (cacheable: the
+model said it). 401, 403 and 404 stop the stage with a ConfigError: no request can succeed.
+Nothing here logs the endpoint's URL or key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+import openai
+from pydantic import ValidationError
+
+from joblens.errors import ConfigError
+from joblens.llm import prompts
+from joblens.llm.client import AnswerFailed, Reply, Request, Usage
+from joblens.llm.models import MatchAnalysis
+
+__all__ = ["OpenAIAnalyzer", "endpoint_label"]
+
+_TRANSIENT = (
+    openai.RateLimitError,
+    openai.InternalServerError,
+    openai.APITimeoutError,
+    openai.APIConnectionError,
+)
+_FATAL = (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError)
+_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
+
+
+def endpoint_label(base_url: str | None) -> str:
+    """The endpoint as logs may show it: scheme, host and port only (a token someone put in
+    the path, query or user part stays out of every log line)."""
+    if not base_url:
+        return "api.openai.com"
+    url = httpx.URL(base_url)
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}"
+
+
+def _retry_after(exc: Exception) -> float | None:
+    """Seconds the server asked to wait (retry-after-ms, Retry-After seconds or date)."""
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    headers = response.headers
+    try:
+        if "retry-after-ms" in headers:
+            return max(0.0, float(headers["retry-after-ms"]) / 1000.0)
+        if "retry-after" in headers:
+            value = headers["retry-after"]
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                when = parsedate_to_datetime(value)
+                return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+    return None
+
+
+def _why(exc: Exception) -> str:
+    status = getattr(exc, "status_code", None)
+    kind = type(exc).__name__
+    return f"HTTP {status} ({kind})" if status else kind
+
+
+def estimate_tokens(messages: list[dict[str, str]]) -> int:
+    """An upper-side estimate of a prompt's tokens: 1 per 3 characters plus 8 per message
+    (English runs near 4 characters a token; other languages and JSON run denser)."""
+    return sum(len(m["content"]) // 3 + 8 for m in messages)
+
+
+class OpenAIAnalyzer:
+    """`LLMClient` over an OpenAI-compatible endpoint; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        base_url: str | None,
+        api_key: str | None,
+        timeout_s: float = 60.0,
+        max_attempts: int = 6,
+        backoff_s: float = 0.5,
+        backoff_max_s: float = 30.0,
+        max_output_tokens: int = 700,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        seed: int | None = None,
+    ) -> None:
+        self.model = model
+        self.max_attempts = max_attempts
+        self.backoff_s = backoff_s
+        self.backoff_max_s = backoff_max_s
+        self.max_output_tokens = max_output_tokens
+        self._sleep = sleep
+        self._rng = random.Random(seed)
+        # The client's own retries are off: ours release the concurrency slot while waiting.
+        # A keyless local server (Ollama, vLLM) still needs a non-empty key for the client.
+        self._client = openai.AsyncOpenAI(
+            base_url=base_url,
+            api_key=api_key or "unused",
+            max_retries=0,
+            timeout=timeout_s,
+        )
+
+    @property
+    def name(self) -> str:
+        return f"llm:{self.model}:{prompts.PROMPT_VERSION}"
+
+    def request(
+        self, candidate: Mapping[str, Any], job: Mapping[str, Any], match: Mapping[str, Any]
+    ) -> Request:
+        """The messages of one analysis, keyed by (model, prompt version, their hash)."""
+        messages = prompts.messages(candidate, job, match)
+        digest = hashlib.sha256(
+            json.dumps([self.model, prompts.PROMPT_VERSION, messages]).encode()
+        ).hexdigest()
+        tokens = estimate_tokens(messages) + self.max_output_tokens
+        return Request(candidate, job, match, key=digest, tokens=tokens, body=messages)
+
+    async def answer(self, request: Request, slot: asyncio.Semaphore) -> Reply:
+        """Ask, validate, ask once more with the error shown; see the module docstring."""
+        messages: list[dict[str, str]] = list(request.body)
+        usage = Usage()
+        error = ""
+        for ask in range(2):
+            text, used = await self._complete(messages, slot)
+            usage += used + Usage(retries=ask)  # asking again after an invalid answer
+            try:
+                return Reply(_parse(text), usage)
+            except (ValidationError, ValueError) as exc:
+                error = _validation_error(exc)
+            messages = [
+                *messages,
+                {"role": "assistant", "content": text},
+                {"role": "user", "content": prompts.correction(error)},
+            ]
+        raise AnswerFailed(f"invalid answer twice: {error}", usage, cacheable=True)
+
+    async def _complete(
+        self, messages: list[dict[str, str]], slot: asyncio.Semaphore
+    ) -> tuple[str, Usage]:
+        calls = 0
+        last = ""
+        for attempt in range(self.max_attempts):
+            calls += 1
+            try:
+                async with slot:
+                    response = await self._client.chat.completions.create(  # type: ignore[call-overload]
+                        model=self.model,
+                        messages=messages,
+                        temperature=0,
+                        max_tokens=self.max_output_tokens,
+                        response_format={"type": "json_object"},
+                    )
+            except _FATAL as exc:
+                raise ConfigError(
+                    f"the LLM endpoint refused the request: {_why(exc)}; check "
+                    "JOBLENS_LLM__API_KEY, JOBLENS_LLM__BASE_URL and JOBLENS_LLM__MODEL"
+                ) from None
+            except _TRANSIENT as exc:
+                last = _why(exc)
+                if attempt + 1 < self.max_attempts:
+                    await self._sleep(self._delay(attempt, _retry_after(exc)))
+                continue
+            except openai.APIStatusError as exc:  # 400, 422...: this request will not pass
+                usage = Usage(calls=calls, retries=calls - 1)
+                raise AnswerFailed(f"refused: {_why(exc)}", usage) from None
+            billed = response.usage
+            usage = Usage(
+                calls=calls,
+                retries=calls - 1,
+                prompt_tokens=billed.prompt_tokens if billed else 0,
+                completion_tokens=billed.completion_tokens if billed else 0,
+            )
+            choice = response.choices[0] if response.choices else None
+            return (choice.message.content or "") if choice else "", usage
+        usage = Usage(calls=calls, retries=calls - 1)
+        raise AnswerFailed(f"gave up after {calls} attempts, last: {last}", usage)
+
+    def _delay(self, attempt: int, asked: float | None) -> float:
+        """Exponential backoff with equal jitter, never shorter than the server asked."""
+        cap = min(self.backoff_max_s, self.backoff_s * 2**attempt)
+        jittered = cap / 2 + self._rng.uniform(0, cap / 2)
+        if asked is None:
+            return jittered
+        return asked + self._rng.uniform(0, min(asked, self.backoff_s) / 4)
+
+
+def _parse(text: str) -> MatchAnalysis:
+    """The answer's JSON object (a model may wrap it in a code fence), validated."""
+    found = _JSON_OBJECT.search(text)
+    if found is None:
+        raise ValueError("the answer holds no JSON object")
+    return MatchAnalysis.model_validate_json(found.group(0))
+
+
+def _validation_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "answer"
+        return f"{exc.error_count()} field errors, first: {where}: {first['msg']}"
+    return str(exc)
