@@ -265,9 +265,16 @@ async def analyze_async(
 
     slot = asyncio.Semaphore(concurrency)
 
+    stopped: list[ConfigError] = []
+
     async def worker() -> None:
-        while todo:
-            await run.ask(todo.popleft(), slot)
+        # After a ConfigError no new request starts; those in flight finish and are kept.
+        while todo and not stopped:
+            try:
+                await run.ask(todo.popleft(), slot)
+            except ConfigError as exc:
+                stopped.append(exc)
+                return
             run.step()
             if run.flush_due:
                 await run.flush()
@@ -283,12 +290,22 @@ async def analyze_async(
         raise
     finally:
         await run.flush()
+        await _close(client)
+    if stopped:
+        raise stopped[0]
     return AnalysisOutcome(
         _analyses_frame(run.rows),
         _quarantine_frame(run.rejected),
         _deferred_frame(run.deferred),
         run.stats(),
     )
+
+
+async def _close(client: LLMClient) -> None:
+    """Close a client's connections on this event loop (they cannot outlive it)."""
+    closer = getattr(client, "aclose", None)
+    if closer is not None:
+        await closer()
 
 
 def analyze(

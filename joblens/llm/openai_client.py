@@ -108,14 +108,28 @@ class OpenAIAnalyzer:
         self.max_output_tokens = max_output_tokens
         self._sleep = sleep
         self._rng = random.Random(seed)
-        # The client's own retries are off: ours release the concurrency slot while waiting.
-        # A keyless local server (Ollama, vLLM) still needs a non-empty key for the client.
-        self._client = openai.AsyncOpenAI(
-            base_url=base_url,
-            api_key=api_key or "unused",
-            max_retries=0,
-            timeout=timeout_s,
-        )
+        self._endpoint = (base_url, api_key, timeout_s)
+        self._clients: dict[int, openai.AsyncOpenAI] = {}
+
+    @property
+    def _client(self) -> openai.AsyncOpenAI:
+        """The HTTP client of the running event loop (a pooled connection is bound to the
+        loop that opened it; each `analysis.analyze` call runs its own loop)."""
+        loop = id(asyncio.get_running_loop())
+        if loop not in self._clients:
+            base_url, api_key, timeout_s = self._endpoint
+            # The client's own retries are off: ours release the concurrency slot while
+            # waiting. A keyless local server (Ollama, vLLM) still needs a non-empty key.
+            self._clients[loop] = openai.AsyncOpenAI(
+                base_url=base_url, api_key=api_key or "unused", max_retries=0, timeout=timeout_s
+            )
+        return self._clients[loop]
+
+    async def aclose(self) -> None:
+        """Close the running loop's connections."""
+        client = self._clients.pop(id(asyncio.get_running_loop()), None)
+        if client is not None:
+            await client.close()
 
     @property
     def name(self) -> str:
