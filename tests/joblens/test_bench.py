@@ -81,3 +81,30 @@ def test_bench_dedupe_reports_the_issue_keys_with_the_asked_duplicate_share() ->
     for key in ("precision", "recall", "baseline_precision", "baseline_recall"):
         assert 0.0 <= report[key] <= 1.0
     assert report["incremental_postings"] == 600  # min(1000, postings)
+
+
+def test_bench_llm_reports_the_issue_keys_and_loses_nothing() -> None:
+    from joblens.bench import bench_llm
+
+    report = bench_llm(items=40, latency_ms=20, concurrency=8, error_rate=0.2, seed=3)
+    assert json.loads(json.dumps(report)) == report
+    issue_keys = {
+        "items",
+        "seconds",
+        "ideal_seconds",
+        "efficiency",
+        "completed",
+        "quarantined",
+        "deferred",
+        "lost",
+        "calls",
+        "retries",
+        "rerun_calls",
+    }
+    assert issue_keys <= set(report)
+    assert report["ideal_seconds"] == pytest.approx(40 * 0.020 / 8)
+    assert report["lost"] == 0 and report["rerun_calls"] == 0
+    assert report["completed"] + report["quarantined"] == 40
+    # Every 500 the stand-in served was retried, and counted.
+    assert report["retries"] >= report["server_errors"] > 0
+    assert report["calls"] == 40 + report["retries"]
