@@ -43,6 +43,7 @@ class Budget:
             raise ValueError("a cost budget needs the model's price")
         self.max_tokens = max_tokens
         self.max_cost = max_cost
+        self.priced = price is not None  # else `cost` says 0 for want of a price
         self.price = price or ModelPrice(0.0, 0.0)
         self.spent = Usage()
         self._reserved = 0

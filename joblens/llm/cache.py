@@ -10,47 +10,31 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import polars as pl
 
 from joblens.lake import Lake
-from joblens.llm.models import MatchAnalysis
 
-__all__ = ["AnswerStore", "CachedAnswer", "LakeAnswers", "MemoryAnswers"]
+__all__ = ["AnswerStore", "Cached", "LakeAnswers", "MemoryAnswers"]
 
 TABLE = "llm_answers"
 
-
-@dataclass(frozen=True)
-class CachedAnswer:
-    """An answer the cache holds: valid (`analysis`) or invalid twice (`error`)."""
-
-    analysis: MatchAnalysis | None
-    error: str | None = None
+Cached = tuple[str, str | None]
+"""A cached answer: (status, JSON text): "ok" and the answer, or "invalid" and the error."""
 
 
 class AnswerStore(Protocol):
     """Where answers paid for are kept."""
 
-    def get(self, keys: Sequence[str]) -> dict[str, CachedAnswer]:
+    def get(self, keys: Sequence[str]) -> dict[str, Cached]:
         """The cached answers of `keys` (absent keys are not in the result)."""
         ...
 
     def put(self, rows: list[dict[str, Any]]) -> None:
         """Keep `rows` (LLM_ANSWERS columns without run_id) for good."""
         ...
-
-
-def _decode(status: str, answer: str | None) -> CachedAnswer | None:
-    if status == "invalid":
-        return CachedAnswer(None, answer or "invalid answer")
-    try:
-        return CachedAnswer(MatchAnalysis.model_validate_json(answer or ""))
-    except ValueError:
-        return None  # written by an older model of the answer: ask again
 
 
 class LakeAnswers:
@@ -60,14 +44,10 @@ class LakeAnswers:
         self.lake = lake
         self.run_id = run_id
 
-    def get(self, keys: Sequence[str]) -> dict[str, CachedAnswer]:
+    def get(self, keys: Sequence[str]) -> dict[str, Cached]:
         rows = self.lake.lookup(TABLE, "cache_key", keys).sort("answered_at", nulls_last=False)
-        found: dict[str, CachedAnswer] = {}
-        for row in rows.iter_rows(named=True):  # the latest answer of a key wins
-            decoded = _decode(row["status"], row["answer"])
-            if decoded is not None:
-                found[row["cache_key"]] = decoded
-        return found
+        # The latest answer of a key wins.
+        return {r["cache_key"]: (r["status"], r["answer"]) for r in rows.iter_rows(named=True)}
 
     def put(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
@@ -86,14 +66,9 @@ class MemoryAnswers:
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
 
-    def get(self, keys: Sequence[str]) -> dict[str, CachedAnswer]:
-        found = {}
-        for key in keys:
-            row = self.rows.get(key)
-            decoded = _decode(row["status"], row["answer"]) if row else None
-            if decoded is not None:
-                found[key] = decoded
-        return found
+    def get(self, keys: Sequence[str]) -> dict[str, Cached]:
+        hits = (self.rows.get(key) for key in keys)
+        return {r["cache_key"]: (r["status"], r["answer"]) for r in hits if r is not None}
 
     def put(self, rows: list[dict[str, Any]]) -> None:
         self.rows.update({r["cache_key"]: r for r in rows})

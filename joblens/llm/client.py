@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from pydantic import BaseModel
+
 from joblens.errors import LLMError
 from joblens.llm.models import MatchAnalysis, Recommendation, Verdict
 
@@ -25,11 +27,13 @@ _MAX_SKILLS_NAMED = 5
 
 @dataclass(frozen=True)
 class Request:
-    """One match to analyze, as a client will send it.
+    """One question for a client, as it will be sent: a match to analyze (the default) or a
+    CV to read into a profile (`schema` CandidateProfile, `match` holding only the ids).
 
     `key` identifies the answer in the lake's answer cache (None: not cached, for analyzers
     that cost nothing); `tokens` is the most the request may cost (prompt estimate plus the
-    answer's limit), reserved against the run's budget before it is sent.
+    answer's limit), reserved against the run's budget before it is sent; `schema` is what
+    the answer must validate as; `match` names the candidate_id and job_id it concerns.
     """
 
     candidate: Mapping[str, Any]
@@ -38,6 +42,7 @@ class Request:
     key: str | None = None
     tokens: int = 0
     body: Any = None
+    schema: type[BaseModel] = MatchAnalysis
 
 
 @dataclass(frozen=True)
@@ -60,9 +65,10 @@ class Usage:
 
 @dataclass(frozen=True)
 class Reply:
-    """A validated analysis and what it took."""
+    """A validated answer (a MatchAnalysis, or what the request's schema names) and what
+    it took."""
 
-    analysis: MatchAnalysis
+    analysis: BaseModel
     usage: Usage = Usage()
 
 

@@ -255,7 +255,7 @@ def test_failures_become_quarantine_rows_with_reasons() -> None:
     assert analyses.height + quarantine.height == len(rows)
     reasons = dict(zip(quarantine["record_key"], quarantine["reason"], strict=True))
     assert reasons["c1:j2"] == "TimeoutError: model timed out"
-    assert reasons["c1:j3"].startswith("invalid analysis")
+    assert reasons["c1:j3"].startswith("invalid answer: 3 field errors")
     assert reasons["ghost:j1"] == "candidate 'ghost' not found"
     assert set(quarantine["stage"]) == {"analyze"} and set(quarantine["run_id"]) == {"r1"}
 
