@@ -21,5 +21,5 @@ def ingest_candidates(
 ) -> dict[str, Any]:
     """Parse every CV under `cvs` into a profile, embed the profiles, commit."""
     ctx = start_run("ingest-candidates", lake, run_id, config, parent_run_id)
-    reports = [ingest_cvs(ctx, cvs), embed_candidates(ctx, config)]
+    reports = [ingest_cvs(ctx, cvs, config), embed_candidates(ctx, config)]
     return commit_run(ctx, reports)

@@ -38,6 +38,8 @@ from joblens.normalize.redact import redact
 __all__ = ["parse"]
 
 SUMMARY_MAX_CHARS = 1500
+RULES_SOURCE = "rules-v1"
+"""The `profile_source` of a profile these rules read (an LLM's says llm:<model>:<version>)."""
 
 _HEADINGS = re.compile(
     r"^(?:summary|profile|about(?: me)?|professional summary|objective|experience|work "
@@ -198,7 +200,14 @@ def parse(text: str, *, candidate_id: str) -> dict[str, object]:
         "salary_floor_annual": pay.annual_min if pay else None,
         "salary_currency": pay.currency if pay else None,
         "summary": redact(_summary(headline, lines, found_skills)),
+        "profile_source": RULES_SOURCE,
     }
+
+
+def summary(text: str, headline: str | None, skill_ids: list[str]) -> str:
+    """The text that is embedded for a CV: its headline, the CV's own summary sentences and
+    the skills' names, redacted (what `parse` writes, for another headline or skills)."""
+    return redact(_summary(headline, _lines(clean_markup(text)), skill_ids))
 
 
 def _lines(text: str | None) -> list[str]:

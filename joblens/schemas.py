@@ -180,6 +180,7 @@ CANDIDATES = pa.schema(
         ("embedding", _VECTOR),
         ("occupation", pa.string()),  # ESCO occupation URI of the headline
         ("isco", pa.string()),  # its ISCO-08 unit group (4 digits, inferred)
+        ("profile_source", pa.string()),  # rules-v1, or llm:<model>:<prompt version>
     ]
 )
 

@@ -165,13 +165,14 @@ class FlowRuns:
 
         return self._run("ingest-jobs", run_id, work)
 
-    def ingest_candidates(self, cvs: Path, run_id: str | None = None) -> Any:
+    def ingest_candidates(self, cvs: Path, run_id: str | None = None, profiler: Any = None) -> Any:
+        """The ingest-candidates flow's stages; `profiler`: an LLM client reading the CVs."""
         from joblens import stages
         from joblens.embed import EmbeddingCache
 
         def work(ctx: Any) -> list[Any]:
             cache = EmbeddingCache(ctx.lake.index_dir)
-            report = stages.ingest_cvs(ctx, cvs)
+            report = stages.ingest_cvs(ctx, cvs, profiler, self.settings.llm)
             occupations = self.occupations()
             embedded = stages.embed_candidates(ctx, self.embedder, cache, occupations=occupations)
             return [report, embedded]

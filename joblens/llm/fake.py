@@ -1,9 +1,11 @@
 """A loopback stand-in for an OpenAI-compatible chat API: a test double for tests, benches
 and the demo, never a model. `joblens fake-llm` serves it until Ctrl-C.
 
-POST /v1/chat/completions answers after `latency_ms` with a deterministic analysis that
-validates against joblens.llm.models.MatchAnalysis: its fit is the MATCH block's score x 100,
-its reasons name the job and the match's skills. Faults on demand:
+POST /v1/chat/completions answers after `latency_ms` with a deterministic answer that
+validates: to a match analysis, a MatchAnalysis whose fit is the MATCH block's score x 100
+and whose reasons name the job and the match's skills; to a CV, a CandidateProfile read by
+a few fixed rules (second line = headline, "Skills:" and "Location:" lines, "N years",
+"remote"). Faults on demand:
 - beyond `rate_limit_rps` requests a second: 429 at once, with Retry-After (whole seconds)
   and retry-after-ms, as OpenAI sends them;
 - `error_rate`: that share of requests get a 500 at once (a seeded random draw);
@@ -28,6 +30,8 @@ from typing import Any
 __all__ = ["FakeLLM", "serve"]
 
 _MATCH_BLOCK = re.compile(r"MATCH\s*<data>\s*(\{.*?\})\s*</data>", re.DOTALL)
+_CV_BLOCK = re.compile(r"CV\s*<data>\s*(\{.*?\})\s*</data>", re.DOTALL)
+_YEARS = re.compile(r"(\d{1,2})\+?\s+years", re.IGNORECASE)
 _JOB_BLOCK = re.compile(r"JOB\s*<data>\s*(\{.*?\})\s*</data>", re.DOTALL)
 
 
@@ -71,6 +75,45 @@ def analysis_for(messages: list[dict[str, Any]]) -> dict[str, Any]:
         "recommendation": {"strong": "apply", "possible": "tailor_cv"}.get(verdict, "skip"),
         "cv_changes": [f"Name {s} where you used it" for s in missing],
     }
+
+
+def profile_for(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fake's answer to a CV-profile request: valid, deterministic, from fixed rules."""
+    user = next((str(m.get("content", "")) for m in messages if m.get("role") == "user"), "")
+    cv = str(_block(_CV_BLOCK, user).get("cv", ""))
+    lines = [ln.strip() for ln in cv.splitlines() if ln.strip()]
+    labelled = {
+        ln.split(":", 1)[0].strip().lower(): ln.split(":", 1)[1].strip()
+        for ln in lines
+        if ":" in ln
+    }
+    skills = [s.strip() for s in re.split(r"[,;|]", labelled.get("skills", "")) if s.strip()]
+    years = _YEARS.search(cv)
+    lowered = cv.lower()
+    remote = (
+        "remote_only"
+        if "remote only" in lowered
+        else ("remote_or_hybrid" if "remote" in lowered else "unstated")
+    )
+    headline = (lines[1] if len(lines) > 1 else lines[0])[:200] if lines else None
+    return {
+        "headline": headline,
+        "titles_wanted": [headline] if headline else [],
+        "skills": skills[:100],
+        "years_experience": float(years.group(1)) if years else None,
+        "seniority": None,
+        "locations": [labelled["location"]] if labelled.get("location") else [],
+        "remote_preference": remote,
+        "salary_floor": None,
+        "salary_currency": None,
+        "salary_period": None,
+    }
+
+
+def answer_for(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fake's answer to any request it understands (a CV profile or a match)."""
+    system = next((str(m.get("content", "")) for m in messages if m.get("role") == "system"), "")
+    return profile_for(messages) if system.startswith("You read one CV") else analysis_for(messages)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -217,7 +260,7 @@ class FakeLLM:
         time.sleep(self.latency_s)
         digest = hashlib.sha256(raw).digest()
         draw = int.from_bytes(digest[:8], "big") / 2**64
-        content = json.dumps(analysis_for(messages))
+        content = json.dumps(answer_for(messages))
         if draw < self.invalid_rate:
             self.stats["invalid"] += 1
             content = content[: len(content) // 2]

@@ -6,7 +6,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["MatchAnalysis", "Recommendation", "Verdict"]
+__all__ = [
+    "WORK_MODES_OF",
+    "CandidateProfile",
+    "MatchAnalysis",
+    "Recommendation",
+    "RemotePreference",
+    "Verdict",
+]
 
 Verdict = Literal["strong", "possible", "weak"]
 Recommendation = Literal["apply", "tailor_cv", "skip"]
@@ -30,3 +37,35 @@ class MatchAnalysis(BaseModel):
     gaps: list[str] = Field(default_factory=list, max_length=20)
     recommendation: Recommendation
     cv_changes: list[str] = Field(default_factory=list, max_length=20)
+
+
+RemotePreference = Literal[
+    "remote_only", "remote_or_hybrid", "any", "onsite_or_hybrid", "onsite_only", "unstated"
+]
+WORK_MODES_OF: dict[str, list[str]] = {
+    "remote_only": ["remote"],
+    "remote_or_hybrid": ["hybrid", "remote"],
+    "any": ["onsite", "hybrid", "remote"],
+    "onsite_or_hybrid": ["onsite", "hybrid"],
+    "onsite_only": ["onsite"],
+    "unstated": [],  # filters no job out, as the rules' profile does
+}
+"""The accepted work modes (joblens.schemas.WORK_MODES) of each remote preference."""
+
+
+class CandidateProfile(BaseModel):
+    """A CV read by a language model into what the scorer needs. Names, contacts and ids
+    are not asked for: the CV it reads is already redacted."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    headline: str | None = Field(None, max_length=200)  # the role the candidate is after
+    titles_wanted: list[str] = Field(default_factory=list, max_length=10)
+    skills: list[str] = Field(default_factory=list, max_length=100)  # as the CV names them
+    years_experience: float | None = Field(None, ge=0, le=60)
+    seniority: Literal["intern", "junior", "mid", "senior", "lead", "principal"] | None = None
+    locations: list[str] = Field(default_factory=list, max_length=10)  # first: where they live
+    remote_preference: RemotePreference = "unstated"
+    salary_floor: float | None = Field(None, gt=0)
+    salary_currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    salary_period: Literal["year", "month", "day", "hour"] | None = None

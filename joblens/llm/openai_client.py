@@ -23,12 +23,12 @@ from typing import Any
 import httpx
 import openai
 from openai.types.chat import ChatCompletion
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from joblens.errors import ConfigError
 from joblens.llm import prompts
 from joblens.llm.client import AnswerFailed, Reply, Request, Usage
-from joblens.llm.models import MatchAnalysis
+from joblens.llm.models import CandidateProfile
 
 __all__ = ["OpenAIAnalyzer", "endpoint_label"]
 
@@ -136,16 +136,41 @@ class OpenAIAnalyzer:
     def name(self) -> str:
         return f"llm:{self.model}:{prompts.PROMPT_VERSION}"
 
+    @property
+    def profiler_name(self) -> str:
+        """The `profile_source` of the profiles it reads."""
+        return f"llm:{self.model}:{prompts.PROFILE_VERSION}"
+
+    def _key(self, version: str, messages: list[dict[str, str]]) -> str:
+        return hashlib.sha256(json.dumps([self.model, version, messages]).encode()).hexdigest()
+
     def request(
         self, candidate: Mapping[str, Any], job: Mapping[str, Any], match: Mapping[str, Any]
     ) -> Request:
         """The messages of one analysis, keyed by (model, prompt version, their hash)."""
         messages = prompts.messages(candidate, job, match)
-        digest = hashlib.sha256(
-            json.dumps([self.model, prompts.PROMPT_VERSION, messages]).encode()
-        ).hexdigest()
-        tokens = estimate_tokens(messages) + self.max_output_tokens
-        return Request(candidate, job, match, key=digest, tokens=tokens, body=messages)
+        return Request(
+            candidate,
+            job,
+            match,
+            key=self._key(prompts.PROMPT_VERSION, messages),
+            tokens=estimate_tokens(messages) + self.max_output_tokens,
+            body=messages,
+        )
+
+    def profile_request(self, candidate_id: str, cv_text: str) -> Request:
+        """The messages that read one redacted CV into a CandidateProfile."""
+        messages = prompts.profile_messages(cv_text)
+        ids = {"candidate_id": candidate_id, "job_id": None}
+        return Request(
+            ids,
+            {},
+            ids,
+            key=self._key(prompts.PROFILE_VERSION, messages),
+            tokens=estimate_tokens(messages) + self.max_output_tokens,
+            body=messages,
+            schema=CandidateProfile,
+        )
 
     async def answer(self, request: Request, slot: asyncio.Semaphore) -> Reply:
         """Ask, validate, ask once more with the error shown; see the module docstring."""
@@ -156,7 +181,7 @@ class OpenAIAnalyzer:
             text, used = await self._complete(messages, slot)
             usage += used + Usage(retries=ask)  # asking again after an invalid answer
             try:
-                return Reply(_parse(text), usage)
+                return Reply(_parse(text, request.schema), usage)
             except (ValidationError, ValueError) as exc:
                 error = _validation_error(exc)
             messages = [
@@ -226,12 +251,12 @@ class OpenAIAnalyzer:
         return asked + self._rng.uniform(0, min(asked, self.backoff_s) / 4)
 
 
-def _parse(text: str) -> MatchAnalysis:
+def _parse(text: str, schema: type[BaseModel]) -> BaseModel:
     """The answer's JSON object (a model may wrap it in a code fence), validated."""
     found = _JSON_OBJECT.search(text)
     if found is None:
         raise ValueError("the answer holds no JSON object")
-    return MatchAnalysis.model_validate_json(found.group(0))
+    return schema.model_validate_json(found.group(0))
 
 
 def _validation_error(exc: Exception) -> str:

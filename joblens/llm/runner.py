@@ -13,18 +13,27 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
 from joblens.errors import ConfigError
 from joblens.llm.budget import Budget
 from joblens.llm.cache import AnswerStore
-from joblens.llm.client import AnswerFailed, LLMClient, Reply, Request, Usage
+from joblens.llm.client import AnswerFailed, Reply, Request, Usage
 
-__all__ = ["Batch", "Outcome", "Progress", "answer_all"]
+__all__ = ["Answerer", "Batch", "Outcome", "Progress", "answer_all"]
 
 Progress = Callable[[int, int], None]
+
+
+class Answerer(Protocol):
+    """What the runner needs of a client: its name (for the cache) and `answer`."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def answer(self, request: Request, slot: asyncio.Semaphore) -> Reply: ...
 
 
 @dataclass
@@ -69,7 +78,7 @@ class _Asking:
 
     def __init__(
         self,
-        client: LLMClient,
+        client: Answerer,
         store: AnswerStore | None,
         budget: Budget | None,
         progress: Progress | None,
@@ -165,7 +174,7 @@ def _from_cache(outcome: Outcome, status: str, answer: str | None) -> bool:
 async def answer_all(
     requests: Sequence[Request],
     *,
-    client: LLMClient,
+    client: Answerer,
     store: AnswerStore | None = None,
     budget: Budget | None = None,
     concurrency: int = 10,

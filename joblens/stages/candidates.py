@@ -4,8 +4,11 @@ Reads: every entry of the CV folder: .txt, .md, .pdf, .docx and JSON Resume file
 candidates (`joblens.cv_documents`); anything else (a directory, a link out of the folder, an
 unknown type, binary junk, a file that is not a CV) becomes a quarantine row with its reason,
 never a candidate and never silently skipped.
+Profiles: the rules read every CV; with an LLM configured (`profiler`), each CV the rules
+accepted is also read by the model and its profile completed (joblens.llm.profiles); the
+`profile_source` column says which. Answers paid for go to llm_answers.
 Writes: raw_cvs, candidates (upserted by candidate id: the current state is each id's latest
-version), quarantine (stage profile), run_stats.
+version), llm_answers, quarantine (stage profile), run_stats.
 """
 
 from __future__ import annotations
@@ -18,18 +21,30 @@ import polars as pl
 
 from joblens import cv_documents, profiles
 from joblens.errors import JobLensError, SourceError
+from joblens.llm import make_budget
+from joblens.llm.cache import LakeAnswers
+from joblens.llm.profiles import Profiler, read_profiles
+from joblens.llm.runner import Progress
 from joblens.normalize.redact import redact
 from joblens.normalize.text import text_hash
+from joblens.settings import LLMSettings
 from joblens.stages.run import RunContext, StageReport, quarantine, timed
 
 __all__ = ["READS", "WRITES", "ingest_cvs"]
 
 READS: tuple[str, ...] = ()
-WRITES = ("raw_cvs", "candidates", "quarantine", "run_stats")
+WRITES = ("raw_cvs", "candidates", "llm_answers", "quarantine", "run_stats")
 
 
-def ingest_cvs(ctx: RunContext, cv_dir: Path) -> StageReport:
-    """Land CV files in bronze and parse each into a candidate profile (rules)."""
+def ingest_cvs(
+    ctx: RunContext,
+    cv_dir: Path,
+    profiler: Profiler | None = None,
+    llm: LLMSettings | None = None,
+    progress: Progress | None = None,
+) -> StageReport:
+    """Land CV files in bronze and parse each into a candidate profile (rules, then the
+    `profiler` model when one is given, within `llm`'s budget and concurrency)."""
     report = StageReport("ingest:cvs")
     with timed(ctx, report):
         if not cv_dir.is_dir():
@@ -78,8 +93,22 @@ def ingest_cvs(ctx: RunContext, cv_dir: Path) -> StageReport:
             except JobLensError as exc:
                 bad.append(_cv_reject(path, str(exc), text))
                 continue
-            row["text_hash"] = text_hash(str(row.get("summary") or ""))
             rows.append(row)
+        if profiler is not None and rows:
+            llm = llm or LLMSettings()
+            read = read_profiles(
+                {p.stem: t for p, t in zip(files, texts, strict=True)},
+                {str(r["candidate_id"]): r for r in rows},
+                client=profiler,
+                store=LakeAnswers(ctx.lake, ctx.run_id),
+                budget=make_budget(llm),
+                concurrency=llm.concurrency,
+                progress=progress,
+            )
+            rows = list(read.rows.values())
+            report.detail = read.stats
+        for row in rows:
+            row["text_hash"] = text_hash(str(row.get("summary") or ""))
         candidates = (
             pl.DataFrame(rows, infer_schema_length=None)
             if rows

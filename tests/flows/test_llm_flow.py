@@ -77,8 +77,10 @@ def test_the_key_is_used_and_appears_nowhere_else(
     assert CANARY in llm_env.seen_keys  # it was used...
     analyses = Lake(lake_root).current("analyses")
     assert analyses.height > 0 and set(analyses["analyzer"]) == {"llm:gpt-4o-mini:match-v2"}
+    sources = set(Lake(lake_root).current("candidates")["profile_source"])
+    assert sources == {"llm:gpt-4o-mini:profile-v1"}  # the CVs were read by the model too
     text = _prefect_text()
-    assert "analyzer llm:gpt-4o-mini:match-v2 at http://127.0.0.1" in text
+    assert "match analysis: analyzer llm:gpt-4o-mini:match-v2 at http://127.0.0.1" in text
     assert CANARY not in text  # ...and is in no log line, artifact or parameter,
     assert CANARY.encode() not in _lake_bytes(lake_root)  # nor in any lake file
 

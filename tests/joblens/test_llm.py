@@ -14,15 +14,16 @@ from typing import Any
 import polars as pl
 import pytest
 
-from joblens import analysis, synth
+from joblens import analysis, profiles, synth
 from joblens.errors import ConfigError
 from joblens.lake import Lake
 from joblens.llm import Budget, ModelPrice, RulesAnalyzer, Usage, make_budget, make_client
 from joblens.llm.cache import LakeAnswers, MemoryAnswers
 from joblens.llm.client import AnswerFailed, Request
 from joblens.llm.fake import FakeLLM
-from joblens.llm.models import MatchAnalysis
+from joblens.llm.models import CandidateProfile, MatchAnalysis
 from joblens.llm.openai_client import OpenAIAnalyzer, endpoint_label
+from joblens.llm.profiles import merge
 from joblens.settings import LLMSettings, Settings
 
 N = 12
@@ -306,3 +307,86 @@ def test_the_stage_caches_defers_and_leaves_the_engines_matches_alone(
 def test_answer_failed_is_per_request() -> None:
     err = AnswerFailed("x", Usage(calls=2), cacheable=True)
     assert err.usage.calls == 2 and err.cacheable
+
+
+# -- CV profiles by the model -----------------------------------------------------------------
+CV = """Kari Nordmann
+Platform Engineer
+kari@example.org, +47 912 34 567
+Location: Oslo, Norway
+Remote only. 9 years building infrastructure.
+Skills: Python, Kubernetes, Terraform
+"""
+
+
+def _profile(**kw: Any) -> CandidateProfile:
+    return CandidateProfile.model_validate(kw)
+
+
+def test_a_model_profile_completes_the_rules_one_and_adds_nothing_the_cv_lacks() -> None:
+    rules = profiles.parse(CV, candidate_id="kari")
+    answer = _profile(
+        headline="Senior Platform Engineer",
+        skills=["Python", "Kubernetes", "Terraform", "Rust"],  # Rust: not in the CV
+        years_experience=9,
+        seniority="senior",
+        locations=["Oslo, Norway"],
+        remote_preference="remote_only",
+        salary_floor=900000,
+        salary_currency="NOK",
+        salary_period="year",
+    )
+    row = merge(rules, answer, CV, "llm:m:profile-v1")
+    assert row["profile_source"] == "llm:m:profile-v1" and rules["profile_source"] == "rules-v1"
+    assert row["headline"] == "Senior Platform Engineer" and row["seniority"] == "senior"
+    assert {"python", "kubernetes", "terraform"} <= set(row["skills"])
+    assert not any("rust" in s for s in row["skills"])  # invented: dropped
+    assert row["work_modes"] == ["remote"] and row["city"] == "Oslo" and row["country"] == "NO"
+    assert row["salary_floor_annual"] == 900000 and row["salary_currency"] == "NOK"
+    assert "Senior Platform Engineer" in row["summary"] and "kari@" not in row["summary"]
+    # What the model leaves unstated keeps the rules' reading.
+    quiet = merge(rules, _profile(locations=["Qwxzville"]), CV, "llm:m:profile-v1")
+    for key in ("headline", "work_modes", "city", "years_experience"):
+        assert quiet[key] == rules[key], key
+
+
+def test_cvs_are_read_by_the_model_redacted_cached_and_junk_is_never_sent(
+    tmp_path: Path, flow_runs: type
+) -> None:
+    cvs = tmp_path / "cvs"
+    cvs.mkdir()
+    (cvs / "kari.txt").write_text(CV, encoding="utf-8")
+    (cvs / "ola.md").write_text("# Ola\nData Analyst\nSkills: SQL, Tableau\n", encoding="utf-8")
+    (cvs / "junk.txt").write_text("zzzz qqqq xxxx", encoding="utf-8")
+    runs = flow_runs(tmp_path / "lake")
+    with FakeLLM() as fake:
+        runs.ingest_candidates(cvs, "cands-1", profiler=_client(fake))
+        sent = b"\n".join(fake.bodies).decode()
+        first_calls = fake.stats["requests"]
+        runs.ingest_candidates(cvs, "cands-2", profiler=_client(fake))
+        again = fake.stats["requests"] - first_calls
+    assert first_calls == 2 and again == 0  # one call per CV; the rerun asks nothing
+    assert "kari@example.org" not in sent and "912 34 567" not in sent
+    assert "zzzz" not in sent  # not a CV: quarantined by the rules, never sent
+    lake = Lake(tmp_path / "lake")
+    got = {r["candidate_id"]: r for r in lake.current("candidates").iter_rows(named=True)}
+    assert set(got) == {"kari", "ola"}
+    assert {r["profile_source"] for r in got.values()} == {"llm:gpt-4o-mini:profile-v1"}
+    assert got["kari"]["work_modes"] == ["remote"] and got["kari"]["years_experience"] == 9
+    assert lake.current("quarantine").filter(pl.col("record_key") == "junk.txt").height == 1
+
+
+def test_a_cv_the_model_cannot_read_keeps_its_rules_profile_and_says_so(
+    tmp_path: Path, flow_runs: type
+) -> None:
+    cvs = tmp_path / "cvs"
+    cvs.mkdir()
+    (cvs / "kari.txt").write_text(CV, encoding="utf-8")
+    runs = flow_runs(tmp_path / "lake")
+    with FakeLLM(invalid_rate=1.0) as fake:
+        ctx = runs.ingest_candidates(cvs, "cands-1", profiler=_client(fake))
+    row = Lake(tmp_path / "lake").current("candidates").row(0, named=True)
+    assert row["profile_source"] == "rules-v1" and row["headline"] == "Platform Engineer"
+    stages = (Lake(tmp_path / "lake").run(ctx.run_id) or {})["stages"]
+    detail = json.loads(next(s["detail"] for s in stages if s["stage"] == "ingest:cvs"))
+    assert detail["kept_rules"] == 1 and "invalid answer twice" in detail["unread"]["kari"]
