@@ -11,7 +11,7 @@ from joblens.llm.models import MatchAnalysis, Recommendation, Verdict
 from joblens.llm.prompts import PROMPT_VERSION
 
 if TYPE_CHECKING:
-    from joblens.settings import LLMSettings
+    from joblens.settings import LLMSettings, Settings
 
 __all__ = [
     "PROMPT_VERSION",
@@ -31,10 +31,14 @@ __all__ = [
 ]
 
 
-def make_client(settings: LLMSettings, *, api_key: str | None = None) -> LLMClient:
-    """The analyzer `settings` ask for: an OpenAI-compatible client when an LLM is
-    configured, else the rules analyzer. `api_key` (read from a Prefect Secret block by the
-    flow) wins over `settings.api_key`."""
+def make_client(settings: Settings | LLMSettings, *, api_key: str | None = None) -> LLMClient:
+    """The analyzer `settings` (all of them, or their `llm` section) ask for: an
+    OpenAI-compatible client when an LLM is configured, else the rules analyzer. `api_key`
+    (read from a Prefect Secret block by the flow) wins over `settings.api_key`."""
+    from joblens.settings import Settings
+
+    if isinstance(settings, Settings):
+        settings = settings.llm
     if not settings.configured:
         return RulesAnalyzer()
     from joblens.llm.openai_client import OpenAIAnalyzer

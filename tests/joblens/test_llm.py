@@ -390,3 +390,37 @@ def test_a_cv_the_model_cannot_read_keeps_its_rules_profile_and_says_so(
     stages = (Lake(tmp_path / "lake").run(ctx.run_id) or {})["stages"]
     detail = json.loads(next(s["detail"] for s in stages if s["stage"] == "ingest:cvs"))
     assert detail["kept_rules"] == 1 and "invalid answer twice" in detail["unread"]["kari"]
+
+
+def test_the_fake_llm_command_serves_until_stopped(tmp_path: Path) -> None:
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    joblens = Path(sys.executable).parent / "joblens"
+    args = [str(joblens), "fake-llm", "--port", str(port), "--latency-ms", "0"]
+    server = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/v1"
+        for _ in range(100):  # until it listens
+            try:
+                with urllib.request.urlopen(url + "/models", timeout=1) as response:
+                    assert json.loads(response.read())["data"][0]["id"] == "gpt-4o-mini"
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("joblens fake-llm did not start")
+        client = OpenAIAnalyzer(model="gpt-4o-mini", base_url=url, api_key="any")
+        out = analysis.analyze(*_items(3), client=client, top_n=3)
+        assert out.analyses.height == 3
+    finally:
+        server.send_signal(signal.SIGINT)
+        printed, _ = server.communicate(timeout=10)
+    assert f"JOBLENS_LLM__BASE_URL={url}" in printed and "test double" in printed
+    assert server.returncode == 0
