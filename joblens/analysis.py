@@ -120,13 +120,9 @@ async def analyze_async(
         "analyzer": client.name,
         "chosen": chosen.height,
         "completed": len(rows),
-        "cached": batch.cached,
         "quarantined": len(rejected),
         "deferred": len(deferred),
-        "calls": batch.usage.calls,
-        "retries": batch.usage.retries,
-        "prompt_tokens": batch.usage.prompt_tokens,
-        "completion_tokens": batch.usage.completion_tokens,
+        **batch.counts(),
     }
     if budget is not None and budget.priced:
         stats["cost_usd"] = round(budget.cost, 6)

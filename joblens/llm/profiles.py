@@ -133,10 +133,6 @@ def read_profiles(
         "read_by_llm": len(ids) - len(unread),
         "kept_rules": len(unread),
         "unread": unread,
-        "cached": batch.cached,
-        "calls": batch.usage.calls,
-        "retries": batch.usage.retries,
-        "prompt_tokens": batch.usage.prompt_tokens,
-        "completion_tokens": batch.usage.completion_tokens,
+        **batch.counts(),
     }
     return ProfileRun(out, stats)

@@ -14,6 +14,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from joblens.schemas import MATCHES
+
 __all__ = [
     "CANDIDATE_FIELDS",
     "PROFILE_SYSTEM",
@@ -56,19 +58,8 @@ JOB_FIELDS = (
     "salary_currency",
     "description",
 )
-MATCH_FIELDS = (
-    "rank",
-    "score",
-    "semantic",
-    "skills",
-    "location",
-    "seniority",
-    "salary",
-    "freshness",
-    "occupation",
-    "matched_skills",
-    "missing_skills",
-)
+MATCH_FIELDS = tuple(n for n in MATCHES.names if n not in ("run_id", "candidate_id", "job_id"))
+"""The engine's computed match: rank, score, every factor, matched and missing skills."""
 DESCRIPTION_CHARS = 6000
 """A posting's description is cut here (about 1,500 tokens): enough to judge, cheap to send."""
 

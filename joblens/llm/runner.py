@@ -55,6 +55,16 @@ class Batch:
     usage: Usage
     cached: int
 
+    def counts(self) -> dict[str, int]:
+        """Answers from the cache, calls, retries and tokens, for a stage's report."""
+        return {
+            "cached": self.cached,
+            "calls": self.usage.calls,
+            "retries": self.usage.retries,
+            "prompt_tokens": self.usage.prompt_tokens,
+            "completion_tokens": self.usage.completion_tokens,
+        }
+
 
 def _as_reply(answer: Any, schema: type[BaseModel]) -> Reply:
     """A client's answer as a Reply; a bare dict is truth only once it validates."""
