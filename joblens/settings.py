@@ -248,7 +248,10 @@ class LLMSettings(_Section):
     concurrency: int = Field(10, ge=1, description="Requests at the model at once")
     top_n: int = Field(3, ge=1, description="Best matches per candidate to analyze")
     timeout_s: float = Field(60.0, gt=0, description="Seconds one request may take")
-    max_attempts: int = Field(6, ge=1, le=20, description="Tries per request on 429/5xx/timeouts")
+    max_attempts: int = Field(6, ge=1, le=20, description="Tries per request on 5xx/timeouts")
+    rate_limit_wait_s: float = Field(
+        300.0, ge=0, description="Longest a request waits out 429s that say when to return"
+    )
     backoff_s: float = Field(0.5, gt=0, description="First backoff; doubles per attempt")
     backoff_max_s: float = Field(30.0, gt=0, description="Longest backoff (Retry-After wins)")
     max_output_tokens: int = Field(700, ge=64, description="Longest answer, in tokens")

@@ -53,6 +53,7 @@ def make_client(settings: Settings | LLMSettings, *, api_key: str | None = None)
         backoff_s=settings.backoff_s,
         backoff_max_s=settings.backoff_max_s,
         max_output_tokens=settings.max_output_tokens,
+        rate_limit_wait_s=settings.rate_limit_wait_s,
     )
 
 

@@ -99,6 +99,7 @@ class OpenAIAnalyzer:
         backoff_s: float = 0.5,
         backoff_max_s: float = 30.0,
         max_output_tokens: int = 700,
+        rate_limit_wait_s: float = 300.0,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         seed: int | None = None,
     ) -> None:
@@ -107,6 +108,7 @@ class OpenAIAnalyzer:
         self.backoff_s = backoff_s
         self.backoff_max_s = backoff_max_s
         self.max_output_tokens = max_output_tokens
+        self.rate_limit_wait_s = rate_limit_wait_s
         self._sleep = sleep
         self._rng = random.Random(seed)
         self._endpoint = (base_url, api_key, timeout_s)
@@ -194,27 +196,17 @@ class OpenAIAnalyzer:
     async def _complete(
         self, messages: list[dict[str, str]], slot: asyncio.Semaphore
     ) -> tuple[str, Usage]:
-        calls = 0
+        """One answer's text. 5xx, timeouts and dropped connections spend `max_attempts`; a
+        429 that says when to come back is waited out while the waits stay within
+        `rate_limit_wait_s` (being told to slow down is not a failure of the request)."""
+        calls = failures = 0
+        waited = 0.0
         last = ""
-        for attempt in range(self.max_attempts):
+        while True:
             calls += 1
             try:
                 async with slot:
-                    # The client's generic POST: `chat.completions.create` first walks the
-                    # messages through the SDK's TypedDict transform (1.3 ms a request of
-                    # client CPU, most of the per-request overhead); these are plain dicts
-                    # already. Auth, base URL, timeouts and error types are the client's.
-                    response = await self._client.post(
-                        "/chat/completions",
-                        cast_to=ChatCompletion,
-                        body={
-                            "model": self.model,
-                            "messages": messages,
-                            "temperature": 0,
-                            "max_tokens": self.max_output_tokens,
-                            "response_format": {"type": "json_object"},
-                        },
-                    )
+                    response = await self._post(messages)
             except _FATAL as exc:
                 raise ConfigError(
                     f"the LLM endpoint refused the request: {_why(exc)}; check "
@@ -222,8 +214,15 @@ class OpenAIAnalyzer:
                 ) from None
             except _TRANSIENT as exc:
                 last = _why(exc)
-                if attempt + 1 < self.max_attempts:
-                    await self._sleep(self._delay(attempt, _retry_after(exc)))
+                asked = _retry_after(exc)
+                told_when = isinstance(exc, openai.RateLimitError) and asked is not None
+                if not told_when:
+                    failures += 1
+                delay = self._delay(failures, asked)
+                if failures >= self.max_attempts or waited + delay > self.rate_limit_wait_s:
+                    break
+                waited += delay
+                await self._sleep(delay)
                 continue
             except openai.APIStatusError as exc:  # 400, 422...: this request will not pass
                 usage = Usage(calls=calls, retries=calls - 1)
@@ -240,15 +239,31 @@ class OpenAIAnalyzer:
         usage = Usage(calls=calls, retries=calls - 1)
         raise AnswerFailed(f"gave up after {calls} attempts, last: {last}", usage)
 
-    def _delay(self, attempt: int, asked: float | None) -> float:
+    async def _post(self, messages: list[dict[str, str]]) -> ChatCompletion:
+        # The client's generic POST: `chat.completions.create` first walks the messages
+        # through the SDK's TypedDict transform (1.3 ms a request of client CPU, most of the
+        # per-request overhead); these are plain dicts already. Auth, base URL, timeouts
+        # and error types are the client's.
+        return await self._client.post(
+            "/chat/completions",
+            cast_to=ChatCompletion,
+            body={
+                "model": self.model,
+                "messages": messages,
+                "temperature": 0,
+                "max_tokens": self.max_output_tokens,
+                "response_format": {"type": "json_object"},
+            },
+        )
+
+    def _delay(self, failures: int, asked: float | None) -> float:
         """Exponential backoff with full jitter (a uniform wait up to the doubling cap: the
-        least total wait that still spreads clients out), never shorter than the server
-        asked."""
-        cap = min(self.backoff_max_s, self.backoff_s * 2**attempt)
-        jittered = self._rng.uniform(0, cap)
-        if asked is None:
-            return jittered
-        return asked + self._rng.uniform(0, min(asked, self.backoff_s) / 4)
+        least total wait that still spreads clients out); what the server asked plus up to
+        half as much again, so the requests it turned away do not all return at once."""
+        if asked is not None:
+            return asked + self._rng.uniform(0, asked / 2)
+        cap = min(self.backoff_max_s, self.backoff_s * 2 ** max(failures - 1, 0))
+        return self._rng.uniform(0, cap)
 
 
 def _parse(text: str, schema: type[BaseModel]) -> BaseModel:
