@@ -424,3 +424,14 @@ def test_the_fake_llm_command_serves_until_stopped(tmp_path: Path) -> None:
         printed, _ = server.communicate(timeout=10)
     assert f"JOBLENS_LLM__BASE_URL={url}" in printed and "test double" in printed
     assert server.returncode == 0
+
+
+def test_being_told_to_slow_down_spends_no_attempts() -> None:
+    # One attempt for errors, a server that takes 4 requests a second: every match is
+    # answered, because each 429 says when to come back.
+    with FakeLLM(rate_limit_rps=4) as fake:
+        out = _analyze(_client(fake, max_attempts=1))
+    assert out.analyses.height == N and fake.stats["rate_limited"] > 0
+    with FakeLLM(rate_limit_rps=4) as fake:  # unless waiting would take too long
+        out = _analyze(_client(fake, max_attempts=1, rate_limit_wait_s=0.1))
+    assert out.quarantine["reason"].str.contains("HTTP 429").any()
