@@ -914,6 +914,36 @@ def bench_llm(
     )
 
 
+@bench_app.command("faults")
+def bench_faults(
+    only: Annotated[
+        str | None, typer.Option(help="Only the cases (or groups) matching this glob")
+    ] = None,
+    table: Annotated[
+        Path | None, typer.Option(help="Write the Markdown table here (docs/RELIABILITY.md)")
+    ] = None,
+) -> None:
+    """Every fault and bad-input case (settings, the lake, kills, source files, CVs, the
+    LLM, privacy) on real stages and a real lake: one line per case, the JSON last."""
+    import platform
+    from datetime import date
+
+    from joblens import faults
+
+    def show(result: faults.CaseResult) -> None:
+        mark = "[green]passed[/]" if result.passed else "[red]FAILED[/]"
+        err_console.print(f"{mark} {result.group}: {result.name} ({result.seconds} s)")
+        if not result.passed:
+            err_console.print(f"    {result.happened}", markup=False)
+
+    out = faults.report(faults.run_cases(only, show))
+    if table is not None:
+        measured = f"{date.today().isoformat()}, {platform.processor() or platform.machine()}"
+        table.parent.mkdir(parents=True, exist_ok=True)
+        table.write_text(faults.table_markdown(out, measured=measured), encoding="utf-8")
+    _emit_json(out)
+
+
 @app.command("fake-llm")
 def fake_llm(
     port: Annotated[int, typer.Option(help="Port to listen on (0: any free port)")] = 8766,

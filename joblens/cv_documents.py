@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from joblens.errors import ParseError
+from joblens.normalize.text import decode_bytes
 
 __all__ = ["MAX_BYTES", "SUFFIXES", "CvFileError", "read"]
 
@@ -93,16 +94,13 @@ def _check_member(path: Path, folder: Path) -> None:
 def decode(name: str, data: bytes) -> str:
     """Decode text bytes by BOM, else UTF-8, else Windows-1252; refuse binary content."""
     try:
-        if data.startswith(b"\xef\xbb\xbf"):
-            text = data[3:].decode("utf-8", errors="strict")
-        elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            text = data.decode("utf-16")
-        else:
-            text = _decode_plain(name, data)
+        text = decode_bytes(data)
     except UnicodeDecodeError as exc:
         raise CvFileError(
             f"{name}: its byte-order mark promises an encoding the bytes break ({exc})"
         ) from exc
+    except ValueError as exc:
+        raise CvFileError(f"{name}: {exc}, not a text CV", field="file") from exc
     control = sum(
         1 for ch in text if unicodedata.category(ch) in {"Cc", "Co", "Cn"} and ch not in "\n\r\t\f"
     )
@@ -112,18 +110,6 @@ def decode(name: str, data: bytes) -> str:
             field="file",
         )
     return text
-
-
-def _decode_plain(name: str, data: bytes) -> str:
-    if b"\x00" in data:
-        raise CvFileError(f"{name}: binary content (NUL bytes), not a text CV", field="file")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-        if "\ufffd" in text:  # bytes cp1252 leaves undefined: Latin-1 maps every byte
-            text = data.decode("latin-1")
-        return text
 
 
 def _pdf_text(name: str, data: bytes) -> str:

@@ -93,6 +93,7 @@ POSTINGS = pa.schema(
         ("skills", _STRS),  # canonical skill ids
         ("description", pa.string()),  # clean plain text; null when the board gave none
         ("description_status", pa.string()),  # present | short | missing
+        ("description_chars", pa.int64()),  # its length before the cap (normalize)
         ("posted_at", _TS),
         ("text_hash", pa.string()),
     ]

@@ -32,10 +32,13 @@ from joblens.errors import ParseError
 from joblens.normalize import location, salary, seniority, skills, text
 from joblens.sources.base import FETCHED_AT
 
-__all__ = ["RAW_CHARS", "posting_id", "posting_row", "postings"]
+__all__ = ["DESCRIPTION_MAX_CHARS", "RAW_CHARS", "posting_id", "posting_row", "postings"]
 
 RAW_CHARS = 4000
 """Quarantine rows keep this much of the record's JSON: enough to see what was wrong."""
+DESCRIPTION_MAX_CHARS = 100_000
+"""Where a posting's description is cut (about 15,000 words; real ones run under 20,000
+characters); `description_chars` keeps the length it had."""
 
 _STAGE = "normalize"
 
@@ -115,6 +118,10 @@ def _normalize(
     if not title:
         raise ParseError(f"{draft.source}: empty title after cleaning", field="title")
     description = text.clean(draft.description_html_or_text or "")
+    # A description past the cap is cut there (and its length kept): no real posting needs
+    # more, and every stage after this reads, stores and embeds it.
+    description_chars = len(description)
+    description = description[:DESCRIPTION_MAX_CHARS]
     url = optional_url(draft.url)
     company = _one_line(draft.company)
     if company is None and url is None and not standalone:
@@ -165,6 +172,7 @@ def _normalize(
         "skills": skills.extract(body),
         "description": description or None,
         "description_status": "present" if description else "missing",
+        "description_chars": description_chars,
         "posted_at": draft.posted_at,
         "text_hash": text.text_hash(body),
     }

@@ -12,7 +12,7 @@ import hashlib
 import html
 import re
 
-__all__ = ["clean", "text_hash"]
+__all__ = ["clean", "decode_bytes", "text_hash"]
 
 # Greenhouse sends its HTML entity-escaped ("&lt;p&gt;"); some feeds escape it twice.
 _ESCAPED_TAG = re.compile(r"&(?:amp;)*lt;/?[a-zA-Z][a-zA-Z0-9]*(?:\s|&(?:amp;)*gt;|/)")
@@ -64,6 +64,23 @@ def clean(raw: str | None) -> str:
     text = _plain_spaces(text)  # before Markdown: "&nbsp;# Title" is a heading too
     text = _strip_markdown(text)
     return _tidy_spaces(text)
+
+
+def decode_bytes(data: bytes) -> str:
+    """Text bytes decoded by their BOM, else as UTF-8, else as Windows-1252 (Latin-1 for the
+    bytes it leaves undefined): what office tools and old exports write. Never a replacement
+    character; ValueError for binary content (NUL bytes) or bytes a BOM's encoding breaks."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data:
+        raise ValueError("binary content (NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        return data.decode("latin-1") if "\ufffd" in text else text
 
 
 def text_hash(text: str) -> str:

@@ -9,6 +9,7 @@ past an unreadable file use `iter_origins` + `read_origin` and catch SourceError
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -30,13 +31,21 @@ from joblens.sources import (
     weworkremotely,
     workable,
 )
-from joblens.sources.base import Parser, PostingDraft, PostingSource, RawRecord
+from joblens.sources.base import (
+    Parser,
+    PartialFile,
+    PostingDraft,
+    PostingSource,
+    RawRecord,
+    TruncatedJSON,
+)
 from joblens.sources.detect import KNOWN, DropPlan, detect, detect_file, plan_drop
 
 __all__ = [
     "EXTENSIONS",
     "KNOWN",
     "DropPlan",
+    "PartialFile",
     "detect",
     "detect_file",
     "plan_drop",
@@ -120,9 +129,13 @@ def read_origin(kind: str, path: Path) -> list[RawRecord]:
     except OSError as exc:
         raise SourceError(f"{kind}: cannot read {path}: {exc}") from exc
     origin = str(path)
-    return [
-        RawRecord(kind, origin, i, payload) for i, payload in enumerate(module.split(data, origin))
-    ]
+    try:
+        payloads = module.split(data, origin)
+    except TruncatedJSON as cut:  # the complete records before the break, and why no more
+        payloads = module.split(json.dumps(cut.doc).encode(), origin)
+        records = [RawRecord(kind, origin, i, p) for i, p in enumerate(payloads)]
+        raise PartialFile(f"{cut}: {len(records)} complete records kept", records) from cut
+    return [RawRecord(kind, origin, i, payload) for i, payload in enumerate(payloads)]
 
 
 def sources_in(root: Path) -> list[str]:

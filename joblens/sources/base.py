@@ -270,12 +270,76 @@ def _relative_date(text: str) -> datetime | None:
     return now - timedelta(days=days)
 
 
-def load_json(data: bytes, origin: str, source: str) -> Any:
-    """Return the decoded JSON of a payload; SourceError naming `origin` when it is not JSON."""
+class PartialFile(SourceError):
+    """A file that breaks off: `records` are its RawRecords complete before the break (what
+    followed is lost with the break); the message says where it broke."""
+
+    def __init__(self, message: str, records: list[Any]) -> None:
+        super().__init__(message)
+        self.records = records
+
+
+class TruncatedJSON(SourceError):
+    """A JSON payload cut short; `doc` is what `salvage_json` kept of it."""
+
+    def __init__(self, message: str, doc: Any) -> None:
+        super().__init__(message)
+        self.doc = doc
+
+
+def salvage_json(text: str) -> Any | None:
+    """The document a truncated JSON text was, up to its last complete element of its
+    outermost list (a record): that prefix, closed. None when no element is complete.
+
+    One pass over the text, tracking strings and open brackets; an element that ends inside
+    a list at depth d marks a cut at depth d, and the shallowest list's last cut wins, so a
+    record is never kept half-read.
+    """
+    stack: list[str] = []
+    cuts: dict[int, tuple[int, str]] = {}
+    in_string = escaped = False
+    for index, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "[{":
+            stack.append(char)
+        elif char in "]}" and stack:
+            stack.pop()
+            if stack and stack[-1] == "[":
+                closing = "".join("]" if b == "[" else "}" for b in reversed(stack))
+                cuts[len(stack)] = (index + 1, closing)
+    if not cuts:
+        return None
+    end, closing = cuts[min(cuts)]
     try:
-        return json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(text[:end] + closing)
+    except json.JSONDecodeError:
+        return None
+
+
+def load_json(data: bytes, origin: str, source: str) -> Any:
+    """Return the decoded JSON of a payload; SourceError naming `origin` when it is not JSON
+    (TruncatedJSON, with what could be kept, when it is JSON cut short)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise SourceError(f"{source}: {origin} is not valid JSON: {exc}") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        kept = salvage_json(text[: exc.pos])  # what stands complete before the break
+        if kept is None:
+            raise SourceError(f"{source}: {origin} is not valid JSON: {exc}") from exc
+        where = f"{exc.msg}, char {exc.pos:,} of {len(text):,}"
+        raise TruncatedJSON(f"{source}: {origin} breaks off ({where})", kept) from exc
 
 
 def json_records(

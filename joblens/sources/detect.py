@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from joblens.normalize.text import decode_bytes
+
 __all__ = ["KNOWN", "DropPlan", "detect", "detect_file", "plan_drop"]
 
 KNOWN = (
@@ -165,9 +167,9 @@ def detect(data: bytes, name: str = "") -> tuple[str | None, str]:
             return None, "an HTML page (a block or login page?), not a feed"
         return None, f"XML with root <{root or '?'}>"
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None, "binary or non-UTF-8 content"
+        text = decode_bytes(data)  # a CSV saved by a spreadsheet may be Windows-1252
+    except ValueError:
+        return None, "binary content"
     return _csv_kind(text)
 
 

@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from joblens.errors import ParseError, SourceError
+from joblens.normalize.text import decode_bytes
 from joblens.sources.base import PostingDraft, optional_bool, optional_str, to_datetime
 
 SOURCE = "jobspy"
@@ -46,9 +47,9 @@ def _check_header(header: set[str], origin: str) -> None:
 
 def _csv_rows(data: bytes, origin: str) -> list[dict[str, Any]]:
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{SOURCE}: {origin} is not UTF-8 text: {exc}") from exc
+        text = decode_bytes(data)  # UTF-8, else Windows-1252 (a spreadsheet's export)
+    except ValueError as exc:
+        raise SourceError(f"{SOURCE}: {origin} is not text: {exc}") from exc
     reader = csv.DictReader(io.StringIO(text, newline=""), escapechar="\\")
     _check_header(set(reader.fieldnames or ()), origin)
     try:
@@ -61,7 +62,11 @@ def _csv_rows(data: bytes, origin: str) -> list[dict[str, Any]]:
 
 def _json_lines(data: bytes, origin: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for number, line in enumerate(data.decode("utf-8-sig", errors="replace").splitlines(), 1):
+    try:
+        text = decode_bytes(data)
+    except ValueError as exc:
+        raise SourceError(f"{SOURCE}: {origin} is not text: {exc}") from exc
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:

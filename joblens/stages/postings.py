@@ -25,6 +25,7 @@ from joblens import normalize, sources
 from joblens.errors import SourceError
 from joblens.settings import FetchSettings, SourceSpec
 from joblens.sources import live
+from joblens.sources.base import PartialFile
 from joblens.stages.run import RunContext, StageReport, quarantine, timed
 
 __all__ = [
@@ -63,6 +64,11 @@ def ingest_files(ctx: RunContext, kind: str, paths: Sequence[Path | str]) -> Sta
         for origin in origins:
             try:
                 records.extend(sources.read_origin(kind, origin))
+            except PartialFile as exc:  # one quarantine row for the cut, the records kept
+                records.extend(exc.records)
+                errors.append(str(exc))
+                reason = str(exc).replace(str(origin), "the file")
+                bad_files.append({"source": kind, "record_key": str(origin), "reason": reason})
             except SourceError as exc:
                 errors.append(str(exc))
                 reason = str(exc).replace(str(origin), "the file")  # groups across files
