@@ -914,6 +914,17 @@ def bench_llm(
     )
 
 
+def _cpu_model() -> str | None:
+    """The CPU's model name as lscpu shows it (Linux), or None."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        return None
+    return None
+
+
 @bench_app.command("faults")
 def bench_faults(
     only: Annotated[
@@ -938,7 +949,7 @@ def bench_faults(
 
     out = faults.report(faults.run_cases(only, show))
     if table is not None:
-        measured = f"{date.today().isoformat()}, {platform.processor() or platform.machine()}"
+        measured = f"{date.today().isoformat()}, {_cpu_model() or platform.machine()}"
         table.parent.mkdir(parents=True, exist_ok=True)
         table.write_text(faults.table_markdown(out, measured=measured), encoding="utf-8")
     _emit_json(out)

@@ -404,6 +404,100 @@ def _kill_write(s: Scratch) -> Check:
     return _kill_case(s, "write")
 
 
+# -- live sources -----------------------------------------------------------------------------
+def _live_case(
+    s: Scratch, kinds: tuple[str, str], faulty: str, spec: str, timeout_s: float = 5.0
+) -> tuple[Check, Any]:
+    """Fetch two kinds' boards from the loopback boards; `faulty`'s requests misbehave as
+    `spec` says. Returns the check (the healthy kind landed) and each source's health row."""
+    from joblens import stages
+    from joblens.board_server import BoardServer
+    from joblens.settings import FetchSettings, SourceSpec
+
+    lake_root = s.path("lake")
+    with BoardServer(s.world) as server:
+        specs = [SourceSpec(**x) for x in server.sources() if x["kind"] in kinds]
+        settings = FetchSettings(
+            base_urls=server.base_urls(),
+            allowed_hosts=[server.netloc],
+            backoff_s=0.05,
+            timeout_s=timeout_s,
+        )
+        server.fault(f"/{faulty}/*", spec)
+        _run(lake_root, "ingest-jobs", "live", lambda ctx: stages.ingest_live(ctx, specs, settings))
+    health = {r["source"]: r for r in _lake(lake_root).read("source_health").iter_rows(named=True)}
+    c = Check()
+    healthy = [r for r in health.values() if r["kind"] != faulty]
+    c.expect(bool(healthy) and all(r["parsed"] > 0 for r in healthy), "the other source landed")
+    c.expect((_lake(lake_root).run("live") or {}).get("status") == "completed", "run completed")
+    return c, [r for r in health.values() if r["kind"] == faulty]
+
+
+@case("live sources", "a board answering 403 fails alone, said why, not retried")
+def _live_403(s: Scratch) -> Check:
+    c, rows = _live_case(s, ("greenhouse", "lever"), "greenhouse", "403")
+    c.expect(
+        bool(rows) and all(r["status"] == "failed" and "403" in (r["error"] or "") for r in rows),
+        f"error: {rows[0]['error'] if rows else None}",
+    )
+    c.expect(all(r["retries"] == 0 for r in rows), "not retried")
+    return c
+
+
+@case("live sources", "a CAPTCHA page instead of JSON fails its source with the reason")
+def _live_captcha(s: Scratch) -> Check:
+    c, rows = _live_case(s, ("lever", "greenhouse"), "lever", "captcha")
+    c.expect(
+        bool(rows) and all(r["status"] == "failed" for r in rows),
+        f"error: {rows[0]['error'] if rows else None}",
+    )
+    return c
+
+
+@case("live sources", "a 429 with Retry-After is waited out and the board lands")
+def _live_429(s: Scratch) -> Check:
+    from joblens import stages
+    from joblens.board_server import BoardServer
+    from joblens.settings import FetchSettings, SourceSpec
+
+    lake_root = s.path("lake")
+    with BoardServer(s.world) as server:
+        specs = [SourceSpec(**x) for x in server.sources() if x["kind"] == "lever"][:1]
+        settings = FetchSettings(
+            base_urls=server.base_urls(), allowed_hosts=[server.netloc], backoff_s=0.05, timeout_s=5
+        )
+        server.fault("/lever/*", "429:1", times=2)
+        _run(lake_root, "ingest-jobs", "live", lambda ctx: stages.ingest_live(ctx, specs, settings))
+    [row] = _lake(lake_root).read("source_health").to_dicts()
+    c = Check()
+    c.expect(row["status"] != "failed" and row["parsed"] > 0, f"{row['parsed']} parsed")
+    c.expect(
+        row["retries"] == 2 and row["seconds"] >= 2.0,
+        f"{row['retries']} retries in {row['seconds']:.1f} s",
+    )
+    return c
+
+
+@case("live sources", "a truncated answer fails its source, the others land")
+def _live_truncated(s: Scratch) -> Check:
+    c, rows = _live_case(s, ("ashby", "lever"), "ashby", "truncate")
+    c.expect(
+        bool(rows) and all(r["status"] == "failed" and r["error"] for r in rows),
+        f"error: {rows[0]['error'] if rows else None}",
+    )
+    return c
+
+
+@case("live sources", "a board that never answers in time fails alone")
+def _live_slow(s: Scratch) -> Check:
+    c, rows = _live_case(s, ("greenhouse", "lever"), "greenhouse", "slow:3", timeout_s=0.5)
+    c.expect(
+        bool(rows) and all(r["status"] == "failed" for r in rows),
+        f"error: {rows[0]['error'] if rows else None}",
+    )
+    return c
+
+
 # -- source files -----------------------------------------------------------------------------
 def _biggest(s: Scratch, pattern: str) -> Path:
     files = list((s.world / "sources").rglob(pattern))
