@@ -1,6 +1,7 @@
 """The LLM stage through a real (temporary) Prefect server: the key is used and found
-nowhere else (logs, artifacts, flow parameters, lake files), a Prefect Secret block can hold
-it, and a refused key fails the flow once, clearly, without retries."""
+nowhere else (logs, artifacts, flow parameters, lake files), nor is a token in a URL
+setting; a Prefect Secret block can hold the key, and a refused key fails the flow once,
+clearly, without retries."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from joblens.llm.fake import FakeLLM
 pytestmark = [pytest.mark.integration, pytest.mark.server]
 
 CANARY = "sk-joblens-canary-7f3a9c"
+URL_TOKEN = "urltok-4b1d77e0"
 
 
 @pytest.fixture
@@ -69,6 +71,9 @@ def test_the_key_is_used_and_appears_nowhere_else(
     from flows.pipeline import pipeline
 
     monkeypatch.setenv("JOBLENS_LLM__API_KEY", CANARY)
+    # A token in a URL setting (a board proxy that takes it in the query): loaded, not used.
+    proxy = f"http://127.0.0.1:9/greenhouse?token={URL_TOKEN}"
+    monkeypatch.setenv("JOBLENS_FETCH__BASE_URLS", json.dumps({"greenhouse": proxy}))
     world = tmp_path / "world"
     synth.generate(world, jobs=50, candidates=3, seed=8)
     lake_root = tmp_path / "lake"
@@ -83,6 +88,7 @@ def test_the_key_is_used_and_appears_nowhere_else(
     assert "match analysis: analyzer llm:gpt-4o-mini:match-v2 at http://127.0.0.1" in text
     assert CANARY not in text  # ...and is in no log line, artifact or parameter,
     assert CANARY.encode() not in _lake_bytes(lake_root)  # nor in any lake file
+    assert URL_TOKEN not in text and URL_TOKEN.encode() not in _lake_bytes(lake_root)
 
 
 def test_a_secret_block_holds_the_key_and_a_refused_key_fails_once(
