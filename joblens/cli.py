@@ -97,8 +97,11 @@ def _run_flow(flow: Callable[..., dict[str, Any]], **params: Any) -> dict[str, A
             check_name(params["run_id"], "run id")
         except JobLensError as exc:
             _fail(str(exc))
+    from joblens.orphans import guarded
+
     try:
-        return flow(**params)
+        with guarded():  # its temporary Prefect server stops with it, however it ends
+            return flow(**params)
     except JobLensError as exc:
         _fail(str(exc))
 

@@ -13,6 +13,7 @@ from prefect.artifacts import (
     create_table_artifact,
 )
 from prefect.cache_policies import NO_CACHE
+from prefect.logging.loggers import flow_run_logger
 from prefect.runtime import flow_run as current_flow_run
 
 from joblens import report, report_page, stages
@@ -95,16 +96,18 @@ def publish_pipeline(
 def mark_failed(flow: Any, flow_run: Any, state: Any) -> None:
     """Flow hook (on_failure, on_crashed): mark the flow run's lake run failed, drop its rows."""
     params = flow_run.parameters or {}
+    # A hook of a crash runs outside the run's context: get_run_logger() would raise there.
+    logger = flow_run_logger(flow_run=flow_run, flow=flow)
     try:
         root = params.get("lake") or joblens_settings.load(params.get("config")).lake.root
         failed = stages.fail_orchestrated(
             root, str(flow_run.id), f"{state.type.value}: {state.message or ''}".strip()
         )
     except Exception as exc:  # a hook must not hide the flow's own error
-        get_run_logger().warning("could not mark the lake run failed: %s", exc)
+        logger.warning("could not mark the lake run failed: %s", exc)
         return
     for run_id in failed:
-        get_run_logger().info("run %s marked failed in the lake registry", run_id)
+        logger.info("run %s marked failed in the lake registry", run_id)
 
 
 def _committed(ctx: RunContext) -> Lake:
