@@ -404,6 +404,76 @@ def _kill_write(s: Scratch) -> Check:
     return _kill_case(s, "write")
 
 
+def _prefect_servers(home: Path) -> list[Any]:
+    import psutil
+
+    from joblens.orphans import SERVER_MARK
+
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            named = SERVER_MARK in " ".join(proc.info["cmdline"] or [])
+            if named and proc.environ().get("PREFECT_HOME") == str(home):
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
+
+
+def _kill_command(s: Scratch, sig: int) -> Check:
+    """`joblens run pipeline` killed with `sig` once its first child flow runs."""
+    home = s.path("prefect-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        JOBLENS_EMBED__DEVICE="none",
+    )
+    world = s.path("world")
+    from joblens import synth
+
+    synth.generate(world, jobs=1500, candidates=10, seed=41)
+    log = s.path("out.log")
+    joblens = Path(sys.executable).parent / "joblens"
+    args = [str(joblens), "run", "pipeline", "--world", str(world), "--lake", str(s.path("lake"))]
+    c = Check()
+    with log.open("w") as out:
+        command = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + 180
+        while "Beginning subflow run" not in log.read_text() and time.monotonic() < deadline:
+            if command.poll() is not None:
+                break
+            time.sleep(0.5)
+        c.expect(bool(_prefect_servers(home)), "its temporary server was running")
+        command.send_signal(sig)
+        command.wait(timeout=60)
+    finally:
+        if command.poll() is None:
+            command.kill()
+    deadline = time.monotonic() + 15
+    while _prefect_servers(home) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    c.orphan_processes = len(_prefect_servers(home))
+    c.expect(not c.orphan_processes, f"{c.orphan_processes} servers left")
+    if sig == signal.SIGTERM:
+        runs = _lake(s.path("lake")).runs()
+        c.expect(set(runs["status"]) == {"failed"}, f"registry: {sorted(set(runs['status']))}")
+        c.expect("Crashed" in log.read_text(), "the flow runs ended Crashed")
+    return c
+
+
+@case("kill", "SIGTERM to `joblens run`: flow runs Crashed, registry failed, no server left")
+def _term_command(s: Scratch) -> Check:
+    return _kill_command(s, signal.SIGTERM)
+
+
+@case("kill", "SIGKILL to `joblens run`: its temporary Prefect server is stopped")
+def _kill_command_9(s: Scratch) -> Check:
+    return _kill_command(s, signal.SIGKILL)
+
+
 # -- live sources -----------------------------------------------------------------------------
 def _live_case(
     s: Scratch, kinds: tuple[str, str], faulty: str, spec: str, timeout_s: float = 5.0

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,7 +87,10 @@ def guarded() -> Iterator[None]:
                 start_new_session=True,  # a Ctrl-C or a group kill of the command spares it
             )
         )
-    previous = {sig: signal.signal(sig, _exit_on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    # Signal handlers belong to the main thread; a flow run from another keeps the defaults.
+    in_main = threading.current_thread() is threading.main_thread()
+    signals = (signal.SIGTERM, signal.SIGHUP) if in_main else ()
+    previous = {sig: signal.signal(sig, _exit_on_signal) for sig in signals}
     try:
         yield
     finally:
