@@ -389,6 +389,58 @@ def _kill_case(s: Scratch, when: str) -> Check:
     return c
 
 
+SCORE_CHILD = r"""
+import os, signal, sys
+import joblens.lake
+from joblens import stages
+from joblens.settings import Settings
+
+real = os.replace
+def replace(src, dst):
+    if "/gold/matches/" in str(dst):
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(src, dst)
+joblens.lake.os.replace = replace
+ctx = stages.begin(stages.RunContext.create(sys.argv[1], "killed", flow="score"))
+stages.commit(ctx, [stages.score(ctx, Settings())])
+"""
+
+
+@case("kill", "SIGKILL mid-write of the matches: no view moves, the rerun equals a clean run")
+def _kill_score(s: Scratch) -> Check:
+    from joblens import stages
+    from joblens.embed import EmbeddingCache, HashingEmbedder
+    from joblens.settings import Settings
+
+    lake_root = s.path("lake")
+    _ingest_drop(lake_root, s.world / "sources", "jobs")
+
+    def people(ctx: Any) -> list[Any]:
+        cache = EmbeddingCache(ctx.lake.index_dir)
+        jobs = stages.embed_jobs(ctx, HashingEmbedder(), cache)
+        cvs = stages.ingest_cvs(ctx, s.world / "cvs")
+        return [jobs, cvs, stages.embed_candidates(ctx, HashingEmbedder(), cache)]
+
+    _run(lake_root, "ingest-candidates", "cands", people)
+    reference = s.path("reference")
+    shutil.copytree(lake_root, reference)  # the same lake, scored without a kill
+    _run(reference, "score", "clean", lambda ctx: [stages.score(ctx, Settings())])
+    expected = sorted(_lake(reference).current("matches").select("candidate_id", "job_id").rows())
+    child = subprocess.run(
+        [sys.executable, "-c", SCORE_CHILD, str(lake_root)], capture_output=True, timeout=300
+    )
+    c = Check()
+    c.expect(child.returncode == -signal.SIGKILL, "killed while writing matches")
+    c.expect(_lake(lake_root).current("matches").height == 0, "no match visible after the kill")
+    c.partial_files_seen = _partials(lake_root)
+    _run(lake_root, "score", "again", lambda ctx: [stages.score(ctx, Settings())])
+    got = sorted(_lake(lake_root).current("matches").select("candidate_id", "job_id").rows())
+    c.expect(got == expected and bool(got), f"{len(got)} matches, as a clean run's {len(expected)}")
+    c.expect(_temps(lake_root) == 0, "no temp file left")
+    c.rows_lost = abs(len(expected) - len(got))
+    return c
+
+
 @case("kill", "SIGKILL while fetching: views unchanged, the next run recovers")
 def _kill_fetch(s: Scratch) -> Check:
     return _kill_case(s, "fetch")
@@ -1046,7 +1098,9 @@ def run_cases(
                 and not check.partial_files_seen
                 and not check.secrets_found
                 and not check.orphan_processes,
-                happened="; ".join([*(f"FAILED: {f}" for f in check.failures), *check.happened]),
+                happened="; ".join([*(f"FAILED: {f}" for f in check.failures), *check.happened])
+                .replace(str(folder), "<case>")
+                .replace(root, "<scratch>"),
                 seconds=round(time.perf_counter() - started, 2),
                 rows_lost=check.rows_lost,
                 partial_files_seen=check.partial_files_seen,
