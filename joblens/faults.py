@@ -144,6 +144,24 @@ def _ingest_drop(lake_root: Path, drop: Path, run_id: str) -> Any:
     return _run(lake_root, "ingest-jobs", run_id, work)
 
 
+def _embedded_lake(s: Scratch) -> Path:
+    """A lake with the small world's jobs and candidates ingested and embedded (hashing)."""
+    from joblens import stages
+    from joblens.embed import EmbeddingCache, HashingEmbedder
+
+    lake_root = s.path("lake")
+    _ingest_drop(lake_root, s.world / "sources", "jobs")
+
+    def people(ctx: Any) -> list[Any]:
+        cache = EmbeddingCache(ctx.lake.index_dir)
+        jobs = stages.embed_jobs(ctx, HashingEmbedder(), cache)
+        cvs = stages.ingest_cvs(ctx, s.world / "cvs")
+        return [jobs, cvs, stages.embed_candidates(ctx, HashingEmbedder(), cache)]
+
+    _run(lake_root, "ingest-candidates", "cands", people)
+    return lake_root
+
+
 def _lake(lake_root: Path | str) -> Any:
     from joblens.lake import Lake
 
@@ -409,19 +427,9 @@ stages.commit(ctx, [stages.score(ctx, Settings())])
 @case("kill", "SIGKILL mid-write of the matches: no view moves, the rerun equals a clean run")
 def _kill_score(s: Scratch) -> Check:
     from joblens import stages
-    from joblens.embed import EmbeddingCache, HashingEmbedder
     from joblens.settings import Settings
 
-    lake_root = s.path("lake")
-    _ingest_drop(lake_root, s.world / "sources", "jobs")
-
-    def people(ctx: Any) -> list[Any]:
-        cache = EmbeddingCache(ctx.lake.index_dir)
-        jobs = stages.embed_jobs(ctx, HashingEmbedder(), cache)
-        cvs = stages.ingest_cvs(ctx, s.world / "cvs")
-        return [jobs, cvs, stages.embed_candidates(ctx, HashingEmbedder(), cache)]
-
-    _run(lake_root, "ingest-candidates", "cands", people)
+    lake_root = _embedded_lake(s)
     reference = s.path("reference")
     shutil.copytree(lake_root, reference)  # the same lake, scored without a kill
     _run(reference, "score", "clean", lambda ctx: [stages.score(ctx, Settings())])
@@ -527,27 +535,45 @@ def _kill_command_9(s: Scratch) -> Check:
 
 
 # -- live sources -----------------------------------------------------------------------------
-def _live_case(
-    s: Scratch, kinds: tuple[str, str], faulty: str, spec: str, timeout_s: float = 5.0
-) -> tuple[Check, Any]:
-    """Fetch two kinds' boards from the loopback boards; `faulty`'s requests misbehave as
-    `spec` says. Returns the check (the healthy kind landed) and each source's health row."""
+def _fetch_live(
+    s: Scratch,
+    specs_of: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+    fault: tuple[str, str, int | None],
+    timeout_s: float = 5.0,
+) -> tuple[Path, dict[str, dict[str, Any]]]:
+    """One live ingest run ("live") from the loopback boards, of the sources `specs_of`
+    picks, with requests matching `fault` (pattern, spec, times) misbehaving; returns the
+    lake and each source's health row."""
     from joblens import stages
     from joblens.board_server import BoardServer
     from joblens.settings import FetchSettings, SourceSpec
 
     lake_root = s.path("lake")
     with BoardServer(s.world) as server:
-        specs = [SourceSpec(**x) for x in server.sources() if x["kind"] in kinds]
+        specs = [SourceSpec(**x) for x in specs_of(server.sources())]
         settings = FetchSettings(
             base_urls=server.base_urls(),
             allowed_hosts=[server.netloc],
             backoff_s=0.05,
             timeout_s=timeout_s,
         )
-        server.fault(f"/{faulty}/*", spec)
+        server.fault(*fault)
         _run(lake_root, "ingest-jobs", "live", lambda ctx: stages.ingest_live(ctx, specs, settings))
-    health = {r["source"]: r for r in _lake(lake_root).read("source_health").iter_rows(named=True)}
+    rows = _lake(lake_root).read("source_health").iter_rows(named=True)
+    return lake_root, {r["source"]: r for r in rows}
+
+
+def _live_case(
+    s: Scratch, kinds: tuple[str, str], faulty: str, spec: str, timeout_s: float = 5.0
+) -> tuple[Check, Any]:
+    """Fetch two kinds' boards; `faulty`'s requests misbehave as `spec` says. Returns the
+    check (the healthy kind landed) and the faulty kind's health rows."""
+    lake_root, health = _fetch_live(
+        s,
+        lambda found: [x for x in found if x["kind"] in kinds],
+        (f"/{faulty}/*", spec, None),
+        timeout_s,
+    )
     c = Check()
     healthy = [r for r in health.values() if r["kind"] != faulty]
     c.expect(bool(healthy) and all(r["parsed"] > 0 for r in healthy), "the other source landed")
@@ -578,19 +604,11 @@ def _live_captcha(s: Scratch) -> Check:
 
 @case("live sources", "a 429 with Retry-After is waited out and the board lands")
 def _live_429(s: Scratch) -> Check:
-    from joblens import stages
-    from joblens.board_server import BoardServer
-    from joblens.settings import FetchSettings, SourceSpec
+    def one_lever(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [x for x in found if x["kind"] == "lever"][:1]
 
-    lake_root = s.path("lake")
-    with BoardServer(s.world) as server:
-        specs = [SourceSpec(**x) for x in server.sources() if x["kind"] == "lever"][:1]
-        settings = FetchSettings(
-            base_urls=server.base_urls(), allowed_hosts=[server.netloc], backoff_s=0.05, timeout_s=5
-        )
-        server.fault("/lever/*", "429:1", times=2)
-        _run(lake_root, "ingest-jobs", "live", lambda ctx: stages.ingest_live(ctx, specs, settings))
-    [row] = _lake(lake_root).read("source_health").to_dicts()
+    _, health = _fetch_live(s, one_lever, ("/lever/*", "429:1", 2))
+    [row] = health.values()
     c = Check()
     c.expect(row["status"] != "failed" and row["parsed"] > 0, f"{row['parsed']} parsed")
     c.expect(
@@ -875,19 +893,9 @@ CANARY = "sk-joblens-fault-canary-5521"
 def _scored_lake(s: Scratch) -> Path:
     """A lake with the small world ingested, its candidates embedded and scored."""
     from joblens import stages
-    from joblens.embed import EmbeddingCache, HashingEmbedder
     from joblens.settings import Settings
 
-    lake_root = s.path("lake")
-    _ingest_drop(lake_root, s.world / "sources", "jobs")
-
-    def people(ctx: Any) -> list[Any]:
-        cache = EmbeddingCache(ctx.lake.index_dir)
-        jobs = stages.embed_jobs(ctx, HashingEmbedder(), cache)
-        cvs = stages.ingest_cvs(ctx, s.world / "cvs")
-        return [jobs, cvs, stages.embed_candidates(ctx, HashingEmbedder(), cache)]
-
-    _run(lake_root, "ingest-candidates", "cands", people)
+    lake_root = _embedded_lake(s)
     _run(lake_root, "score", "score", lambda ctx: [stages.score(ctx, Settings())])
     return lake_root
 

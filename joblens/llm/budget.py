@@ -43,18 +43,26 @@ class Budget:
             raise ValueError("a cost budget needs the model's price")
         self.max_tokens = max_tokens
         self.max_cost = max_cost
-        self.priced = price is not None  # else `cost` says 0 for want of a price
-        self.price = price or ModelPrice(0.0, 0.0)
+        self.price = price
         self.spent = Usage()
         self._reserved = 0
         self.closed_by: str | None = None
 
     @property
+    def priced(self) -> bool:
+        """Whether the model has a price (else `cost` says 0 for want of one)."""
+        return self.price is not None
+
+    @property
     def cost(self) -> float:
         """Dollars spent so far."""
+        if self.price is None:
+            return 0.0
         return self.price.cost(self.spent.prompt_tokens, self.spent.completion_tokens)
 
     def _worst_cost(self, tokens: int) -> float:
+        if self.price is None:
+            return 0.0
         return tokens * max(self.price.input_per_mtok, self.price.output_per_mtok) / 1e6
 
     def reserve(self, tokens: int) -> bool:
