@@ -35,7 +35,15 @@ import httpx
 
 from joblens.errors import SourceError
 
-__all__ = ["Answer", "FetchError", "FetchPolicy", "FetchStats", "Fetcher", "auto_concurrency"]
+__all__ = [
+    "Answer",
+    "FetchError",
+    "FetchPolicy",
+    "FetchStats",
+    "Fetcher",
+    "auto_concurrency",
+    "retry_after_seconds",
+]
 
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 _MEMORY_PER_REQUEST = 32 * 2**20  # an answer in flight, parsed: generous for a board's JSON
@@ -224,7 +232,7 @@ class Fetcher:
             return code, None, "", Answer(str(response.url), code, body, kind, seconds, attempt)
         reason = f"HTTP {code}{_page_title(body, response.headers.get('content-type', ''))}"
         if code in _RETRY_AFTER_STATUSES:
-            asked = _retry_after(response.headers.get("retry-after"))
+            asked = retry_after_seconds(response.headers.get("retry-after"))
             if asked is not None and asked > self.policy.max_retry_after_s:
                 return code, None, f"{reason}, asked to retry after {asked:.0f} s", None
             return code, asked if asked is not None else self._backoff(attempt), reason, None
@@ -258,12 +266,13 @@ class Fetcher:
         return base * random.uniform(0.5, 1.5)
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta seconds or an HTTP date); None if absent/bad."""
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta seconds, also decimal ones as some API
+    gateways send, or an HTTP date); None if absent or bad."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if re.fullmatch(r"\d+(\.\d+)?", value):
         return float(value)
     try:
         when = parsedate_to_datetime(value)

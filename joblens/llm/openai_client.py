@@ -16,8 +16,6 @@ import json
 import random
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -26,6 +24,7 @@ from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
 from joblens.errors import ConfigError
+from joblens.fetch import retry_after_seconds
 from joblens.llm import prompts
 from joblens.llm.client import AnswerFailed, Reply, Request, Usage
 from joblens.llm.models import CandidateProfile
@@ -58,19 +57,12 @@ def _retry_after(exc: Exception) -> float | None:
     if response is None:
         return None
     headers = response.headers
-    try:
-        if "retry-after-ms" in headers:
+    if "retry-after-ms" in headers:  # OpenAI's own, finer than Retry-After
+        try:
             return max(0.0, float(headers["retry-after-ms"]) / 1000.0)
-        if "retry-after" in headers:
-            value = headers["retry-after"]
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                when = parsedate_to_datetime(value)
-                return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
-    except (TypeError, ValueError):
-        return None
-    return None
+        except ValueError:
+            pass
+    return retry_after_seconds(headers.get("retry-after"))
 
 
 def _why(exc: Exception) -> str:
