@@ -80,6 +80,8 @@ FAULT_SPECS = (
     "slow:S   wait S seconds, then answer normally",
     "truncate 200 with the normal body cut in half (Content-Length says the half)",
     "html     200 with an HTML page (text/html)",
+    "mislabel 200 with the normal body, labelled text/html (a misconfigured server)",
+    "garbage  200 with JSON that is no board's answer",
     "reset    close the connection without an answer (TCP reset)",
 )
 
@@ -293,7 +295,7 @@ class _Fault:
     pattern: str
     spec: str
     remaining: int | None
-    action: str  # status, block, captcha, html, slow, truncate, reset
+    action: str  # status, block, captcha, html, garbage, slow, truncate, mislabel, reset
     status: int = 0
     retry_after: int | None = None
     seconds: float = 0.0
@@ -306,6 +308,8 @@ class _Fault:
             return _page("Security check: are you a robot?", _CAPTCHA_PAGE)
         if self.action == "html":
             return _page("Careers", _HTML_PAGE)
+        if self.action == "garbage":
+            return _Answer(200, b'{"ok": false, "data": null, "note": "maintenance"}', _JSON)
         reasons = {
             429: "Too Many Requests",
             503: "Service Unavailable",
@@ -332,7 +336,7 @@ def parse_fault(spec: str) -> tuple[str, int, int | None, float]:
             return "status", int(name), None, 0.0
         if name == "403" and not arg:
             return "block", 403, None, 0.0
-        if name in ("captcha", "truncate", "html", "reset") and not arg:
+        if name in ("captcha", "truncate", "html", "reset", "mislabel", "garbage") and not arg:
             return name, 200, None, 0.0
         if name == "slow":
             seconds = float(arg)
@@ -1513,7 +1517,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.action == "slow":
             time.sleep(fault.seconds)
-        if fault is not None and fault.action in ("status", "block", "captcha", "html"):
+        if fault is not None and fault.action in ("status", "block", "captcha", "html", "garbage"):
             answer = fault.answer()
         else:
             try:
@@ -1523,6 +1527,10 @@ class _Handler(BaseHTTPRequestHandler):
             if fault is not None and fault.action == "truncate":
                 answer = _Answer(
                     200, answer.body[: len(answer.body) // 2], answer.content_type, answer.headers
+                )
+            if fault is not None and fault.action == "mislabel":
+                answer = _Answer(
+                    answer.status, answer.body, "text/html; charset=utf-8", answer.headers
                 )
         # Recorded before the answer goes out: a client that has it sees it in `requests`.
         board.requests.append(Hit(method, self.path, answer.status))

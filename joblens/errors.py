@@ -15,6 +15,8 @@ Each message says what was expected, what came, and where.
 
 from __future__ import annotations
 
+import errno
+
 __all__ = [
     "ConfigError",
     "EmbedError",
@@ -25,6 +27,7 @@ __all__ = [
     "SchemaError",
     "ScoringError",
     "SourceError",
+    "is_permanent",
 ]
 
 
@@ -67,3 +70,36 @@ class ScoringError(JobLensError):
 
 class LLMError(JobLensError):
     """The LLM stage failed after its retries."""
+
+
+# The disk refusing: full, over quota, over the file-size limit, read-only, not allowed.
+_REFUSALS = frozenset(
+    {
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EFBIG,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENOTDIR,
+        errno.EISDIR,
+    }
+)
+
+
+def is_permanent(exc: BaseException | None) -> bool:
+    """Whether trying `exc`'s work again in a few seconds would fail the same way.
+
+    A setting (ConfigError) or a schema mismatch fails identically every time, and so does a
+    disk that refuses the bytes: a full disk or quota is not freed by a 30 s retry delay, and
+    retrying would only write (and clean up) the same partial file again. Everything else
+    (a dropped connection to a shared mount, a timeout) is worth a retry.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConfigError | SchemaError):
+            return True
+        if isinstance(seen, OSError) and seen.errno in _REFUSALS:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -335,6 +335,102 @@ def _concurrent(s: Scratch) -> Check:
     return c
 
 
+DISK_CHILD = r"""
+import resource, sys
+from joblens import faults
+from joblens.errors import is_permanent
+
+limit = int(sys.argv[3])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+try:
+    faults._ingest_drop(faults.Path(sys.argv[2]), faults.Path(sys.argv[1]), "full")
+except Exception as exc:
+    print("permanent" if is_permanent(exc) else "transient", str(exc).splitlines()[0])
+    sys.exit(1)
+"""
+
+
+@case("lake", "the disk fills during a write: one clear error, not retried, nothing half-written")
+def _disk_full(s: Scratch) -> Check:
+    # The kernel refuses the bytes past a file-size limit (EFBIG) the way a full disk does
+    # (ENOSPC): the write fails midway, after part of the file is on disk. The limit lets the
+    # small registry rows through and stops the first table file of any size.
+    lake_root = s.path("lake")
+    _ingest_drop(lake_root, s.world / "sources", "before")
+    before = sorted(_lake(lake_root).current("postings")["posting_id"])
+    args = [str(s.world / "sources"), str(lake_root), str(16 * 1024)]
+    child = subprocess.run(
+        [sys.executable, "-c", DISK_CHILD, *args], capture_output=True, text=True, timeout=300
+    )
+    verdict, _, line = child.stdout.strip().partition(" ")
+    c = Check()
+    c.expect(child.returncode == 1 and "File too large" in line, f"error: {line}")
+    c.expect(verdict == "permanent", f"classed {verdict or 'nothing'}: not retried")
+    lake = _lake(lake_root)
+    status = (lake.run("full") or {}).get("status")
+    c.expect(status == "failed", f"registry: {status}")
+    c.expect(sorted(lake.current("postings")["posting_id"]) == before, "views unchanged")
+    left = _temps(lake_root)
+    c.expect(left == 0, f"{left} temp files left")
+    c.partial_files_seen = _partials(lake_root)
+    _ingest_drop(lake_root, s.world / "sources", "after")
+    after = sorted(_lake(lake_root).current("postings")["posting_id"])
+    c.expect(after == before, f"with room again: {len(after)} postings, as before")
+    c.rows_lost = len(set(before) - set(after))
+    return c
+
+
+SCORE_RUN_CHILD = r"""
+import sys
+from joblens import faults, stages
+from joblens.settings import Settings
+
+def work(ctx):
+    return [stages.score(ctx, Settings())]
+faults._run(faults.Path(sys.argv[1]), "score", sys.argv[2], work)
+"""
+
+
+@case("lake", "a score and an ingest at once on one lake: both commit, matches as a clean run")
+def _concurrent_score(s: Scratch) -> Check:
+    from joblens import stages
+    from joblens.settings import Settings
+
+    lake_root = _embedded_lake(s)
+    reference = s.path("reference")
+    shutil.copytree(lake_root, reference)
+    _run(reference, "score", "clean", lambda ctx: [stages.score(ctx, Settings())])
+    expected = sorted(_lake(reference).current("matches").select("candidate_id", "job_id").rows())
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", SCORE_RUN_CHILD, str(lake_root), "score-1"],
+            stderr=subprocess.PIPE,
+            text=True,
+        ),
+        subprocess.Popen(
+            [sys.executable, "-c", INGEST_CHILD, str(s.world / "sources"), str(lake_root), "in-2"],
+            stderr=subprocess.PIPE,
+            text=True,
+        ),
+    ]
+    errors = [
+        err.strip()[-300:]
+        for p in children
+        if (err := p.communicate(timeout=300)[1]) and p.returncode
+    ]
+    lake = _lake(lake_root)
+    statuses = [(lake.run(r) or {}).get("status") for r in ("score-1", "in-2")]
+    got = sorted(lake.current("matches").select("candidate_id", "job_id").rows())
+    c = Check()
+    c.expect(not errors, f"errors: {errors or 'none'}")
+    c.expect(statuses == ["completed", "completed"], f"registry: {statuses}")
+    c.expect(got == expected and bool(got), f"{len(got)} matches, as a clean run's {len(expected)}")
+    c.expect(lake.current("jobs")["job_id"].is_unique().all(), "job ids unique")
+    c.rows_lost = len(set(expected) - set(got))
+    c.partial_files_seen = _partials(lake_root)
+    return c
+
+
 KILL_CHILD = r"""
 import os, signal, sys
 from pathlib import Path
@@ -346,6 +442,9 @@ from joblens.sources import plan_drop
 
 sources, lake_root, when = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 die = lambda: os.kill(os.getpid(), signal.SIGKILL)
+if when == "dedupe":
+    import joblens.dedupe
+    joblens.dedupe.merge = lambda *a, **k: die()
 if when == "write":
     real = os.replace
     def replace(src, dst):
@@ -452,6 +551,11 @@ def _kill_score(s: Scratch) -> Check:
 @case("kill", "SIGKILL while fetching: views unchanged, the next run recovers")
 def _kill_fetch(s: Scratch) -> Check:
     return _kill_case(s, "fetch")
+
+
+@case("kill", "SIGKILL while resolving duplicates: views unchanged, the next run recovers")
+def _kill_dedupe(s: Scratch) -> Check:
+    return _kill_case(s, "dedupe")
 
 
 @case("kill", "SIGKILL while embedding: views unchanged, the next run recovers")
@@ -635,6 +739,27 @@ def _live_slow(s: Scratch) -> Check:
         bool(rows) and all(r["status"] == "failed" for r in rows),
         f"error: {rows[0]['error'] if rows else None}",
     )
+    return c
+
+
+@case("live sources", "good JSON labelled text/html: the body decides, the board lands")
+def _live_mislabel(s: Scratch) -> Check:
+    c, rows = _live_case(s, ("greenhouse", "lever"), "greenhouse", "mislabel")
+    c.expect(
+        bool(rows) and all(r["status"] == "ok" and r["parsed"] > 0 for r in rows),
+        f"{sum(r['parsed'] for r in rows)} parsed from {len(rows)} mislabelled answers",
+    )
+    return c
+
+
+@case("live sources", "JSON that is no board's answer fails its source with the reason")
+def _live_garbage(s: Scratch) -> Check:
+    c, rows = _live_case(s, ("greenhouse", "lever"), "greenhouse", "garbage")
+    c.expect(
+        bool(rows) and all(r["status"] == "failed" and "got an object" in r["error"] for r in rows),
+        f"error: {rows[0]['error'] if rows else None}",
+    )
+    c.expect(all(r["retries"] == 0 for r in rows), "not retried")
     return c
 
 
@@ -959,6 +1084,14 @@ def _llm_invalid(s: Scratch) -> Check:
     return _llm_case(s, {"invalid_rate": 0.5, "seed": 3}, {})
 
 
+@case("llm", "a model slower than the timeout: retried, then quarantined with the reason")
+def _llm_slow(s: Scratch) -> Check:
+    c = _llm_case(s, {"latency_ms": 800}, {"timeout_s": 0.2, "max_attempts": 2})
+    reasons = _lake(s.path("lake")).read("quarantine", run_id="analyze-1")["reason"].to_list()
+    c.expect(bool(reasons) and all("Timeout" in r for r in reasons), f"reason: {reasons[:1]}")
+    return c
+
+
 @case("llm", "the model down: each match quarantined with the reason, the run completes")
 def _llm_down(s: Scratch) -> Check:
     from joblens.llm.openai_client import OpenAIAnalyzer
@@ -1062,6 +1195,31 @@ def _forget(s: Scratch) -> Check:
     hits = int(f'"{who}"'.encode() in stored) + int(name.encode() in stored)
     c.secrets_found = hits
     c.expect(hits == 0, f"{who!r} and its name found {hits} times")
+    return c
+
+
+@case("privacy", "a token in a board's URL setting reaches no lake file and no error")
+def _url_token(s: Scratch) -> Check:
+    from joblens import stages
+    from joblens.board_server import BoardServer
+    from joblens.settings import FetchSettings, SourceSpec
+
+    lake_root = s.path("lake")
+    with BoardServer(s.world) as server:
+        specs = [SourceSpec(**x) for x in server.sources() if x["kind"] in ("greenhouse", "lever")]
+        urls = {k: v.replace("://", f"://joblens:{CANARY}@") for k, v in server.base_urls().items()}
+        settings = FetchSettings(base_urls=urls, allowed_hosts=[server.netloc], backoff_s=0.05)
+        server.fault("/greenhouse/*", "403", None)  # its error names the URL
+        _run(lake_root, "ingest-jobs", "live", lambda ctx: stages.ingest_live(ctx, specs, settings))
+    lake = _lake(lake_root)
+    health = lake.read("source_health")
+    c = Check()
+    c.expect(lake.read("postings").height > 0, "the boards' postings landed")
+    errors = [e for e in health["error"].to_list() if e]
+    c.expect(bool(errors) and "***@" in errors[0], f"error: {errors[:1]}")
+    stored = b"".join(p.read_bytes() for p in lake_root.rglob("*") if p.is_file())
+    c.secrets_found = stored.count(CANARY.encode())
+    c.expect(not c.secrets_found, f"the token found {c.secrets_found} times in the lake")
     return c
 
 

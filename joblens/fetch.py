@@ -29,13 +29,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
 from joblens.errors import SourceError
 
 __all__ = [
+    "redact_url",
     "Answer",
     "FetchError",
     "FetchPolicy",
@@ -70,7 +71,8 @@ class FetchPolicy:
         if not self.allowed_hosts:
             return True
         parts = urlsplit(url)
-        return parts.netloc in self.allowed_hosts or (parts.hostname or "") in self.allowed_hosts
+        host = parts.hostname or ""
+        return host in self.allowed_hosts or f"{host}:{parts.port}" in self.allowed_hosts
 
 
 class _HostRefused(Exception):
@@ -86,10 +88,38 @@ def auto_concurrency() -> int:
     return max(2, min(64, cores * 8, free // _MEMORY_PER_REQUEST))
 
 
+# Query parameters whose values are credentials (api_key, access_token, sig, password...).
+_SECRET_PARAM = re.compile(r"key|token|secret|pass|pwd|auth|sig|credential|session", re.I)
+
+
+def redact_url(url: str) -> str:
+    """`url` as errors, logs and the lake may show it: a user part (``user:token@``) and the
+    values of credential-like query parameters become ``***``. Users put tokens in URLs; a
+    URL that is stored or shown goes through here first."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url.split("?", 1)[0].rsplit("@", 1)[-1]
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + (parts.hostname or "") + (f":{port}" if port else "")
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(_SECRET_PARAM.search(k) for k, _ in pairs):
+            query = urlencode(
+                [(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in pairs], safe="*/:"
+            )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
 class FetchError(SourceError):
-    """A URL that could not be fetched: the final status (or None) and why."""
+    """A URL that could not be fetched: the final status (or None) and why. The URL in it is
+    redacted (`redact_url`): the error is logged and stored in source health."""
 
     def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+        url = redact_url(url)
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason

@@ -754,7 +754,14 @@ class Lake:
                 stale.unlink(missing_ok=True)
         tmp = self._local / f"{_TMP_PREFIX}{uuid.uuid4().hex}.duckdb.partial"
         try:
-            self.connect(str(tmp)).close()
+            con = self.connect(str(tmp))
+            try:
+                # DuckDB writes the file at its checkpoint; on close it swallows a refused
+                # write (a full disk) and would leave a file without views: checkpoint here,
+                # where the error is raised.
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
             os.replace(tmp, self.duckdb_path)
         except (OSError, duckdb.Error) as exc:
             raise LakeError(f"publishing DuckDB views to {self.duckdb_path}: {exc}") from exc

@@ -10,8 +10,9 @@ from prefect.cache_policies import NO_CACHE
 from joblens import settings as joblens_settings
 from joblens import stages
 from joblens.stages import RunContext
-from tasks.llm import llm_client, worth_retrying
+from tasks.llm import llm_client
 from tasks.progress import StageProgress
+from tasks.retry import worth_retrying
 
 
 # Retried: with a configured LLM this is network work. A retry asks nothing the first

@@ -45,9 +45,3 @@ def llm_client(settings: Settings, purpose: str) -> llm.LLMClient:
             client.name,
         )
     return client
-
-
-def worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
-    """A Prefect retry condition: a ConfigError (a refused key, an unknown model) fails the
-    same way every time."""
-    return not isinstance(getattr(state, "data", None), ConfigError)

@@ -12,8 +12,9 @@ from joblens import settings as joblens_settings
 from joblens import stages
 from joblens.llm.profiles import Profiler
 from joblens.stages import RunContext
-from tasks.llm import llm_client, worth_retrying
+from tasks.llm import llm_client
 from tasks.progress import StageProgress
+from tasks.retry import worth_retrying
 
 
 # Retried like a source: the CV drop may sit on a shared mount; a retry rewrites the same

@@ -21,6 +21,7 @@ from joblens import settings as joblens_settings
 from joblens.lake import Lake
 from joblens.stages import RunContext
 from joblens.stages.run import shown
+from tasks.retry import worth_retrying
 
 
 # Not cached: every call starts a new run (or re-runs the given id). Not retried: a bad
@@ -49,7 +50,13 @@ def start_run(
 
 # Retried: the commit is a lake write that can hit a transient error on a shared filesystem,
 # and committing twice writes the same registry row.
-@task(name="commit-run", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(
+    name="commit-run",
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=worth_retrying,
+    cache_policy=NO_CACHE,
+)
 def commit_run(ctx: RunContext, stage_reports: list[dict[str, Any]]) -> dict[str, Any]:
     """Mark the run completed (its rows become visible) and republish the DuckDB views."""
     stage_reports = shown(stage_reports)
@@ -68,7 +75,13 @@ def commit_run(ctx: RunContext, stage_reports: list[dict[str, Any]]) -> dict[str
     return {"run_id": ctx.run_id, "flow": ctx.flow, "stages": stage_reports}
 
 
-@task(name="publish-pipeline", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(
+    name="publish-pipeline",
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=worth_retrying,
+    cache_policy=NO_CACHE,
+)
 def publish_pipeline(
     ctx: RunContext, flow_results: list[dict[str, Any]], config: str | None
 ) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from joblens.errors import ConfigError, SourceError
 from joblens.sources import live
 from joblens.stages import RunContext
 from tasks.progress import StageProgress
+from tasks.retry import worth_retrying
 
 
 @task(name="plan-sources", cache_policy=NO_CACHE, persist_result=False)
@@ -45,6 +46,7 @@ def plan_sources(root: str, kind: str | None) -> dict[str, Any]:
     task_run_name="ingest-{kind}",
     retries=2,
     retry_delay_seconds=[5, 30],
+    retry_condition_fn=worth_retrying,
     cache_policy=NO_CACHE,
     persist_result=False,
 )

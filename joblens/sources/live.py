@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from joblens.errors import ConfigError, SourceError
-from joblens.fetch import Answer, Fetcher, FetchError, FetchPolicy, FetchStats
+from joblens.fetch import Answer, Fetcher, FetchError, FetchPolicy, FetchStats, redact_url
 from joblens.settings import FetchSettings, SourceSpec
 from joblens.sources import parser
 from joblens.sources.base import RawRecord, load_json
@@ -166,12 +166,12 @@ async def _fetch_pages(
             return
         try:
             _refuse_block_page(spec, answer)
-            payloads = module.split(answer.body, answer.url)
+            payloads = module.split(answer.body, redact_url(answer.url))
         except SourceError as exc:
             result.errors.append(f"{spec.label}: {exc}")
             return
         result.records.extend(
-            RawRecord(spec.kind, answer.url, i, p) for i, p in enumerate(payloads)
+            RawRecord(spec.kind, redact_url(answer.url), i, p) for i, p in enumerate(payloads)
         )
         if spec.results_wanted is not None and len(result.records) >= spec.results_wanted:
             del result.records[spec.results_wanted :]
@@ -185,21 +185,23 @@ def _next_page(module: ModuleType, answer: Answer, records: int) -> str | None:
     follow = getattr(module, "next_page", None)
     if follow is None:
         return None
-    doc = load_json(answer.body, answer.url, module.SOURCE)
+    doc = load_json(answer.body, redact_url(answer.url), module.SOURCE)
     nxt = follow(doc, answer.url, records)
     return str(nxt) if nxt else None
 
 
 def _refuse_block_page(spec: SourceSpec, answer: Answer) -> None:
-    """An HTML page where the board answers JSON or XML is a block or CAPTCHA page."""
-    is_html = "text/html" in answer.content_type.lower() or _HTML.match(answer.body[:200])
-    if not is_html:
+    """An HTML page where the board answers JSON or XML is a block or CAPTCHA page.
+
+    The body decides, not the Content-Type: misconfigured servers label good JSON text/html,
+    and a block page labelled application/json is still a block page."""
+    if not _HTML.match(answer.body[:200]):
         return
     m = re.search(rb"<title[^>]*>(.*?)</title>", answer.body[:20000], re.I | re.S)
     title = " ".join(m.group(1).decode("utf-8", "replace").split())[:80] if m else "untitled"
     raise SourceError(
-        f"{answer.url} answered an HTML page ({title!r}) instead of a {spec.kind} answer: "
-        "blocked, a CAPTCHA, or a wrong base URL"
+        f"{redact_url(answer.url)} answered an HTML page ({title!r}) instead of a "
+        f"{spec.kind} answer: blocked, a CAPTCHA, or a wrong base URL"
     )
 
 
@@ -262,7 +264,7 @@ async def _describe(
         return False
     if getattr(module, "detail_url", None) is not None:
         try:
-            detail = module.split(answer.body, answer.url)
+            detail = module.split(answer.body, redact_url(answer.url))
         except SourceError:
             return False
         if not detail:

@@ -128,3 +128,37 @@ def test_a_secret_block_holds_the_key_and_a_refused_key_fails_once(
     chosen = done["stages"][0]["rows_in"]
     assert 0 < llm_env.stats["requests"] - before <= chosen
     assert "sk-wrong" not in _prefect_text()
+
+
+def test_a_full_disk_fails_the_ingest_once_without_retries(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ingest-source is retried for what a retry can fix; a disk that refuses the bytes
+    fails the same way every time, so it is tried once and the run is marked failed."""
+    import errno
+
+    from flows.ingest_jobs import ingest_jobs
+    from joblens import stages
+    from joblens.errors import LakeError
+
+    world = tmp_path / "world"
+    synth.generate(world, jobs=20, candidates=1, seed=4)
+    calls: list[str] = []
+
+    def full_disk(ctx: Any, kind: str, paths: Any) -> Any:
+        calls.append(kind)
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError as exc:
+            raise LakeError(f"writing postings: {exc}") from exc
+
+    monkeypatch.setattr(stages, "ingest_files", full_disk)
+    lake_root = tmp_path / "lake"
+    state = ingest_jobs(
+        sources=str(world / "sources"), lake=str(lake_root), run_id="full", return_state=True
+    )
+    assert state.is_failed()
+    kinds = {k for k in calls}
+    assert len(calls) == len(kinds), f"retried: {calls}"  # each kind tried once
+    row = Lake(lake_root).run("full") or {}
+    assert row["status"] == "failed" and "No space left on device" in row["error"]

@@ -3,11 +3,13 @@ whole records, spreadsheet encodings are decoded, the bench's JSON and table."""
 
 from __future__ import annotations
 
+import errno
 import json
 
 import pytest
 
 from joblens import faults
+from joblens.errors import ConfigError, LakeError, SourceError, is_permanent
 from joblens.normalize.text import decode_bytes
 from joblens.sources.base import salvage_json
 
@@ -70,3 +72,42 @@ def test_a_case_that_raises_fails_and_says_why(monkeypatch: pytest.MonkeyPatch) 
 def test_every_case_has_a_unique_name_and_there_are_at_least_30() -> None:
     names = [name for _, name, _ in faults.CASES]
     assert len(names) == len(set(names)) >= 30
+
+
+def _raised(exc: BaseException, cause: BaseException) -> BaseException:
+    try:
+        try:
+            raise cause
+        except BaseException as inner:
+            raise exc from inner
+    except BaseException as outer:
+        return outer
+
+
+@pytest.mark.parametrize(
+    ("exc", "permanent"),
+    [
+        (_raised(LakeError("writing"), OSError(errno.ENOSPC, "No space left on device")), True),
+        (_raised(LakeError("writing"), OSError(errno.EROFS, "Read-only file system")), True),
+        (_raised(LakeError("writing"), OSError(errno.EFBIG, "File too large")), True),
+        (ConfigError("no such model"), True),
+        (_raised(LakeError("listing"), OSError(errno.ETIMEDOUT, "timed out")), False),
+        (SourceError("HTTP 503"), False),
+        (RuntimeError("boom"), False),
+    ],
+)
+def test_errors_a_retry_cannot_fix_are_permanent(exc: BaseException, permanent: bool) -> None:
+    assert is_permanent(exc) is permanent
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "the disk fills during a write: one clear error, not retried, nothing half-written",
+        "good JSON labelled text/html: the body decides, the board lands",
+        "a token in a board's URL setting reaches no lake file and no error",
+    ],
+)
+def test_fault_cases_hold(name: str) -> None:
+    [result] = faults.run_cases(name)
+    assert result.passed, result.happened

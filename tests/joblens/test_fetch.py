@@ -12,6 +12,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
+from joblens import fetch
 from joblens.fetch import Fetcher, FetchError, FetchPolicy, FetchStats, auto_concurrency
 
 FAST = FetchPolicy(retries=3, backoff_s=0.01, max_backoff_s=0.05, per_host=4)
@@ -178,3 +179,29 @@ def test_hosts_outside_allowed_hosts_are_never_requested_redirects_included():
     assert "redirected to https://elsewhere.test/job/1" in str(err)
     assert seen == ["https://board.test/jobs"], "the redirect target was requested"
     assert stats.retries == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://u:tok123@boards.example/v1/jobs", "https://***@boards.example/v1/jobs"),
+        ("http://tok123@127.0.0.1:8080/x?page=2", "http://***@127.0.0.1:8080/x?page=2"),
+        (
+            "https://api.example/jobs?api_key=tok123&page=2&access_token=tok123",
+            "https://api.example/jobs?api_key=***&page=2&access_token=***",
+        ),
+        ("https://boards.example/jobs?content=true", "https://boards.example/jobs?content=true"),
+    ],
+)
+def test_urls_shown_or_stored_lose_their_credentials(url: str, shown: str) -> None:
+    assert fetch.redact_url(url) == shown
+    assert "tok123" not in str(fetch.FetchError(url, "HTTP 403"))
+
+
+def test_allowed_hosts_match_a_url_with_a_user_part() -> None:
+    policy = fetch.FetchPolicy(allowed_hosts=("127.0.0.1:8080",))
+    assert policy.allows("http://u:tok@127.0.0.1:8080/jobs")
+    assert not policy.allows("http://u:tok@127.0.0.1:9090/jobs")
+    assert fetch.FetchPolicy(allowed_hosts=("boards.example",)).allows(
+        "https://a:b@boards.example/"
+    )
