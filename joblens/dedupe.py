@@ -263,8 +263,25 @@ def _exact_keys(postings: pl.DataFrame) -> pl.DataFrame:
     keys = [dedupe_key(*row) for row in combos.iter_rows()]
     combos = combos.with_columns(pl.Series("dedupe_key", keys, dtype=pl.String))
     keyed = postings.join(combos, on=list(_KEY_COLUMNS), how="left", nulls_equal=True)
-    return keyed.drop("_company_key")
+    return keyed.drop("_company_key").with_columns(
+        pl.when(pl.col("company").str.strip_chars() != "")
+        .then(pl.lit(REASON_KEY))
+        .otherwise(pl.lit(REASON_NO_COMPANY))
+        .alias("match_reason")
+    )
 
+
+# Why a posting belongs to its job (job_postings.match_reason): what an analyst reads to see
+# why two postings are one job, or why one title at one company is two.
+REASON_KEY = "same title, company and place"
+REASON_NO_COMPANY = "no company: a job of its own"
+REASON_UNPLACED = "names no city: the one opening of this title and company that does ({})"
+REASON_ALIKE = "same title, company and place; description {:.2f} alike (>= {:.2f})"
+REASON_SPLIT = (
+    "same title, company and place, but a description unlike every known opening's "
+    "(best {:.2f} < {:.2f}): another opening"
+)
+REASON_SHORT = "same title, company and place; description too short to compare: the first opening"
 
 KnownTexts = Callable[[list[str]], Iterable[tuple[str, str | None]]]
 """Given base keys, the (dedupe_key, description) of the lake's jobs with those keys."""
@@ -285,10 +302,23 @@ def _with_keys(
     pairs = keyed.select("dedupe_key", "work_mode").unique().iter_rows()
     moved = attach_unplaced([*pairs, *known])
     if moved:
-        keyed = keyed.with_columns(pl.col("dedupe_key").replace(moved))
+        attached = pl.col("dedupe_key").is_in(list(moved))
+        why = {k: REASON_UNPLACED.format(_place_of(v)) for k, v in moved.items()}
+        keyed = keyed.with_columns(
+            pl.when(attached)
+            .then(pl.col("dedupe_key").replace_strict(why, default=None))
+            .otherwise(pl.col("match_reason"))
+            .alias("match_reason"),
+            pl.col("dedupe_key").replace(moved),
+        )
     if jaccard > 0:
         keyed = _split_by_text(keyed, known_texts, jaccard)
     return keyed
+
+
+def _place_of(key: str) -> str:
+    """The place part of a key as a reason shows it ("berlin,DE")."""
+    return _split_key(key)[1]
 
 
 def base_key(key: str) -> str:
@@ -325,15 +355,19 @@ def _split_by_text(
         "posted_at", "posting_id", nulls_last=True
     )
     moved: dict[str, str] = {}
+    reasons: dict[str, str] = {}
     for group_key, group in rows.group_by("dedupe_key", maintain_order=True):
         shared = str(group_key[0])
         openings = sorted(lake.get(shared, []), key=lambda o: _suffix_number(o[0]))
         if not openings:
             openings = [(shared, None)]
         for pid, text in group.select("posting_id", "description").iter_rows():
-            moved[pid] = _opening(openings, _words(text), shared, jaccard)
+            moved[pid], why = _opening(openings, _words(text), shared, jaccard)
+            if why:
+                reasons[pid] = why
     new_keys = pl.col("posting_id").replace_strict(moved, default=pl.col("dedupe_key"))
-    return keyed.with_columns(new_keys.alias("dedupe_key"))
+    new_reasons = pl.col("posting_id").replace_strict(reasons, default=pl.col("match_reason"))
+    return keyed.with_columns(new_keys.alias("dedupe_key"), new_reasons.alias("match_reason"))
 
 
 def _suffix_number(key: str) -> int:
@@ -346,23 +380,25 @@ def _opening(
     words: frozenset[str] | None,
     key: str,
     jaccard: float,
-) -> str:
-    """The key of the opening these words belong to; a new one is appended to `openings`."""
+) -> tuple[str, str | None]:
+    """The key of the opening these words belong to, and why (None: the first posting of
+    its key, nothing compared); a new opening is appended to `openings`."""
     if words is None:
-        return openings[0][0]
-    best, best_sim = None, jaccard
+        return openings[0][0], REASON_SHORT if openings[0][1] is not None else None
+    best, best_sim, closest = None, jaccard, 0.0
     for i, (okey, owords) in enumerate(openings):
         if owords is None:
             openings[i] = (okey, words)  # an opening known without text takes this one's
-            return okey
+            return okey, None
         sim = _jaccard(words, owords)
+        closest = max(closest, sim)
         if sim >= best_sim:
             best, best_sim = okey, sim
     if best is not None:
-        return best
+        return best, REASON_ALIKE.format(best_sim, jaccard)
     new = f"{key}~{max(_suffix_number(k) for k, _ in openings) + 1}"
     openings.append((new, words))
-    return new
+    return new, REASON_SPLIT.format(closest, jaccard)
 
 
 def _split_key(key: str) -> tuple[str, str]:
@@ -601,7 +637,9 @@ def link(assigned: pl.DataFrame, previous: pl.DataFrame, *, seen_at: datetime) -
         previous = pl.DataFrame(JOB_POSTINGS.empty_table())
     prev = previous.select("posting_id", pl.col("first_seen").alias("_first"))
     return (
-        assigned.select("posting_id", "job_id", "source", "source_posting_id", "url")
+        assigned.select(
+            "posting_id", "job_id", "source", "source_posting_id", "url", "match_reason"
+        )
         .join(prev, on="posting_id", how="left")
         .with_columns(pl.coalesce("_first", seen).alias("first_seen"), seen.alias("last_seen"))
         .drop("_first")

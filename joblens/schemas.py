@@ -146,6 +146,9 @@ JOB_POSTINGS = pa.schema(
         ("url", pa.string()),
         _req("first_seen", _TS),
         _req("last_seen", _TS),
+        # Why the posting is in this job (dedupe.REASON_*): the key matched, attached by its
+        # title and company though it names no city, or told apart by its description.
+        ("match_reason", pa.string()),
     ]
 )
 

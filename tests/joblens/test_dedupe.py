@@ -427,3 +427,27 @@ def test_a_posting_without_a_place_whose_title_names_its_city_joins_the_placed_o
     assert dedupe_key("Agent - Sydney", "Acme", None, "CA", "onsite") != dedupe_key(
         "Agent", "Acme", "Sydney", "AU", "onsite"
     )
+
+
+def test_every_link_says_why_the_posting_is_in_its_job() -> None:
+    reworded = _ADS[0].replace("millions of", "many") + " today"
+    postings = _postings(
+        [
+            {"city": "Berlin", "country": "DE", "description": _ADS[0], "work_mode": "hybrid"},
+            {"city": "Berlin", "country": "DE", "description": reworded, "work_mode": "hybrid"},
+            {"city": "Berlin", "country": "DE", "description": _ADS[1], "work_mode": "hybrid"},
+            {"city": "Berlin", "country": "DE", "description": "Apply now.", "work_mode": "hybrid"},
+            {"title": "Designer", "city": "Rome", "country": "IT", "work_mode": "onsite"},
+            {"title": "Designer", "work_mode": "onsite", "source": "jobspy"},  # no place
+            {"title": "Designer", "company": " ", "url": "https://x.example/1"},
+        ]
+    )
+    _, linked = dedupe.entities(postings, jaccard=0.83)
+    links = dedupe.link(linked, pl.DataFrame(), seen_at=datetime(2026, 1, 1, tzinfo=UTC))
+    why = dict(zip(*links.select("posting_id", "match_reason"), strict=True))
+    assert why["p0"] == why["p4"] == "same title, company and place"
+    assert why["p1"].startswith("same title, company and place; description 0.")
+    assert "unlike every known opening" in why["p2"] and "another opening" in why["p2"]
+    assert "too short to compare" in why["p3"]
+    assert why["p5"].startswith("names no city") and "rome" in why["p5"].lower()
+    assert why["p6"] == "no company: a job of its own"
