@@ -1293,7 +1293,10 @@ def report(results: list[CaseResult]) -> dict[str, Any]:
 
 
 def table_markdown(out: dict[str, Any], *, measured: str) -> str:
-    """docs/RELIABILITY.md from the bench's JSON."""
+    """docs/RELIABILITY.md from the bench's JSON (what happened is text from boards and
+    errors: escaped as every report's cells are)."""
+    from joblens.report import md_cell
+
     totals = {k: v for k, v in out.items() if k != "results"}
     lines = [
         "# Reliability: every fault and bad-input case tried",
@@ -1307,7 +1310,7 @@ def table_markdown(out: dict[str, Any], *, measured: str) -> str:
         "|---|---|---|---|---|",
     ]
     for r in out["results"]:
-        text = str(r["happened"]).replace("|", "\\|").replace("\n", " ")
+        text = md_cell(r["happened"])
         verdict = "passed" if r["passed"] else "**FAILED**"
         lines.append(f"| {r['group']} | {r['name']} | {verdict} | {text} | {r['seconds']} |")
     return "\n".join(lines) + "\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import polars as pl
@@ -95,15 +97,20 @@ def summarize(lake: Lake, run_id: str) -> dict[str, Any]:
     }
 
 
-def _md_table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
-    def cell(v: Any) -> str:
-        if isinstance(v, float):
-            return f"{v:.3f}"
-        text = "" if v is None else str(v)
-        return text.replace("|", "\\|").replace("\n", " ")
+def md_cell(value: Any) -> str:
+    """`value` as one Markdown table cell that shows text and never markup: titles and
+    errors come from the open web, so HTML is escaped (a renderer shows `<img ...>` as text)
+    and so are the characters that would end the cell, start a link or emphasis."""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    text = html.escape("" if value is None else str(value), quote=False)
+    text = " ".join(text.split())
+    return re.sub(r"([|\[\]*_`\\])", r"\\\1", text)
 
+
+def _md_table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
     out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    out += ["| " + " | ".join(cell(r.get(c)) for c in columns) + " |" for r in rows]
+    out += ["| " + " | ".join(md_cell(r.get(c)) for c in columns) + " |" for r in rows]
     return out
 
 

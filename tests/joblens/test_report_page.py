@@ -87,3 +87,12 @@ def test_cli_report_writes_the_page_under_gold(
     assert out.exit_code == 1 and "not in the registry" in out.output
     with pytest.raises(LakeError, match="bad path part"):
         Lake(tmp_path).write_text("gold/../../x.html", "x")
+
+
+def test_markdown_cells_show_web_text_as_text() -> None:
+    from joblens.report import md_cell
+
+    cell = md_cell("<img src=x onerror=alert(1)> [win](javascript:go()) a|b\nnext")
+    assert "<img" not in cell and "&lt;img" in cell
+    assert "\\[win\\]" in cell and "a\\|b" in cell and "\n" not in cell
+    assert md_cell(0.12345) == "0.123" and md_cell(None) == ""
