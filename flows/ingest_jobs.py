@@ -7,7 +7,7 @@ from typing import Any
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from tasks.embed import embed_jobs
+from tasks.embed import embed_jobs, near_duplicates
 from tasks.jobs import resolve_jobs
 from tasks.run import commit_run, mark_failed, start_run
 from tasks.sources import fetch_sources, ingest_files, plan_sources, report_unrecognised
@@ -46,4 +46,5 @@ def ingest_jobs(
         reports += [f.result() for f in futures]
     reports.append(resolve_jobs(ctx, config))
     reports.append(embed_jobs(ctx, config))
+    reports.append(near_duplicates(ctx, config))
     return commit_run(ctx, reports)

@@ -2,17 +2,23 @@
 
 The same job is posted on several boards with small differences ("Sr. Backend Engineer -
 Remote, US" at "ACME, Inc" vs "Senior Backend Engineer" at "Acme"). This first version
-resolves them with an exact match on a normalized key (title, company, place), then gives
-a posting that names no city the one placed job of the same title, company and work mode
-(`attach_unplaced`: an aggregator copy without its place is the same opening); the vector
-near-duplicate pass will read `JobIndex` for what the keys miss.
+resolves them in stages: an exact match on a normalized key (title, company, place); a
+posting that names no city joins the one placed job of the same title, company and work
+mode (`attach_unplaced`: an aggregator copy without its place is the same opening);
+openings sharing a key are told apart by their descriptions (`_split_by_text`). Then the
+vector pass (`near_duplicates`) reads `JobIndex` for what the keys miss: a new job whose
+vector is close to another job's is that job when every guard holds (same company, place
+within `max_km`, work mode, seniority, overlapping pay, no other requisition id, alike
+titles and descriptions). What it finds becomes an alias (key -> canonical key), so later
+postings with the key resolve to the canonical job by key alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -24,10 +30,14 @@ import pyarrow as pa
 
 from joblens.errors import ParseError
 from joblens.lake import connect_index
+from joblens.normalize.location import haversine_km
 from joblens.schemas import JOB_POSTINGS, JOBS, POSTINGS
 
 __all__ = [
     "JobIndex",
+    "NearRules",
+    "near_duplicates",
+    "refusal",
     "assign",
     "attach_unplaced",
     "base_key",
@@ -524,13 +534,44 @@ def entities(
     *,
     known_texts: KnownTexts | None = None,
     jaccard: float = 0.0,
+    aliases: Mapping[str, tuple[str, str]] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """`resolve` and `assign` of the same postings from one keying (the lake lookups and
-    the description comparisons done once): (jobs, postings with their job_id)."""
+    the description comparisons done once): (jobs, postings with their job_id).
+
+    `aliases` maps a key to (canonical key, reason): what the vector pass found to be
+    another job (`near_duplicates`); a posting with such a key joins the canonical job."""
     _check_postings(postings)
     keyed = _with_keys(postings, known_keys, known_texts=known_texts, jaccard=jaccard)
+    if aliases:
+        keyed = _apply_aliases(keyed, aliases)
     assigned = keyed.with_columns(_job_ids(pl.col("dedupe_key")).alias("job_id"))
     return _resolve_keyed(keyed), assigned.drop("dedupe_key")
+
+
+def _apply_aliases(keyed: pl.DataFrame, aliases: Mapping[str, tuple[str, str]]) -> pl.DataFrame:
+    final: dict[str, tuple[str, str]] = {}
+    for key in keyed.get_column("dedupe_key").unique().to_list():
+        if key not in aliases:
+            continue
+        target, why = aliases[key]
+        for _ in range(16):  # an alias of an alias (a chain): follow it, never loop
+            if target not in aliases or aliases[target][0] == key:
+                break
+            target = aliases[target][0]
+        final[key] = (target, why)
+    if not final:
+        return keyed
+    hit = pl.col("dedupe_key").is_in(list(final))
+    return keyed.with_columns(
+        pl.when(hit)
+        .then(
+            pl.col("dedupe_key").replace_strict({k: v[1] for k, v in final.items()}, default=None)
+        )
+        .otherwise(pl.col("match_reason"))
+        .alias("match_reason"),
+        pl.col("dedupe_key").replace({k: v[0] for k, v in final.items()}),
+    )
 
 
 def _resolve_keyed(keyed: pl.DataFrame) -> pl.DataFrame:
@@ -646,6 +687,174 @@ def link(assigned: pl.DataFrame, previous: pl.DataFrame, *, seen_at: datetime) -
     )
 
 
+# -- near duplicates the keys miss -----------------------------------------------------------
+@dataclass(frozen=True)
+class NearRules:
+    """When two jobs close in vector space are one opening (from settings.dedupe)."""
+
+    cosine: float = 0.93
+    title_jaccard: float = 0.75
+    description_jaccard: float = 0.83
+    max_km: float = 30.0
+
+
+# "Req ID: R-1234", "Job ID #88412", "Requisition Number: 2024-117": an opening's own number.
+_REQUISITION = re.compile(
+    r"\b(?:req(?:uisition)?(?:\s*(?:id|no\.?|number|#))?"
+    r"|(?:job|position|vacancy|posting)\s*(?:id|no\.?|number|#|code|ref))"
+    r"\s*[:#.]?\s*#?\s*((?=[A-Z_-]*\d)[A-Z0-9][A-Z0-9_-]{2,})\b",
+    re.I,
+)
+
+
+def requisition_id(text: str | None) -> str | None:
+    """The requisition id a description states, upper-cased; None when it states none."""
+    m = _REQUISITION.search(text or "")
+    return m.group(1).upper() if m else None
+
+
+def _title_words(key: str) -> frozenset[str]:
+    return frozenset(base_key(key).split("|", 1)[0].split())
+
+
+def _company_part(key: str) -> str:
+    parts = base_key(key).split("|")
+    return parts[1] if len(parts) > 2 else ""
+
+
+def _places_agree(a: Mapping[str, Any], b: Mapping[str, Any], max_km: float) -> str | None:
+    """None when the two places can be one office; else why not."""
+    if (a.get("work_mode") == "remote") != (b.get("work_mode") == "remote"):
+        return "one is remote, the other not"
+    if a.get("country") and b.get("country") and a["country"] != b["country"]:
+        return f"another country ({a['country']} / {b['country']})"
+    la, oa, lb, ob = a.get("lat"), a.get("lon"), b.get("lat"), b.get("lon")
+    if la is not None and oa is not None and lb is not None and ob is not None:
+        km = haversine_km(float(la), float(oa), float(lb), float(ob))
+        if km > max_km:
+            return f"another place ({km:.0f} km apart)"
+    elif a.get("city") and b.get("city") and a["city"].casefold() != b["city"].casefold():
+        return f"another city ({a['city']} / {b['city']})"
+    return None
+
+
+def _pay_agrees(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    if not a.get("salary_currency") or a.get("salary_currency") != b.get("salary_currency"):
+        return True  # nothing comparable
+    lows = [x.get("salary_annual_min") or x.get("salary_annual_max") for x in (a, b)]
+    highs = [x.get("salary_annual_max") or x.get("salary_annual_min") for x in (a, b)]
+    low = [float(v) for v in lows if v is not None]
+    high = [float(v) for v in highs if v is not None]
+    if len(low) < 2 or len(high) < 2:
+        return True
+    # Bands overlap, with 10% slack for rounding and hourly/annual conversions.
+    return max(low) <= min(high) * 1.1
+
+
+def refusal(a: Mapping[str, Any], b: Mapping[str, Any], rules: NearRules) -> tuple[str | None, str]:
+    """Whether jobs `a` and `b` (rows of JOBS: dedupe_key, place, work_mode, seniority, pay,
+    description) may be one opening: (why not, or None; what was checked). Text alone never
+    decides: two openings of one employer share their boilerplate."""
+    if _company_part(a["dedupe_key"]) != _company_part(b["dedupe_key"]):
+        return "another company", ""
+    place = _places_agree(a, b, rules.max_km)
+    if place:
+        return place, ""
+    modes = {str(m) for m in (a.get("work_mode"), b.get("work_mode")) if m}
+    if len(modes) > 1:
+        return f"another work mode ({' / '.join(sorted(modes))})", ""
+    levels = {str(v) for v in (a.get("seniority"), b.get("seniority")) if v}
+    if len(levels) > 1:
+        return f"another seniority ({' / '.join(sorted(levels))})", ""
+    if not _pay_agrees(a, b):
+        return "another pay band", ""
+    reqs = {requisition_id(a.get("description")), requisition_id(b.get("description"))}
+    if None not in reqs and len(reqs) > 1:
+        return f"another requisition id ({' / '.join(sorted(r for r in reqs if r))})", ""
+    ta, tb = _title_words(a["dedupe_key"]), _title_words(b["dedupe_key"])
+    titles = _jaccard(ta, tb)
+    # One title within the other ("Data Engineer" / "Data Engineer, Analytics Platform"), or
+    # most words shared; "Frontend" against "Data" in the same place is another role.
+    if not (ta <= tb or tb <= ta) and titles < rules.title_jaccard:
+        return f"titles too unlike ({titles:.2f} < {rules.title_jaccard:.2f})", ""
+    held = f"same company and place, titles {titles:.2f} alike"
+    wa, wb = _words(a.get("description")), _words(b.get("description"))
+    if wa is not None and wb is not None:
+        text = _jaccard(wa, wb)
+        if text < rules.description_jaccard:
+            return f"descriptions too unlike ({text:.2f} < {rules.description_jaccard:.2f})", ""
+        held += f", descriptions {text:.2f} alike"
+    return None, held
+
+
+def near_duplicates(
+    jobs: pl.DataFrame,
+    pairs: Iterable[tuple[str, str, float]],
+    rules: NearRules,
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """The aliases the vector pass finds, and how many candidate pairs each guard refused.
+
+    `jobs` holds every job a pair names (JOBS columns, `first_seen`, and a boolean `new`:
+    first seen in this run); `pairs` are (new job id, neighbour id, cosine). Accepted pairs
+    join jobs into groups; a group's canonical job is its earliest seen (then lowest id):
+    a job already in the lake keeps its id, a new one becomes its alias. Two jobs already in
+    the lake are never merged here: that is what a rebuild is for. Returns JOB_ALIASES
+    columns (without run_id and first_seen).
+    """
+    rows = {r["job_id"]: r for r in jobs.iter_rows(named=True)}
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    def order(job: str) -> tuple[Any, str]:
+        return (rows[job]["first_seen"], job)
+
+    refused: dict[str, int] = {}
+    why: dict[str, tuple[float, str]] = {}
+    for new, other, cosine in sorted(pairs, key=lambda p: -p[2]):
+        if new not in rows or other not in rows or new == other or not rows[new]["new"]:
+            continue
+        no, held = refusal(rows[new], rows[other], rules)
+        if no is not None:
+            refused[no.split(" (")[0]] = refused.get(no.split(" (")[0], 0) + 1
+            continue
+        a, b = root(new), root(other)
+        if a == b or (not rows[a]["new"] and not rows[b]["new"]):
+            continue
+        keep, gone = sorted((a, b), key=order)
+        if not rows[gone]["new"]:
+            keep, gone = gone, keep
+        parent[gone] = keep
+        why[gone] = (cosine, held)
+    out = []
+    for job in parent:
+        canonical = root(job)
+        cosine, held = why[job]
+        ckey = rows[canonical]["dedupe_key"]
+        out.append(
+            {
+                "dedupe_key": rows[job]["dedupe_key"],
+                "job_id": job,
+                "canonical_key": ckey,
+                "canonical_job_id": canonical,
+                "cosine": cosine,
+                "reason": f"near-duplicate of {ckey}: cosine {cosine:.3f}, {held}",
+            }
+        )
+    schema = {
+        "dedupe_key": pl.String,
+        "job_id": pl.String,
+        "canonical_key": pl.String,
+        "canonical_job_id": pl.String,
+        "cosine": pl.Float32,
+        "reason": pl.String,
+    }
+    return pl.DataFrame(out, schema=schema), refused
+
+
 # -- the vector index -------------------------------------------------------------------------
 class JobIndex:
     """Job vectors by job id, in the LanceDB table "jobs" under `index_dir` (cosine distance)."""
@@ -695,6 +904,15 @@ class JobIndex:
                 .execute(batch)
             )
         return jobs.height
+
+    def delete(self, job_ids: Iterable[str]) -> None:
+        """Remove these jobs' vectors (jobs merged into another)."""
+        ids = sorted(set(job_ids))
+        tbl = self._table()
+        if tbl is None or not ids:
+            return
+        quoted = ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
+        tbl.delete(f"job_id IN ({quoted})")
 
     def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Return (ids, distances), each [len(vectors), k], nearest first by cosine distance.

@@ -152,6 +152,21 @@ JOB_POSTINGS = pa.schema(
     ]
 )
 
+JOB_ALIASES = pa.schema(
+    [
+        _RUN_ID,
+        # A key the vector pass found to be another job's opening under other words: postings
+        # with this key resolve to the canonical job from then on (dedupe.near_duplicates).
+        _req("dedupe_key", pa.string()),
+        _req("job_id", pa.string()),  # the entity the key alone would have made
+        _req("canonical_key", pa.string()),
+        _req("canonical_job_id", pa.string()),
+        ("cosine", pa.float32()),
+        ("reason", pa.string()),  # what the guards checked, for the analyst asking why
+        _req("first_seen", _TS),
+    ]
+)
+
 RAW_CVS = pa.schema(
     [
         _RUN_ID,
@@ -392,6 +407,14 @@ TABLES: dict[str, Table] = {
             ("dt",),
             Current("latest", ("posting_id",)),
             "which job entity each source posting fed, with its url and first/last seen",
+        ),
+        Table(
+            "job_aliases",
+            "silver/job_aliases",
+            JOB_ALIASES,
+            ("dt",),
+            Current("latest", ("dedupe_key",)),
+            "keys the vector pass merged into another job, with the reason",
         ),
         Table(
             "candidates",

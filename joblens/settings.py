@@ -65,6 +65,24 @@ class DedupeSettings(_Section):
         description="Postings with one key whose descriptions share less of their words "
         "(Jaccard) are different openings; 0 = the key alone decides",
     )
+    vector_cosine: float = Field(
+        0.93,
+        ge=0.0,
+        le=1.0,
+        description="A new job whose vector is this close (cosine) to another job's may be the "
+        "same opening under other words (the guards decide); 1 = the vector pass is off",
+    )
+    neighbours: int = Field(5, ge=1, le=100, description="Vector neighbours checked per new job")
+    title_jaccard: float = Field(
+        0.75,
+        ge=0.0,
+        le=1.0,
+        description="Guard: near-duplicates' normalized titles share at least this share of "
+        "words, or one title's words are all in the other's",
+    )
+    max_km: float = Field(
+        30.0, ge=0.0, description="Guard: near-duplicates' places are at most this far apart"
+    )
 
 
 class EmbedSettings(_Section):

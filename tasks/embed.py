@@ -59,3 +59,18 @@ def embed_candidates(ctx: RunContext, config: str | None) -> dict[str, Any]:
     return stages.embed_candidates(
         ctx, embedder, _cache(ctx), progress=progress, occupations=_occupations(embedder, settings)
     ).to_dict()
+
+
+# Not retried, as embed-jobs: a pure pass over the lake and the local model.
+@task(name="near-duplicates", cache_policy=NO_CACHE, persist_result=False)
+def near_duplicates(ctx: RunContext, config: str | None) -> dict[str, Any]:
+    """The vector pass over the jobs this run first saw: merge those that are another job's
+    opening under other words; return the stage report."""
+    settings = joblens_settings.load(config)
+    embedder = _embedder(settings.embed)
+
+    def reembed() -> stages.StageReport:
+        occupations = _occupations(embedder, settings.embed)
+        return stages.embed_jobs(ctx, embedder, _cache(ctx), occupations=occupations)
+
+    return stages.resolve_near_duplicates(ctx, settings, reembed).to_dict()

@@ -161,7 +161,12 @@ class FlowRuns:
             reports.append(stages.resolve_jobs(ctx, self.settings))
             cache = EmbeddingCache(ctx.lake.index_dir)
             occupations = self.occupations()
-            return [*reports, stages.embed_jobs(ctx, self.embedder, cache, occupations=occupations)]
+
+            def embed() -> Any:
+                return stages.embed_jobs(ctx, self.embedder, cache, occupations=occupations)
+
+            reports.append(embed())
+            return [*reports, stages.resolve_near_duplicates(ctx, self.settings, embed)]
 
         return self._run("ingest-jobs", run_id, work)
 

@@ -4,6 +4,7 @@
     postings.ingest_live       live sources (fetch.py) -> raw_postings, postings
     jobs.resolve_jobs          postings -> jobs, job_postings (merged into the lake's state)
     embed.embed_jobs           jobs -> their embeddings, the LanceDB job index
+    jobs.resolve_near_duplicates  the vector pass: new jobs near another -> job_aliases, jobs
     candidates.ingest_cvs      CV files -> raw_cvs, candidates
     embed.embed_candidates     candidates -> their embeddings
     score.score                current candidates x active jobs -> matches
@@ -20,7 +21,7 @@ from __future__ import annotations
 from joblens.stages.analyze import analyze
 from joblens.stages.candidates import ingest_cvs
 from joblens.stages.embed import JOB_TEXT, embed_candidates, embed_jobs
-from joblens.stages.jobs import resolve_jobs
+from joblens.stages.jobs import resolve_jobs, resolve_near_duplicates
 from joblens.stages.postings import ingest_files, ingest_live, ingest_source, report_unrecognised
 from joblens.stages.run import (
     FLOWS,
@@ -48,6 +49,7 @@ __all__ = [
     "fail_orchestrated",
     "ingest_cvs",
     "ingest_files",
+    "resolve_near_duplicates",
     "ingest_live",
     "ingest_source",
     "new_run_id",

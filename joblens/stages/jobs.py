@@ -1,28 +1,41 @@
 """Stage: this run's postings -> job entities, merged into the lake's state.
 
-Reads: postings (this run), jobs and job_postings (current state).  Writes: jobs (new
-versions of every job this run saw), job_postings, quarantine (stage prefilter), run_stats.
+Reads: postings (this run), jobs, job_postings and job_aliases (current state).  Writes:
+jobs (new versions of every job this run saw), job_postings, quarantine (stage prefilter),
+run_stats; the vector pass (`resolve_near_duplicates`) job_aliases, and jobs/job_postings
+again when it finds what the keys missed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import timedelta
+
+import numpy as np
+import polars as pl
 
 from joblens import dedupe, prefilter
 from joblens.settings import Settings
 from joblens.stages.run import RunContext, StageReport, quarantine, timed
 
-__all__ = ["READS", "WRITES", "resolve_jobs"]
+__all__ = ["READS", "WRITES", "resolve_jobs", "resolve_near_duplicates"]
 
-READS = ("postings", "jobs", "job_postings")
-WRITES = ("jobs", "job_postings", "quarantine", "run_stats")
+READS = ("postings", "jobs", "job_postings", "job_aliases")
+WRITES = ("jobs", "job_postings", "job_aliases", "quarantine", "run_stats")
 
 
-def resolve_jobs(ctx: RunContext, settings: Settings) -> StageReport:
+def resolve_jobs(
+    ctx: RunContext,
+    settings: Settings,
+    *,
+    aliases: Mapping[str, tuple[str, str]] | None = None,
+) -> StageReport:
     """Prefilter this run's postings and resolve them into job entities.
 
     An entity the lake already holds keeps its id, first_seen and provenance and gains this
-    sighting; jobs this run did not see keep their current version untouched.
+    sighting; jobs this run did not see keep their current version untouched. A key the
+    vector pass aliased (the lake's job_aliases, and this run's `aliases`: key -> (canonical
+    key, reason)) resolves to its canonical job.
     """
     report = StageReport("prefilter+dedupe")
     with timed(ctx, report):
@@ -48,8 +61,18 @@ def resolve_jobs(ctx: RunContext, settings: Settings) -> StageReport:
                 [sorted({dedupe.base_key(k) for k in keys})],
             ).rows()
 
+        known_aliases = {
+            key: (canonical, reason or "")
+            for key, canonical, reason in lake.query(
+                "SELECT dedupe_key, canonical_key, reason FROM job_aliases"
+            ).rows()
+        }
         fresh, assigned = dedupe.entities(
-            kept, known_keys, known_texts=known_texts, jaccard=jaccard
+            kept,
+            known_keys,
+            known_texts=known_texts,
+            jaccard=jaccard,
+            aliases={**known_aliases, **(aliases or {})},
         )
         # Only what the merge needs, of only the jobs and postings this run saw: at design
         # scale the rest of the state (embeddings, descriptions) stays on disk.
@@ -86,3 +109,87 @@ def resolve_jobs(ctx: RunContext, settings: Settings) -> StageReport:
             "known_jobs": jobs.height - new,
         }
     return report
+
+
+_NEIGHBOUR_COLUMNS = (
+    "job_id, dedupe_key, city, country, lat, lon, work_mode, seniority, salary_currency, "
+    "salary_annual_min, salary_annual_max, description, first_seen"
+)
+
+
+def resolve_near_duplicates(
+    ctx: RunContext, settings: Settings, reembed: Callable[[], StageReport]
+) -> StageReport:
+    """The vector pass: each job first seen in this run is searched in the job index; a
+    neighbour within `dedupe.vector_cosine` that every guard lets through is the same
+    opening (`dedupe.near_duplicates`). Each merge is recorded in job_aliases with its reason,
+    this run's postings are resolved again with the aliases, and `reembed` (the embed stage,
+    all cache hits) refreshes the changed jobs' vectors; the merged-away vectors leave the
+    index. Runs after the embed stage, since it needs this run's vectors."""
+    report = StageReport("near-duplicates")
+    rules = dedupe.NearRules(
+        cosine=settings.dedupe.vector_cosine,
+        title_jaccard=settings.dedupe.title_jaccard,
+        description_jaccard=settings.dedupe.description_jaccard,
+        max_km=settings.dedupe.max_km,
+    )
+    with timed(ctx, report):
+        lake = ctx.lake
+        jobs = lake.read("jobs", run_id=ctx.run_id)
+        new = jobs.filter(pl.col("first_seen") == ctx.started_at)
+        report.rows_in = new.height
+        index = dedupe.JobIndex(lake.index_dir)
+        if new.is_empty() or rules.cosine >= 1.0 or len(index) < 2:
+            report.detail = {"new_jobs": new.height, "merged": 0}
+            return report
+        vectors = np.asarray(new.get_column("embedding").to_list(), dtype=np.float32)
+        ids, dists = index.search(vectors, settings.dedupe.neighbours + 1)
+        new_ids = new.get_column("job_id").to_list()
+        pairs = [
+            (new_ids[i], str(ids[i, j]), float(1.0 - dists[i, j]))
+            for i in range(len(new_ids))
+            for j in range(ids.shape[1])
+            if ids[i, j] and ids[i, j] != new_ids[i] and 1.0 - dists[i, j] >= rules.cosine
+        ]
+        rows = _pair_rows(ctx, jobs, {other for _, other, _ in pairs})
+        aliases, refused = dedupe.near_duplicates(rows, pairs, rules)
+        report.rows_out = aliases.height
+        report.detail = {
+            "new_jobs": new.height,
+            "pairs_checked": len(pairs),
+            "merged": aliases.height,
+            "refused": refused,
+        }
+        if aliases.is_empty():
+            return report
+        lake.write(
+            "job_aliases",
+            aliases.with_columns(first_seen=pl.lit(ctx.started_at, pl.Datetime("us", "UTC"))),
+            run_id=ctx.run_id,
+            partition={"dt": ctx.dt},
+        )
+        found = {
+            key: (canonical, reason)
+            for key, canonical, reason in aliases.select(
+                "dedupe_key", "canonical_key", "reason"
+            ).rows()
+        }
+        resolve_jobs(ctx, settings, aliases=found)
+        reembed()
+        index.delete(aliases.get_column("job_id").to_list())
+    return report
+
+
+def _pair_rows(ctx: RunContext, jobs: pl.DataFrame, neighbours: set[str]) -> pl.DataFrame:
+    """This run's jobs and the lake's current rows of the neighbours not among them, with
+    `new` (first seen in this run). A neighbour in neither (an index row of a failed run) is
+    left out, and so its pairs."""
+    cols = [c.strip() for c in _NEIGHBOUR_COLUMNS.split(",")]
+    here = jobs.select(cols)
+    missing = sorted(neighbours - set(here.get_column("job_id").to_list()))
+    known = ctx.lake.query(
+        f"SELECT {_NEIGHBOUR_COLUMNS} FROM jobs WHERE job_id IN (SELECT unnest(?::VARCHAR[]))",
+        [missing],
+    )
+    both = pl.concat([here, known.select(cols).cast(here.schema)], how="vertical")  # type: ignore[arg-type]
+    return both.with_columns((pl.col("first_seen") == ctx.started_at).alias("new"))

@@ -451,3 +451,118 @@ def test_every_link_says_why_the_posting_is_in_its_job() -> None:
     assert "too short to compare" in why["p3"]
     assert why["p5"].startswith("names no city") and "rome" in why["p5"].lower()
     assert why["p6"] == "no company: a job of its own"
+
+
+_PLATFORM_AD = (
+    "You will design and run the batch and streaming pipelines behind our analytics platform, "
+    "own the warehouse models in dbt and Snowflake, mentor two engineers, and work with the "
+    "product analysts on the metrics the company steers by. Requisition 4471. Python, SQL, "
+    "Airflow and Kafka daily; on call one week in six; hybrid, three days in the Berlin office."
+)
+
+
+def _vector_pass(lake_root: Path, rows: list[dict[str, Any]], run_id: str) -> dict[str, Any]:
+    """One ingest run of `rows` as silver postings: keys, embedding, the vector pass."""
+    from joblens import stages
+    from joblens.embed import HashingEmbedder
+    from joblens.settings import Settings
+
+    ctx = stages.begin(stages.RunContext.create(str(lake_root), run_id, flow="ingest-jobs"))
+    ctx.lake.write("postings", _postings(rows), run_id=ctx.run_id, partition={"dt": ctx.dt})
+    settings = Settings()
+    stages.resolve_jobs(ctx, settings)
+
+    def embed() -> Any:
+        return stages.embed_jobs(ctx, HashingEmbedder(), None)
+
+    embed()
+    report = stages.resolve_near_duplicates(ctx, settings, embed)
+    stages.commit(ctx, [report])
+    return report.detail
+
+
+def test_the_vector_pass_merges_a_retitled_copy_and_remembers_why(tmp_path: Path) -> None:
+    from joblens.lake import Lake
+
+    berlin = {"city": "Berlin", "country": "DE", "lat": 52.52, "lon": 13.40, "work_mode": "hybrid"}
+    first = {**berlin, "posting_id": "gh-1", "title": "Senior Data Engineer"}
+    first["description"] = _PLATFORM_AD
+    lake_root = tmp_path / "lake"
+    _vector_pass(lake_root, [first], "r1")
+    copy = {
+        **first,
+        "posting_id": "li-9",
+        "source": "jobspy",
+        "title": "Senior Data Engineer, Analytics Platform",
+        "description": _PLATFORM_AD.replace("two engineers", "2 engineers"),
+        "lat": 52.53,  # another board's geocode of the same office
+    }
+    other_role = {
+        **first,
+        "posting_id": "gh-2",
+        "title": "Senior Frontend Engineer",
+        "description": _PLATFORM_AD.replace("Requisition 4471", "Requisition 4471"),
+    }
+    detail = _vector_pass(lake_root, [copy, other_role], "r2")
+    assert detail["merged"] == 1 and set(detail["refused"]) == {"titles too unlike"}
+    lake = Lake(lake_root)
+    jobs = lake.current("jobs")
+    assert jobs.height == 2
+    merged = jobs.filter(pl.col("title").str.contains("Data Engineer")).row(0, named=True)
+    assert sorted(merged["posting_ids"]) == ["gh-1", "li-9"]
+    assert merged["first_seen"] < merged["last_seen"]  # the older job kept its id
+    links = dict(
+        zip(*lake.current("job_postings").select("posting_id", "match_reason"), strict=True)
+    )
+    assert links["li-9"].startswith("near-duplicate of senior data engineer|acme|berlin,de")
+    assert "cosine" in links["li-9"] and "same company and place" in links["li-9"]
+    [alias] = lake.current("job_aliases").iter_rows(named=True)
+    assert alias["canonical_job_id"] == merged["job_id"]
+    # The index no longer holds the merged-away job.
+    assert len(dedupe.JobIndex(lake.index_dir)) == 2
+
+    # Seen again, the copy resolves to the canonical job by its key alone.
+    again = _vector_pass(lake_root, [{**copy, "posting_id": "li-10"}], "r3")
+    assert again["new_jobs"] == 0
+    lake = Lake(lake_root)
+    assert lake.current("jobs").height == 2
+    row = lake.current("jobs").filter(pl.col("job_id") == merged["job_id"]).row(0, named=True)
+    assert sorted(row["posting_ids"]) == ["gh-1", "li-10", "li-9"]
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"city": "Munich", "lat": 48.14, "lon": 11.58}, "another place"),
+        ({"seniority": "junior"}, "another seniority"),
+        ({"work_mode": "remote"}, "one is remote, the other not"),
+        ({"description": _PLATFORM_AD.replace("4471", "5120")}, "another requisition id"),
+        ({"salary_annual_min": 40000.0, "salary_annual_max": 50000.0}, "another pay band"),
+        ({"company": "Other Corp"}, "another company"),
+    ],
+)
+def test_a_guard_keeps_near_identical_text_of_another_opening_apart(
+    change: dict[str, Any], why: str
+) -> None:
+    base = {
+        "dedupe_key": "senior data engineer|acme|berlin,de",
+        "city": "Berlin",
+        "country": "DE",
+        "lat": 52.52,
+        "lon": 13.40,
+        "work_mode": "hybrid",
+        "seniority": "senior",
+        "salary_currency": "EUR",
+        "salary_annual_min": 80000.0,
+        "salary_annual_max": 95000.0,
+        "description": _PLATFORM_AD,
+    }
+    other = {**base, "dedupe_key": "senior data engineer analytics|acme|berlin,de", **change}
+    if "company" in change:
+        other["dedupe_key"] = "senior data engineer analytics|othercorp|berlin,de"
+    rules = dedupe.NearRules()
+    no, _ = dedupe.refusal(base, other, rules)
+    assert no is not None and no.startswith(why)
+    assert dedupe.refusal(base, {**base, "dedupe_key": other["dedupe_key"]}, rules)[0] is None or (
+        "company" in change
+    )
