@@ -734,6 +734,91 @@ def forget(
     _emit_json({"candidate_id": candidate, "removed": removed})
 
 
+@app.command("dedupe")
+def dedupe_cmd(
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Re-resolve every current posting (after a model, threshold or rule change) "
+            "and report what moved",
+        ),
+    ] = False,
+    lake: LakeOpt = None,
+    run_id: RunIdOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """How the lake's postings resolve into jobs: jobs, postings and why postings share a
+    job (job_postings.match_reason). With --rebuild, a rebuild-jobs run resolves everything
+    again and says which postings moved and which jobs merged. JSON last line."""
+    lk = _lake(lake, config)
+    if not rebuild:
+        _dedupe_state(lk)
+        return
+    settings = _settings(config)
+    try:
+        detail = _rebuild(lk, settings, run_id)
+    except JobLensError as exc:
+        _fail(str(exc))
+    rows = [
+        {"what": k.replace("_", " "), "count": v}
+        for k, v in detail.items()
+        if isinstance(v, int) and k != "run_id"
+    ]
+    console.print(_table(f"Rebuild {detail['run_id']}", rows, ["what", "count"]))
+    if detail["examples"]:
+        console.print(
+            _table(
+                "Postings that moved (first 5)",
+                detail["examples"],
+                ["posting_id", "before", "after", "match_reason"],
+            )
+        )
+    _emit_json(detail)
+
+
+def _rebuild(lk: Lake, settings: joblens_settings.Settings, run_id: str | None) -> dict[str, Any]:
+    from joblens import stages
+    from joblens.embed import EmbeddingCache, make_embedder
+    from joblens.occupations import shared_index
+
+    embedder = make_embedder(settings.embed)
+    ctx = stages.begin(
+        stages.RunContext.create(
+            lk.location, run_id, flow="rebuild-jobs", active_days=settings.lake.active_days
+        )
+    )
+    try:
+        occupations = shared_index(embedder, settings.embed.cache_dir)
+        cache = EmbeddingCache(ctx.lake.index_dir)
+
+        def reembed() -> stages.StageReport:
+            return stages.embed_jobs(ctx, embedder, cache, occupations=occupations)
+
+        console.print(f"rebuild {ctx.run_id}: re-resolving every current posting")
+        report = stages.rebuild_jobs(ctx, settings, reembed)
+    except BaseException as exc:
+        stages.fail(ctx, f"{type(exc).__name__}: {exc}")
+        raise
+    stages.commit(ctx, [report])
+    return {"run_id": ctx.run_id, **report.detail}
+
+
+def _dedupe_state(lk: Lake) -> None:
+    why = lk.query(
+        "SELECT regexp_replace(match_reason, '[;:(].*$', '') AS reason, count(*) AS postings "
+        "FROM job_postings GROUP BY ALL ORDER BY postings DESC"
+    )
+    totals = lk.query(
+        "SELECT (SELECT count(*) FROM jobs WHERE merged_into IS NULL) AS jobs, "
+        "(SELECT count(*) FROM jobs WHERE active) AS active_jobs, "
+        "(SELECT count(*) FROM job_postings) AS postings, "
+        "(SELECT count(*) FROM job_aliases WHERE canonical_key <> dedupe_key) AS aliases"
+    ).row(0, named=True)
+    console.print(_table("Why postings share a job", why.to_dicts(), ["reason", "postings"]))
+    _emit_json({**totals, "reasons": why.to_dicts()})
+
+
 _MATCH_FIELDS = (*FACTORS, "matched_skills", "missing_skills")
 
 

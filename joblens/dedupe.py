@@ -500,7 +500,16 @@ _RESOLVED = [
     f.name
     for f in JOBS
     if f.name
-    not in ("run_id", "embedding", "occupation", "isco", "first_seen", "last_seen", "repost_count")
+    not in (
+        "run_id",
+        "embedding",
+        "occupation",
+        "isco",
+        "first_seen",
+        "last_seen",
+        "repost_count",
+        "merged_into",
+    )
 ]
 
 
@@ -857,13 +866,44 @@ def near_duplicates(
 
 # -- the vector index -------------------------------------------------------------------------
 class JobIndex:
-    """Job vectors by job id, in the LanceDB table "jobs" under `index_dir` (cosine distance)."""
+    """Job vectors by job id, in the LanceDB table "jobs" under `index_dir` (cosine distance).
+
+    Searched exactly while small; `ensure_index` builds an IVF_FLAT index (cosine, sqrt(n)
+    partitions) once it holds `min_rows`, and folds new rows into it as they come; a search
+    then scans `nprobes` partitions (plus the rows not yet indexed, exactly)."""
 
     TABLE = "jobs"
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, *, nprobes: int = 20) -> None:
         self.index_dir = Path(index_dir)
+        self.nprobes = nprobes
         self._db = connect_index(self.index_dir)
+
+    def _vector_index(self, tbl: Any) -> Any | None:
+        return next((i for i in tbl.list_indices() if list(i.columns) == ["vector"]), None)
+
+    def ensure_index(self, *, min_rows: int) -> str:
+        """Keep the search fast as the index grows: "exact" below `min_rows`; else build the
+        IVF index ("built"), or fold rows added since into it when they are more than 5%
+        ("updated"), or leave it ("indexed")."""
+        tbl = self._table()
+        rows = 0 if tbl is None else int(tbl.count_rows())
+        if tbl is None or rows < min_rows:
+            return "exact"
+        found = self._vector_index(tbl)
+        if found is None:
+            from lancedb.index import IvfFlat
+
+            partitions = max(1, round(rows**0.5))
+            tbl.create_index(
+                "vector", config=IvfFlat(distance_type="cosine", num_partitions=partitions)
+            )
+            return "built"
+        stats = tbl.index_stats(found.name)
+        if stats is not None and stats.num_unindexed_rows > 0.05 * rows:
+            tbl.optimize()
+            return "updated"
+        return "indexed"
 
     def _table(self) -> Any | None:
         try:
@@ -884,7 +924,7 @@ class JobIndex:
                 raise ParseError(f"JobIndex.upsert needs a {col!r} column", field=col)
         if jobs.height == 0:
             raise ParseError("JobIndex.upsert got no jobs; an empty index cannot be searched")
-        vectors = _matrix(jobs.get_column("embedding").to_list(), where="jobs.embedding")
+        vectors = _matrix(jobs.get_column("embedding"), where="jobs.embedding")
         data: dict[str, pa.Array] = {"job_id": jobs.get_column("job_id").to_arrow()}
         for col in ("dedupe_key", "title", "company"):
             if col in jobs.columns:
@@ -904,6 +944,11 @@ class JobIndex:
                 .execute(batch)
             )
         return jobs.height
+
+    def clear(self) -> None:
+        """Drop every vector (a rebuild indexes the jobs it makes)."""
+        if self._table() is not None:
+            self._db.drop_table(self.TABLE)
 
     def delete(self, job_ids: Iterable[str]) -> None:
         """Remove these jobs' vectors (jobs merged into another)."""
@@ -928,13 +973,10 @@ class JobIndex:
         dists = np.full((n, k), np.inf, dtype=np.float32)
         if n == 0 or k < 1:
             return ids, dists
-        result = (
-            tbl.search(list(queries))
-            .distance_type("cosine")
-            .limit(k)
-            .select(["job_id", "_distance"])
-            .to_polars()
-        )
+        query = tbl.search(list(queries)).distance_type("cosine")
+        if self._vector_index(tbl) is not None:
+            query = query.nprobes(self.nprobes)
+        result = query.limit(k).select(["job_id", "_distance"]).to_polars()
         if "query_index" not in result.columns:  # a single query comes back without it
             result = result.with_columns(query_index=pl.lit(0, dtype=pl.Int32))
         result = result.sort(["query_index", "_distance"]).with_columns(
@@ -947,10 +989,14 @@ class JobIndex:
         return ids, dists
 
 
-def _matrix(rows: list[Any], *, where: str) -> np.ndarray:
-    if any(r is None for r in rows):
+def _matrix(rows: pl.Series, *, where: str) -> np.ndarray:
+    """The vectors of a List column as one float32 matrix (through Arrow: no Python lists)."""
+    if rows.null_count():
         raise ParseError(f"{where}: every row needs a vector; some are null", field=where)
-    widths = {len(r) for r in rows}
+    if isinstance(rows.dtype, pl.Array):
+        return np.ascontiguousarray(rows.to_numpy(), dtype=np.float32)
+    widths = rows.list.len().unique().to_list()
     if len(widths) != 1:
         raise ParseError(f"{where}: vectors must share one width, got {sorted(widths)}")
-    return np.asarray(rows, dtype=np.float32)
+    flat = rows.explode().cast(pl.Float32).to_numpy()
+    return np.ascontiguousarray(flat.reshape(len(rows), int(widths[0])))

@@ -673,7 +673,7 @@ class Lake:
             if "last_seen" in tbl.schema.names and tbl.name == "jobs":
                 sql = (
                     f"SELECT *, last_seen >= {self._as_of_sql()} - INTERVAL {self.active_days} DAY "
-                    "AS active "
+                    "AND merged_into IS NULL AS active "
                     f"FROM ({sql})"
                 )
             return sql

@@ -133,6 +133,9 @@ JOBS = pa.schema(
         ("embedding", _VECTOR),
         ("occupation", pa.string()),  # ESCO occupation URI of the title (joblens.occupations)
         ("isco", pa.string()),  # its ISCO-08 unit group (4 digits, inferred)
+        # Set on the last version of a job a rebuild merged into another (that job's id): it
+        # is never active again (`joblens dedupe --rebuild`).
+        ("merged_into", pa.string()),
     ]
 )
 

@@ -83,6 +83,15 @@ class DedupeSettings(_Section):
     max_km: float = Field(
         30.0, ge=0.0, description="Guard: near-duplicates' places are at most this far apart"
     )
+    index_min_rows: int = Field(
+        20_000,
+        ge=1,
+        description="The job index is searched exactly below this many jobs, through an "
+        "IVF index from there on",
+    )
+    nprobes: int = Field(
+        20, ge=1, description="IVF partitions each search scans (more: slower, fewer misses)"
+    )
 
 
 class EmbedSettings(_Section):

@@ -5,6 +5,7 @@
     jobs.resolve_jobs          postings -> jobs, job_postings (merged into the lake's state)
     embed.embed_jobs           jobs -> their embeddings, the LanceDB job index
     jobs.resolve_near_duplicates  the vector pass: new jobs near another -> job_aliases, jobs
+    rebuild.rebuild_jobs       every current posting resolved again (joblens dedupe --rebuild)
     candidates.ingest_cvs      CV files -> raw_cvs, candidates
     embed.embed_candidates     candidates -> their embeddings
     score.score                current candidates x active jobs -> matches
@@ -23,6 +24,7 @@ from joblens.stages.candidates import ingest_cvs
 from joblens.stages.embed import JOB_TEXT, embed_candidates, embed_jobs
 from joblens.stages.jobs import resolve_jobs, resolve_near_duplicates
 from joblens.stages.postings import ingest_files, ingest_live, ingest_source, report_unrecognised
+from joblens.stages.rebuild import rebuild_jobs
 from joblens.stages.run import (
     FLOWS,
     RunContext,
@@ -49,6 +51,7 @@ __all__ = [
     "fail_orchestrated",
     "ingest_cvs",
     "ingest_files",
+    "rebuild_jobs",
     "resolve_near_duplicates",
     "ingest_live",
     "ingest_source",

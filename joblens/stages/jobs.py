@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -46,7 +47,7 @@ def resolve_jobs(
         # The lake's jobs an unplaced posting of this run may belong to (same title and
         # company, a city named): read by prefix, so the state is never read whole.
         known_keys = lake.query(
-            "SELECT DISTINCT dedupe_key, work_mode FROM jobs WHERE "
+            "SELECT DISTINCT dedupe_key, work_mode FROM jobs WHERE merged_into IS NULL AND "
             "split_part(dedupe_key, '|', 1) || '|' || split_part(dedupe_key, '|', 2) "
             "IN (SELECT unnest(?::VARCHAR[]))",
             [dedupe.unplaced_prefixes(kept)],
@@ -56,7 +57,7 @@ def resolve_jobs(
         def known_texts(keys: list[str]) -> list[tuple[str, str | None]]:
             # The lake's openings sharing a key with this run's postings, and their text.
             return lake.query(
-                "SELECT dedupe_key, description FROM jobs WHERE "
+                "SELECT dedupe_key, description FROM jobs WHERE merged_into IS NULL AND "
                 "regexp_replace(dedupe_key, '~[0-9]+$', '') IN (SELECT unnest(?::VARCHAR[]))",
                 [sorted({dedupe.base_key(k) for k in keys})],
             ).rows()
@@ -64,7 +65,8 @@ def resolve_jobs(
         known_aliases = {
             key: (canonical, reason or "")
             for key, canonical, reason in lake.query(
-                "SELECT dedupe_key, canonical_key, reason FROM job_aliases"
+                "SELECT dedupe_key, canonical_key, reason FROM job_aliases "
+                "WHERE canonical_key <> dedupe_key"
             ).rows()
         }
         fresh, assigned = dedupe.entities(
@@ -117,6 +119,48 @@ _NEIGHBOUR_COLUMNS = (
 )
 
 
+def _rules(settings: Settings) -> dedupe.NearRules:
+    return dedupe.NearRules(
+        cosine=settings.dedupe.vector_cosine,
+        title_jaccard=settings.dedupe.title_jaccard,
+        description_jaccard=settings.dedupe.description_jaccard,
+        max_km=settings.dedupe.max_km,
+    )
+
+
+def near_pass(
+    ctx: RunContext, settings: Settings, jobs: pl.DataFrame, queried: pl.DataFrame
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Search the job index for the `queried` jobs (rows of this run's `jobs`, embedded) and
+    return the aliases the guards let through (`dedupe.near_duplicates`) and the counts."""
+    rules = _rules(settings)
+    index = dedupe.JobIndex(ctx.lake.index_dir, nprobes=settings.dedupe.nprobes)
+    empty, _ = dedupe.near_duplicates(pl.DataFrame(), [], rules)
+    if queried.is_empty() or rules.cosine >= 1.0 or len(index) < 2:
+        return empty, {"merged": 0}
+    search = index.ensure_index(min_rows=settings.dedupe.index_min_rows)
+    vectors = np.asarray(queried.get_column("embedding").to_list(), dtype=np.float32)
+    ids, dists = index.search(vectors, settings.dedupe.neighbours + 1)
+    asked = queried.get_column("job_id").to_list()
+    pairs = [
+        (asked[i], str(ids[i, j]), float(1.0 - dists[i, j]))
+        for i in range(len(asked))
+        for j in range(ids.shape[1])
+        if ids[i, j] and ids[i, j] != asked[i] and 1.0 - dists[i, j] >= rules.cosine
+    ]
+    rows = _pair_rows(ctx, jobs, {other for _, other, _ in pairs}, set(asked))
+    aliases, refused = dedupe.near_duplicates(rows, pairs, rules)
+    counts = {"index": search, "pairs_checked": len(pairs), "merged": aliases.height}
+    return aliases, {**counts, "refused": refused}
+
+
+def alias_map(aliases: pl.DataFrame) -> dict[str, tuple[str, str]]:
+    return {
+        key: (canonical, reason)
+        for key, canonical, reason in aliases.select("dedupe_key", "canonical_key", "reason").rows()
+    }
+
+
 def resolve_near_duplicates(
     ctx: RunContext, settings: Settings, reembed: Callable[[], StageReport]
 ) -> StageReport:
@@ -127,63 +171,33 @@ def resolve_near_duplicates(
     all cache hits) refreshes the changed jobs' vectors; the merged-away vectors leave the
     index. Runs after the embed stage, since it needs this run's vectors."""
     report = StageReport("near-duplicates")
-    rules = dedupe.NearRules(
-        cosine=settings.dedupe.vector_cosine,
-        title_jaccard=settings.dedupe.title_jaccard,
-        description_jaccard=settings.dedupe.description_jaccard,
-        max_km=settings.dedupe.max_km,
-    )
     with timed(ctx, report):
-        lake = ctx.lake
-        jobs = lake.read("jobs", run_id=ctx.run_id)
+        jobs = ctx.lake.read("jobs", run_id=ctx.run_id)
         new = jobs.filter(pl.col("first_seen") == ctx.started_at)
         report.rows_in = new.height
-        index = dedupe.JobIndex(lake.index_dir)
-        if new.is_empty() or rules.cosine >= 1.0 or len(index) < 2:
-            report.detail = {"new_jobs": new.height, "merged": 0}
-            return report
-        vectors = np.asarray(new.get_column("embedding").to_list(), dtype=np.float32)
-        ids, dists = index.search(vectors, settings.dedupe.neighbours + 1)
-        new_ids = new.get_column("job_id").to_list()
-        pairs = [
-            (new_ids[i], str(ids[i, j]), float(1.0 - dists[i, j]))
-            for i in range(len(new_ids))
-            for j in range(ids.shape[1])
-            if ids[i, j] and ids[i, j] != new_ids[i] and 1.0 - dists[i, j] >= rules.cosine
-        ]
-        rows = _pair_rows(ctx, jobs, {other for _, other, _ in pairs})
-        aliases, refused = dedupe.near_duplicates(rows, pairs, rules)
+        aliases, counts = near_pass(ctx, settings, jobs, new)
         report.rows_out = aliases.height
-        report.detail = {
-            "new_jobs": new.height,
-            "pairs_checked": len(pairs),
-            "merged": aliases.height,
-            "refused": refused,
-        }
+        report.detail = {"new_jobs": new.height, **counts}
         if aliases.is_empty():
             return report
-        lake.write(
+        ctx.lake.write(
             "job_aliases",
             aliases.with_columns(first_seen=pl.lit(ctx.started_at, pl.Datetime("us", "UTC"))),
             run_id=ctx.run_id,
             partition={"dt": ctx.dt},
         )
-        found = {
-            key: (canonical, reason)
-            for key, canonical, reason in aliases.select(
-                "dedupe_key", "canonical_key", "reason"
-            ).rows()
-        }
-        resolve_jobs(ctx, settings, aliases=found)
+        resolve_jobs(ctx, settings, aliases=alias_map(aliases))
         reembed()
-        index.delete(aliases.get_column("job_id").to_list())
+        dedupe.JobIndex(ctx.lake.index_dir).delete(aliases.get_column("job_id").to_list())
     return report
 
 
-def _pair_rows(ctx: RunContext, jobs: pl.DataFrame, neighbours: set[str]) -> pl.DataFrame:
+def _pair_rows(
+    ctx: RunContext, jobs: pl.DataFrame, neighbours: set[str], asked: set[str]
+) -> pl.DataFrame:
     """This run's jobs and the lake's current rows of the neighbours not among them, with
-    `new` (first seen in this run). A neighbour in neither (an index row of a failed run) is
-    left out, and so its pairs."""
+    `new` (one of the `asked`: may become an alias). A neighbour in neither (an index row of
+    a failed run) is left out, and so its pairs."""
     cols = [c.strip() for c in _NEIGHBOUR_COLUMNS.split(",")]
     here = jobs.select(cols)
     missing = sorted(neighbours - set(here.get_column("job_id").to_list()))
@@ -192,4 +206,4 @@ def _pair_rows(ctx: RunContext, jobs: pl.DataFrame, neighbours: set[str]) -> pl.
         [missing],
     )
     both = pl.concat([here, known.select(cols).cast(here.schema)], how="vertical")  # type: ignore[arg-type]
-    return both.with_columns((pl.col("first_seen") == ctx.started_at).alias("new"))
+    return both.with_columns(pl.col("job_id").is_in(sorted(asked)).alias("new"))

@@ -45,7 +45,14 @@ __all__ = [
 
 Progress = Callable[[int, int], None]
 
-FLOWS: tuple[str, ...] = ("ingest-jobs", "ingest-candidates", "score", "analyze", "pipeline")
+FLOWS: tuple[str, ...] = (
+    "ingest-jobs",
+    "ingest-candidates",
+    "score",
+    "analyze",
+    "pipeline",
+    "rebuild-jobs",
+)
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -143,7 +150,7 @@ def _registry_row(ctx: RunContext, status: str, **extra: Any) -> dict[str, Any]:
 # Flows that write entity state (versions merged from the current state) take the lake's
 # lock for that state from begin to commit: two of them at once would lose each other's
 # updates. Held per process, by run id.
-_ENTITY_LOCKS = {"ingest-jobs": "jobs", "ingest-candidates": "candidates"}
+_ENTITY_LOCKS = {"ingest-jobs": "jobs", "rebuild-jobs": "jobs", "ingest-candidates": "candidates"}
 _HELD: dict[str, contextlib.ExitStack] = {}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -461,7 +462,9 @@ _PLATFORM_AD = (
 )
 
 
-def _vector_pass(lake_root: Path, rows: list[dict[str, Any]], run_id: str) -> dict[str, Any]:
+def _vector_pass(
+    lake_root: Path, rows: list[dict[str, Any]], run_id: str, settings: Any = None
+) -> dict[str, Any]:
     """One ingest run of `rows` as silver postings: keys, embedding, the vector pass."""
     from joblens import stages
     from joblens.embed import HashingEmbedder
@@ -469,7 +472,7 @@ def _vector_pass(lake_root: Path, rows: list[dict[str, Any]], run_id: str) -> di
 
     ctx = stages.begin(stages.RunContext.create(str(lake_root), run_id, flow="ingest-jobs"))
     ctx.lake.write("postings", _postings(rows), run_id=ctx.run_id, partition={"dt": ctx.dt})
-    settings = Settings()
+    settings = settings or Settings()
     stages.resolve_jobs(ctx, settings)
 
     def embed() -> Any:
@@ -566,3 +569,70 @@ def test_a_guard_keeps_near_identical_text_of_another_opening_apart(
     assert dedupe.refusal(base, {**base, "dedupe_key": other["dedupe_key"]}, rules)[0] is None or (
         "company" in change
     )
+
+
+def test_a_rebuild_merges_what_a_new_threshold_finds_and_says_what_moved(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from joblens.cli import app
+    from joblens.lake import Lake
+    from joblens.settings import DedupeSettings, Settings
+
+    berlin = {"city": "Berlin", "country": "DE", "lat": 52.52, "lon": 13.40, "work_mode": "hybrid"}
+    first = {**berlin, "posting_id": "gh-1", "title": "Senior Data Engineer"}
+    first["description"] = _PLATFORM_AD
+    copy = {**first, "posting_id": "li-9", "title": "Senior Data Engineer, Analytics Platform"}
+    off = Settings(dedupe=DedupeSettings(vector_cosine=1.0))  # the vector pass turned off
+    lake_root = tmp_path / "lake"
+    _vector_pass(lake_root, [first], "r1", off)
+    _vector_pass(lake_root, [copy], "r2", off)
+    assert Lake(lake_root).current("jobs").height == 2
+
+    env = {"JOBLENS_EMBED__DEVICE": "none"}  # the hashing embedder, as the runs above
+    out = CliRunner().invoke(app, ["dedupe", "--rebuild", "--lake", str(lake_root)], env=env)
+    assert out.exit_code == 0, out.output
+    moved = json.loads(out.output.strip().splitlines()[-1])
+    assert moved["postings_moved"] == 1 and moved["jobs_merged_away"] == 1
+    assert (moved["jobs_before"], moved["jobs_after"]) == (2, 1)
+    [example] = moved["examples"]
+    assert example["posting_id"] == "li-9" and example["match_reason"].startswith("near-dup")
+
+    lake = Lake(lake_root)
+    jobs = lake.current("jobs")
+    active = jobs.filter(pl.col("active"))
+    assert active.height == 1 and sorted(active.row(0, named=True)["posting_ids"]) == [
+        "gh-1",
+        "li-9",
+    ]
+    gone = jobs.filter(~pl.col("active")).row(0, named=True)
+    assert gone["merged_into"] == active.row(0, named=True)["job_id"]
+    # Later postings of the merged key land in the kept job, the vector pass still off.
+    _vector_pass(lake_root, [{**copy, "posting_id": "li-10"}], "r4", off)
+    active = Lake(lake_root).current("jobs").filter(pl.col("active"))
+    assert active.height == 1 and "li-10" in active.row(0, named=True)["posting_ids"]
+
+    out = CliRunner().invoke(app, ["dedupe", "--lake", str(lake_root)])
+    assert out.exit_code == 0, out.output
+    state = json.loads(out.output.strip().splitlines()[-1])
+    assert state["jobs"] == 1 and state["postings"] == 3 and state["aliases"] == 1
+
+
+def test_the_job_index_turns_to_ivf_when_large_and_still_finds_near_copies(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal((1200, 32)).astype(np.float32)
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    index = dedupe.JobIndex(tmp_path, nprobes=8)
+    frame = pl.DataFrame({"job_id": [f"j{i}" for i in range(1000)], "embedding": base[:1000]})
+    index.upsert(frame)
+    assert index.ensure_index(min_rows=5000) == "exact"
+    assert index.ensure_index(min_rows=1000) == "built"
+    assert index.ensure_index(min_rows=1000) == "indexed"
+    later = pl.DataFrame({"job_id": [f"j{i}" for i in range(1000, 1200)], "embedding": base[1000:]})
+    index.upsert(later)
+    assert index.ensure_index(min_rows=1000) == "updated"
+    near = base + 0.01 * rng.standard_normal(base.shape).astype(np.float32)
+    ids, _ = index.search(near, 3)
+    found = np.mean([ids[i, 0] == f"j{i}" for i in range(len(base))])
+    assert found >= 0.99, found
