@@ -36,6 +36,7 @@ from joblens.schemas import JOB_POSTINGS, JOBS, POSTINGS
 __all__ = [
     "JobIndex",
     "NearRules",
+    "batch_pairs",
     "near_duplicates",
     "refusal",
     "assign",
@@ -794,6 +795,27 @@ def refusal(a: Mapping[str, Any], b: Mapping[str, Any], rules: NearRules) -> tup
             return f"descriptions too unlike ({text:.2f} < {rules.description_jaccard:.2f})", ""
         held += f", descriptions {text:.2f} alike"
     return None, held
+
+
+def batch_pairs(
+    job_ids: list[str], keys: list[str], vectors: np.ndarray, cosine: float
+) -> list[tuple[str, str, float]]:
+    """Pairs of these jobs (one batch) at least `cosine` alike, both orders: compared only
+    within one company (the first guard), exactly, one small product per company."""
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    groups: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        groups.setdefault(_company_part(key), []).append(i)
+    pairs: list[tuple[str, str, float]] = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        block = unit[members]
+        sims = block @ block.T
+        np.fill_diagonal(sims, -1.0)
+        for a, b in zip(*np.nonzero(sims >= cosine), strict=True):
+            pairs.append((job_ids[members[a]], job_ids[members[b]], float(sims[a, b])))
+    return pairs
 
 
 def near_duplicates(

@@ -129,28 +129,51 @@ def _rules(settings: Settings) -> dedupe.NearRules:
 
 
 def near_pass(
-    ctx: RunContext, settings: Settings, jobs: pl.DataFrame, queried: pl.DataFrame
+    ctx: RunContext,
+    settings: Settings,
+    jobs: pl.DataFrame,
+    queried: pl.DataFrame,
+    *,
+    lake_side: bool = True,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """Search the job index for the `queried` jobs (rows of this run's `jobs`, embedded) and
-    return the aliases the guards let through (`dedupe.near_duplicates`) and the counts."""
+    """The aliases the guards let through (`dedupe.near_duplicates`) for the `queried` jobs
+    (rows of this run's `jobs`, embedded), and the counts. Pairs come from two places:
+    within this batch, compared exactly company by company (`dedupe.batch_pairs`); and, when
+    the lake held jobs before this run (and `lake_side`), the job index's nearest neighbours
+    of each."""
     rules = _rules(settings)
-    index = dedupe.JobIndex(ctx.lake.index_dir, nprobes=settings.dedupe.nprobes)
     empty, _ = dedupe.near_duplicates(pl.DataFrame(), [], rules)
-    if queried.is_empty() or rules.cosine >= 1.0 or len(index) < 2:
+    if queried.is_empty() or rules.cosine >= 1.0:
         return empty, {"merged": 0}
-    search = index.ensure_index(min_rows=settings.dedupe.index_min_rows)
     vectors = np.asarray(queried.get_column("embedding").to_list(), dtype=np.float32)
-    ids, dists = index.search(vectors, settings.dedupe.neighbours + 1)
     asked = queried.get_column("job_id").to_list()
-    pairs = [
-        (asked[i], str(ids[i, j]), float(1.0 - dists[i, j]))
-        for i in range(len(asked))
-        for j in range(ids.shape[1])
-        if ids[i, j] and ids[i, j] != asked[i] and 1.0 - dists[i, j] >= rules.cosine
-    ]
+    pairs = dedupe.batch_pairs(
+        asked, queried.get_column("dedupe_key").to_list(), vectors, rules.cosine
+    )
+    search = "batch only"
+    earlier = ctx.lake.query("SELECT count(*) AS n FROM jobs").item() if lake_side else 0
+    if earlier:
+        index = dedupe.JobIndex(ctx.lake.index_dir, nprobes=settings.dedupe.nprobes)
+        search = index.ensure_index(min_rows=settings.dedupe.index_min_rows)
+        ids, dists = index.search(vectors, settings.dedupe.neighbours + 1)
+        pairs += [
+            (asked[i], str(ids[i, j]), float(1.0 - dists[i, j]))
+            for i in range(len(asked))
+            for j in range(ids.shape[1])
+            if ids[i, j] and ids[i, j] != asked[i] and 1.0 - dists[i, j] >= rules.cosine
+        ]
+    best: dict[tuple[str, str], float] = {}
+    for a, b, cos in pairs:  # a batch pair the index also returned counts once
+        best[(a, b)] = max(cos, best.get((a, b), cos))
+    pairs = [(a, b, cos) for (a, b), cos in best.items()]
     rows = _pair_rows(ctx, jobs, {other for _, other, _ in pairs}, set(asked))
     aliases, refused = dedupe.near_duplicates(rows, pairs, rules)
-    counts = {"index": search, "pairs_checked": len(pairs), "merged": aliases.height}
+    counts = {
+        "index": search,
+        "lake_jobs": earlier,
+        "pairs_checked": len(pairs),
+        "merged": aliases.height,
+    }
     return aliases, {**counts, "refused": refused}
 
 

@@ -50,7 +50,8 @@ def rebuild_jobs(
         _write_state(ctx, settings, kept, links_before, jobs_before, {})
         reembed()
         jobs = lake.read("jobs", run_id=ctx.run_id)
-        found, counts = near_pass(ctx, settings, jobs, jobs)
+        # Every job is in this batch: the exact company-by-company pass sees every pair.
+        found, counts = near_pass(ctx, settings, jobs, jobs, lake_side=False)
         if found.height:
             _write_state(ctx, settings, kept, links_before, jobs_before, alias_map(found))
             reembed()

@@ -127,9 +127,10 @@ def test_resolve_merges_variants_and_keeps_provenance() -> None:
     )
     jobs = dedupe.resolve(postings)
 
-    # What later stages add: the run, the vector and occupation (embed), the sightings.
+    # What later stages add: the run, the vector and occupation (embed), the sightings, and
+    # a rebuild's mark on a job it merged away.
     added = ("run_id", "embedding", "occupation", "isco", "first_seen", "last_seen")
-    sightings = (*added, "repost_count")
+    sightings = (*added, "repost_count", "merged_into")
     assert jobs.columns == [f.name for f in JOBS if f.name not in sightings]
     assert jobs.height == 3
     assert jobs.get_column("n_postings").sum() == postings.height
