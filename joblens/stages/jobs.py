@@ -119,7 +119,8 @@ _NEIGHBOUR_COLUMNS = (
 )
 
 
-def _rules(settings: Settings) -> dedupe.NearRules:
+def rules_of(settings: Settings) -> dedupe.NearRules:
+    """The vector pass's rules from the settings."""
     return dedupe.NearRules(
         cosine=settings.dedupe.vector_cosine,
         title_jaccard=settings.dedupe.title_jaccard,
@@ -141,7 +142,7 @@ def near_pass(
     within this batch, compared exactly company by company (`dedupe.batch_pairs`); and, when
     the lake held jobs before this run (and `lake_side`), the job index's nearest neighbours
     of each."""
-    rules = _rules(settings)
+    rules = rules_of(settings)
     empty, _ = dedupe.near_duplicates(pl.DataFrame(), [], rules)
     if queried.is_empty() or rules.cosine >= 1.0:
         return empty, {"merged": 0}
