@@ -16,7 +16,10 @@ postings with the key resolve to the canonical job by key alone.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -890,42 +893,65 @@ def near_duplicates(
 class JobIndex:
     """Job vectors by job id, in the LanceDB table "jobs" under `index_dir` (cosine distance).
 
-    Searched exactly while small; `ensure_index` builds an IVF_FLAT index (cosine, sqrt(n)
-    partitions) once it holds `min_rows`, and folds new rows into it as they come; a search
-    then scans `nprobes` partitions (plus the rows not yet indexed, exactly)."""
+    Rows carry `seq`, the time of their upsert. Past `min_rows` (`ensure_index`) the table
+    has an IVF_FLAT index (cosine, sqrt(n) partitions), and the side file jobs.indexed.json
+    says up to which `seq` it covers: a search scans `nprobes` partitions of the indexed rows
+    and compares the rows upserted since (the tail) exactly; the index is rebuilt once the
+    tail passes 5% of the rows. Below `min_rows` every row is compared exactly. (LanceDB
+    answers a batch of queries over unindexed rows, or over an index updated in place, one
+    slow query at a time: the tail is read once and compared here in one product instead.)
+    """
 
     TABLE = "jobs"
+    TAIL_SHARE = 0.05
 
     def __init__(self, index_dir: Path, *, nprobes: int = 20) -> None:
         self.index_dir = Path(index_dir)
         self.nprobes = nprobes
         self._db = connect_index(self.index_dir)
 
-    def _vector_index(self, tbl: Any) -> Any | None:
-        return next((i for i in tbl.list_indices() if list(i.columns) == ["vector"]), None)
+    @property
+    def _marker(self) -> Path:
+        return self.index_dir / f"{self.TABLE}.indexed.json"
+
+    def _built_upto(self, tbl: Any) -> int | None:
+        """The last `seq` the IVF index covers; None when there is no usable index."""
+        if not any(list(i.columns) == ["vector"] for i in tbl.list_indices()):
+            return None
+        try:
+            return int(json.loads(self._marker.read_text())["built_upto"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # an index without its marker: searched as if it had none
+
+    def _tail_rows(self, tbl: Any, built_upto: int | None) -> int:
+        if built_upto is None:
+            return int(tbl.count_rows())
+        return int(tbl.count_rows(f"seq > {built_upto}"))
 
     def ensure_index(self, *, min_rows: int) -> str:
-        """Keep the search fast as the index grows: "exact" below `min_rows`; else build the
-        IVF index ("built"), or fold rows added since into it when they are more than 5%
-        ("updated"), or leave it ("indexed")."""
+        """Keep searches fast as the index grows: "exact" below `min_rows`; else build the
+        IVF index ("built"), rebuild it once the rows added since pass 5% ("rebuilt"), or
+        leave it ("indexed")."""
         tbl = self._table()
         rows = 0 if tbl is None else int(tbl.count_rows())
         if tbl is None or rows < min_rows:
             return "exact"
-        found = self._vector_index(tbl)
-        if found is None:
-            from lancedb.index import IvfFlat
+        built_upto = self._built_upto(tbl)
+        if built_upto is not None and self._tail_rows(tbl, built_upto) <= self.TAIL_SHARE * rows:
+            return "indexed"
+        from lancedb.index import IvfFlat
 
-            partitions = max(1, round(rows**0.5))
-            tbl.create_index(
-                "vector", config=IvfFlat(distance_type="cosine", num_partitions=partitions)
-            )
-            return "built"
-        stats = tbl.index_stats(found.name)
-        if stats is not None and stats.num_unindexed_rows > 0.05 * rows:
-            tbl.optimize()
-            return "updated"
-        return "indexed"
+        upto = int(tbl.search().select(["seq"]).to_arrow().column("seq").to_numpy().max())
+        partitions = max(1, round(rows**0.5))
+        tbl.create_index(
+            "vector",
+            config=IvfFlat(distance_type="cosine", num_partitions=partitions),
+            replace=True,
+        )
+        tmp = self._marker.with_suffix(".partial")
+        tmp.write_text(json.dumps({"built_upto": upto, "rows": rows}))
+        os.replace(tmp, self._marker)
+        return "built" if built_upto is None else "rebuilt"
 
     def _table(self) -> Any | None:
         try:
@@ -954,10 +980,14 @@ class JobIndex:
         data["vector"] = pa.FixedSizeListArray.from_arrays(
             pa.array(vectors.reshape(-1), type=pa.float32()), vectors.shape[1]
         )
+        data["seq"] = pa.array([time.time_ns()] * jobs.height, pa.int64())
         batch = pa.table(data)
         tbl = self._table()
         if tbl is None or set(tbl.schema.names) != set(batch.column_names):
+            # A new index, or one an older JobLens wrote with other columns: started anew
+            # (`joblens dedupe --rebuild` indexes every job again).
             self._db.create_table(self.TABLE, batch, mode="overwrite")
+            self._marker.unlink(missing_ok=True)
         else:
             (
                 tbl.merge_insert("job_id")
@@ -971,6 +1001,7 @@ class JobIndex:
         """Drop every vector (a rebuild indexes the jobs it makes)."""
         if self._table() is not None:
             self._db.drop_table(self.TABLE)
+        self._marker.unlink(missing_ok=True)
 
     def delete(self, job_ids: Iterable[str]) -> None:
         """Remove these jobs' vectors (jobs merged into another)."""
@@ -995,20 +1026,69 @@ class JobIndex:
         dists = np.full((n, k), np.inf, dtype=np.float32)
         if n == 0 or k < 1:
             return ids, dists
-        query = tbl.search(list(queries)).distance_type("cosine")
-        if self._vector_index(tbl) is not None:
-            query = query.nprobes(self.nprobes)
-        result = query.limit(k).select(["job_id", "_distance"]).to_polars()
+        built_upto = self._built_upto(tbl)
+        found = [self._exact(tbl, queries, k, built_upto)]
+        if built_upto is not None:
+            found.append(self._indexed(tbl, queries, k))
+        both = pl.concat(found).sort(["query_index", "_distance", "job_id"])
+        # The indexed part and the tail never share a row: the top k of their union.
+        both = both.with_columns(pos=pl.int_range(pl.len()).over("query_index")).filter(
+            pl.col("pos") < k
+        )
+        q = both.get_column("query_index").to_numpy()
+        pos = both.get_column("pos").to_numpy()
+        ids[q, pos] = both.get_column("job_id").to_numpy()
+        dists[q, pos] = both.get_column("_distance").to_numpy()
+        return ids, dists
+
+    def _indexed(self, tbl: Any, queries: np.ndarray, k: int) -> pl.DataFrame:
+        """The IVF index's top k of the rows it covers (fast_search: the tail is left out)."""
+        result = (
+            tbl.search(list(queries))
+            .distance_type("cosine")
+            .nprobes(self.nprobes)
+            .fast_search()
+            .limit(k)
+            .select(["job_id", "_distance"])
+            .to_polars()
+        )
         if "query_index" not in result.columns:  # a single query comes back without it
             result = result.with_columns(query_index=pl.lit(0, dtype=pl.Int32))
-        result = result.sort(["query_index", "_distance"]).with_columns(
-            pos=pl.int_range(pl.len()).over("query_index")
+        return result.select(
+            pl.col("query_index").cast(pl.Int64), "job_id", pl.col("_distance").cast(pl.Float32)
         )
-        q = result.get_column("query_index").to_numpy()
-        pos = result.get_column("pos").to_numpy()
-        ids[q, pos] = result.get_column("job_id").to_numpy()
-        dists[q, pos] = result.get_column("_distance").to_numpy()
-        return ids, dists
+
+    def _exact(self, tbl: Any, queries: np.ndarray, k: int, built_upto: int | None) -> pl.DataFrame:
+        """The exact top k among the rows the index does not cover (all, without one)."""
+        scan = tbl.search().select(["job_id", "vector"])
+        if built_upto is not None:
+            scan = scan.where(f"seq > {built_upto}")
+        rows = scan.to_arrow()
+        schema = {"query_index": pl.Int64, "job_id": pl.String, "_distance": pl.Float32}
+        if rows.num_rows == 0:
+            return pl.DataFrame(schema=schema)
+        width = queries.shape[1]
+        matrix = rows.column("vector").combine_chunks().values.to_numpy().reshape(-1, width)
+        unit = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        asked = queries / np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
+        top = min(k, len(unit))
+        job_ids = np.asarray(rows.column("job_id").to_pylist(), dtype=object)
+        parts = []
+        for lo in range(0, len(asked), 1024):  # bounded memory: 1,024 queries at a time
+            sims = asked[lo : lo + 1024] @ unit.T
+            best = np.argpartition(-sims, top - 1, axis=1)[:, :top]
+            rows_at = np.arange(len(sims))[:, None]
+            parts.append(
+                pl.DataFrame(
+                    {
+                        "query_index": np.repeat(np.arange(lo, lo + len(sims)), top),
+                        "job_id": job_ids[best].reshape(-1).tolist(),
+                        "_distance": (1.0 - sims[rows_at, best]).reshape(-1).astype(np.float32),
+                    },
+                    schema=schema,
+                )
+            )
+        return pl.concat(parts)
 
 
 def _matrix(rows: pl.Series, *, where: str) -> np.ndarray:

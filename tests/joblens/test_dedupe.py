@@ -631,8 +631,12 @@ def test_the_job_index_turns_to_ivf_when_large_and_still_finds_near_copies(
     assert index.ensure_index(min_rows=1000) == "built"
     assert index.ensure_index(min_rows=1000) == "indexed"
     later = pl.DataFrame({"job_id": [f"j{i}" for i in range(1000, 1200)], "embedding": base[1000:]})
+    index.upsert(later.head(30))  # under 5% more: searched exactly beside the index
+    assert index.ensure_index(min_rows=1000) == "indexed"
+    ids, _ = index.search(base[1000:1030], 1)
+    assert ids[:, 0].tolist() == [f"j{i}" for i in range(1000, 1030)]
     index.upsert(later)
-    assert index.ensure_index(min_rows=1000) == "updated"
+    assert index.ensure_index(min_rows=1000) == "rebuilt"  # 200 new rows: more than 5%
     near = base + 0.01 * rng.standard_normal(base.shape).astype(np.float32)
     ids, _ = index.search(near, 3)
     found = np.mean([ids[i, 0] == f"j{i}" for i in range(len(base))])
