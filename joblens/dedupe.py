@@ -835,6 +835,10 @@ def near_duplicates(
     the lake are never merged here: that is what a rebuild is for. Returns JOB_ALIASES
     columns (without run_id and first_seen).
     """
+    pairs = list(pairs)
+    named = sorted({job for a, b, _ in pairs for job in (a, b)})
+    if jobs.height:  # only the rows a pair names become dicts
+        jobs = jobs.filter(pl.col("job_id").is_in(named))
     rows = {r["job_id"]: r for r in jobs.iter_rows(named=True)}
     parent: dict[str, str] = {}
 
