@@ -707,7 +707,7 @@ class NearRules:
 
     cosine: float = 0.93
     title_jaccard: float = 0.75
-    description_jaccard: float = 0.83
+    description_jaccard: float = 0.9
     max_km: float = 30.0
 
 

@@ -83,6 +83,13 @@ class DedupeSettings(_Section):
     max_km: float = Field(
         30.0, ge=0.0, description="Guard: near-duplicates' places are at most this far apart"
     )
+    near_description_jaccard: float = Field(
+        0.9,
+        ge=0.0,
+        le=1.0,
+        description="Guard: near-duplicates' descriptions share at least this share of words "
+        "(stricter than description_jaccard: their keys already differ)",
+    )
     index_min_rows: int = Field(
         20_000,
         ge=1,

@@ -124,7 +124,7 @@ def rules_of(settings: Settings) -> dedupe.NearRules:
     return dedupe.NearRules(
         cosine=settings.dedupe.vector_cosine,
         title_jaccard=settings.dedupe.title_jaccard,
-        description_jaccard=settings.dedupe.description_jaccard,
+        description_jaccard=settings.dedupe.near_description_jaccard,
         max_km=settings.dedupe.max_km,
     )
 
