@@ -685,25 +685,30 @@ def _live_case(
     return c, [r for r in health.values() if r["kind"] == faulty]
 
 
-@case("live sources", "a board answering 403 fails alone, said why, not retried")
-def _live_403(s: Scratch) -> Check:
-    c, rows = _live_case(s, ("greenhouse", "lever"), "greenhouse", "403")
+def _fails_alone(
+    s: Scratch, kinds: tuple[str, str], faulty: str, spec: str, *, says: str = "", **kw: Any
+) -> tuple[Check, Any]:
+    """`_live_case`, expecting every source of the faulty kind failed with an error that
+    contains `says`."""
+    c, rows = _live_case(s, kinds, faulty, spec, **kw)
     c.expect(
-        bool(rows) and all(r["status"] == "failed" and "403" in (r["error"] or "") for r in rows),
+        bool(rows)
+        and all(r["status"] == "failed" and r["error"] and says in r["error"] for r in rows),
         f"error: {rows[0]['error'] if rows else None}",
     )
+    return c, rows
+
+
+@case("live sources", "a board answering 403 fails alone, said why, not retried")
+def _live_403(s: Scratch) -> Check:
+    c, rows = _fails_alone(s, ("greenhouse", "lever"), "greenhouse", "403", says="403")
     c.expect(all(r["retries"] == 0 for r in rows), "not retried")
     return c
 
 
 @case("live sources", "a CAPTCHA page instead of JSON fails its source with the reason")
 def _live_captcha(s: Scratch) -> Check:
-    c, rows = _live_case(s, ("lever", "greenhouse"), "lever", "captcha")
-    c.expect(
-        bool(rows) and all(r["status"] == "failed" for r in rows),
-        f"error: {rows[0]['error'] if rows else None}",
-    )
-    return c
+    return _fails_alone(s, ("lever", "greenhouse"), "lever", "captcha")[0]
 
 
 @case("live sources", "a 429 with Retry-After is waited out and the board lands")
@@ -724,22 +729,13 @@ def _live_429(s: Scratch) -> Check:
 
 @case("live sources", "a truncated answer fails its source, the others land")
 def _live_truncated(s: Scratch) -> Check:
-    c, rows = _live_case(s, ("ashby", "lever"), "ashby", "truncate")
-    c.expect(
-        bool(rows) and all(r["status"] == "failed" and r["error"] for r in rows),
-        f"error: {rows[0]['error'] if rows else None}",
-    )
-    return c
+    return _fails_alone(s, ("ashby", "lever"), "ashby", "truncate")[0]
 
 
 @case("live sources", "a board that never answers in time fails alone")
 def _live_slow(s: Scratch) -> Check:
-    c, rows = _live_case(s, ("greenhouse", "lever"), "greenhouse", "slow:3", timeout_s=0.5)
-    c.expect(
-        bool(rows) and all(r["status"] == "failed" for r in rows),
-        f"error: {rows[0]['error'] if rows else None}",
-    )
-    return c
+    kinds = ("greenhouse", "lever")
+    return _fails_alone(s, kinds, "greenhouse", "slow:3", says="timed out", timeout_s=0.5)[0]
 
 
 @case("live sources", "good JSON labelled text/html: the body decides, the board lands")
@@ -754,11 +750,8 @@ def _live_mislabel(s: Scratch) -> Check:
 
 @case("live sources", "JSON that is no board's answer fails its source with the reason")
 def _live_garbage(s: Scratch) -> Check:
-    c, rows = _live_case(s, ("greenhouse", "lever"), "greenhouse", "garbage")
-    c.expect(
-        bool(rows) and all(r["status"] == "failed" and "got an object" in r["error"] for r in rows),
-        f"error: {rows[0]['error'] if rows else None}",
-    )
+    kinds = ("greenhouse", "lever")
+    c, rows = _fails_alone(s, kinds, "greenhouse", "garbage", says="got an object")
     c.expect(all(r["retries"] == 0 for r in rows), "not retried")
     return c
 
