@@ -333,7 +333,7 @@ def bench_dedupe(
     import tempfile
 
     from joblens import dedupe, stages, synth
-    from joblens.embed import HashingEmbedder
+    from joblens.embed import EmbeddingCache, HashingEmbedder
     from joblens.evaluate import dedupe_quality
     from joblens.settings import Settings
     from joblens.sources import plan_drop
@@ -391,14 +391,15 @@ def bench_dedupe(
         ctx1 = stages.begin(stages.RunContext.create(lake_root, None, flow="ingest-jobs"))
         ctx1.lake.write("postings", state, run_id=ctx1.run_id, partition={"dt": ctx1.dt})
         stages.resolve_jobs(ctx1, settings)
-        stages.embed_jobs(ctx1, HashingEmbedder(), None)
+        # The embedding cache of the flow's embed task: the lake's texts are in it.
+        stages.embed_jobs(ctx1, HashingEmbedder(), EmbeddingCache(ctx1.lake.index_dir))
         stages.commit(ctx1, [])
         dedupe.JobIndex(ctx1.lake.index_dir).ensure_index(min_rows=settings.dedupe.index_min_rows)
         ctx2 = stages.begin(stages.RunContext.create(lake_root, None, flow="ingest-jobs"))
         ctx2.lake.write("postings", again, run_id=ctx2.run_id, partition={"dt": ctx2.dt})
 
         def embed() -> stages.StageReport:
-            return stages.embed_jobs(ctx2, HashingEmbedder(), None)
+            return stages.embed_jobs(ctx2, HashingEmbedder(), EmbeddingCache(ctx2.lake.index_dir))
 
         started = time.perf_counter()
         reports = [stages.resolve_jobs(ctx2, settings), embed()]
