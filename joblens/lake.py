@@ -32,6 +32,7 @@ import socket
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -205,6 +206,10 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+_MEMO_QUERIES = 32
+"""How many answers a lake read as of a moment remembers (the most recent)."""
+
+
 @lru_cache(maxsize=1)
 def _empty_relations() -> dict[str, str]:
     """Each table as a typed, empty relation, so queries bind on a young lake (the DuckDB
@@ -248,6 +253,7 @@ class Lake:
         # to it, so every read of one run sees the same state.
         self.as_of = as_of
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._memo: OrderedDict[tuple[str, str], pl.DataFrame] = OrderedDict()
 
     # -- paths -------------------------------------------------------------------------
     @property
@@ -789,6 +795,10 @@ class Lake:
         The views live in an in-memory database: a query never locks any file. (DuckDB's
         COPY TO and ATTACH still write where they are told: this is a reader, not a sandbox.)
         """
+        memo_key = self._memo_key(sql, params)
+        if memo_key is not None and memo_key in self._memo:
+            self._memo.move_to_end(memo_key)
+            return self._memo[memo_key].clone()  # a caller's in-place change stays its own
         if self._con is None or self.as_of is None:
             # A lake read as of a moment keeps one connection (its state cannot change); an
             # analyst's lake sees every commit, so each query builds the views anew.
@@ -811,4 +821,18 @@ class Lake:
             for c, t in result.schema.items()
             if isinstance(t, pl.Datetime) and t.time_zone not in (None, "UTC")
         ]
-        return result.with_columns(pl.col(zoned).dt.convert_time_zone("UTC")) if zoned else result
+        result = result.with_columns(pl.col(zoned).dt.convert_time_zone("UTC")) if zoned else result
+        if memo_key is not None:
+            self._memo[memo_key] = result.clone()
+            while len(self._memo) > _MEMO_QUERIES:
+                self._memo.popitem(last=False)
+        return result
+
+    def _memo_key(self, sql: str, params: list[Any] | None) -> tuple[str, str] | None:
+        """The key a query's answer is remembered by, or None where it must run: only a lake
+        read as of a moment remembers (its state cannot change, so the same SELECT gives the
+        same rows; a run that asks again after merging duplicates pays nothing twice)."""
+        first = sql.split(None, 1)[0].upper() if sql.strip() else ""
+        if self.as_of is None or first not in ("SELECT", "WITH"):
+            return None
+        return sql, repr(params)

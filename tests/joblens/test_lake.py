@@ -200,3 +200,20 @@ def test_bad_sql_is_one_line_error(tmp_path: Path) -> None:
     with pytest.raises(LakeError) as err:
         Lake(tmp_path).query("SELEC nope")
     assert "\n" not in str(err.value) and "syntax" in str(err.value).lower()
+
+
+def test_a_lake_read_as_of_a_moment_answers_alike_while_others_commit(tmp_path: Path) -> None:
+    # A run reads the lake as of its start; asking again (the vector pass re-resolves its
+    # postings) must not see a run that committed meanwhile, while an analyst's lake does.
+    writer = Lake(tmp_path)
+    writer.write("run_stats", _stats(2), run_id="r1", partition=DT)
+    _commit(writer, "r1")
+    pinned = Lake(tmp_path, as_of=datetime.now(UTC))
+    sql = "SELECT stage FROM run_stats ORDER BY stage"
+    first = pinned.query(sql)
+    first.insert_column(0, pl.Series("mine", [1, 2]))  # a caller's change stays its own
+    writer.write("run_stats", _stats(3, stage="t"), run_id="r2", partition=DT)
+    _commit(writer, "r2")
+    assert pinned.query(sql).to_dicts() == [{"stage": "s0"}, {"stage": "s1"}]
+    assert pinned.query("SELECT count(*) AS n FROM run_stats_history").item() == 2
+    assert Lake(tmp_path).query("SELECT count(*) AS n FROM run_stats_history").item() == 5
