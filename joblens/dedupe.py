@@ -34,7 +34,7 @@ import pyarrow as pa
 from joblens.errors import ParseError
 from joblens.lake import connect_index
 from joblens.normalize.location import haversine_km
-from joblens.schemas import JOB_POSTINGS, JOBS, POSTINGS
+from joblens.schemas import JOB_POSTINGS, JOBS, POSTINGS, job_vectors
 
 __all__ = [
     "JobIndex",
@@ -977,19 +977,26 @@ class JobIndex:
         if jobs.height == 0:
             raise ParseError("JobIndex.upsert got no jobs; an empty index cannot be searched")
         vectors = _matrix(jobs.get_column("embedding"), where="jobs.embedding")
-        data: dict[str, pa.Array] = {"job_id": jobs.get_column("job_id").to_arrow()}
-        for col in ("dedupe_key", "title", "company"):
-            if col in jobs.columns:
-                data[col] = jobs.get_column(col).to_arrow()
+        schema = job_vectors(vectors.shape[1])
+        data: dict[str, pa.Array] = {
+            col: jobs.get_column(col).cast(pl.String).to_arrow()
+            if col in jobs.columns
+            else pa.nulls(jobs.height, pa.string())
+            for col in ("job_id", "dedupe_key", "title", "company")
+        }
         data["vector"] = pa.FixedSizeListArray.from_arrays(
             pa.array(vectors.reshape(-1), type=pa.float32()), vectors.shape[1]
         )
         data["seq"] = pa.array([time.time_ns()] * jobs.height, pa.int64())
-        batch = pa.table(data)
+        batch = pa.Table.from_pydict(data, schema=schema)
         tbl = self._table()
-        if tbl is None or set(tbl.schema.names) != set(batch.column_names):
-            # A new index, or one an older JobLens wrote with other columns: started anew
-            # (`joblens dedupe --rebuild` indexes every job again).
+        if (
+            tbl is None
+            or tbl.schema.names != schema.names
+            or tbl.schema.field("vector").type != schema.field("vector").type
+        ):
+            # A new index, or one an older JobLens (or another model's width) wrote: started
+            # anew (`joblens dedupe --rebuild` indexes every job again).
             self._db.create_table(self.TABLE, batch, mode="overwrite")
             self._marker.unlink(missing_ok=True)
         else:

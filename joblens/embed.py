@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from joblens.errors import EmbedError
 from joblens.lake import connect_index
-from joblens.schemas import EMBED_DIM
+from joblens.schemas import EMBED_DIM, EMBEDDING_CACHE
 from joblens.settings import EmbedSettings
 
 if TYPE_CHECKING:
@@ -366,9 +366,6 @@ def cache_key(model_id: str, text_hash: str) -> str:
     return hashlib.sha256(f"{model_id}\x1f{text_hash}".encode()).hexdigest()
 
 
-_CACHE_SCHEMA = pa.schema([("key", pa.string()), ("vector", pa.list_(pa.float32()))])
-
-
 class EmbeddingCache:
     """Embeddings by cache key, in the LanceDB table "embedding_cache" under `index_dir`."""
 
@@ -377,7 +374,7 @@ class EmbeddingCache:
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = Path(index_dir)
         self._db = connect_index(self.index_dir)
-        self._table = self._db.create_table(self.TABLE, schema=_CACHE_SCHEMA, exist_ok=True)
+        self._table = self._db.create_table(self.TABLE, schema=EMBEDDING_CACHE, exist_ok=True)
 
     def __len__(self) -> int:
         return int(self._table.count_rows())
@@ -442,7 +439,7 @@ class EmbeddingCache:
                 "key": pa.array(list(keys), type=pa.string()),
                 "vector": pa.ListArray.from_arrays(offsets, flat),
             },
-            schema=_CACHE_SCHEMA,
+            schema=EMBEDDING_CACHE,
         )
         (self._table.merge_insert("key").when_not_matched_insert_all().execute(data))
 

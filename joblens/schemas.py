@@ -495,6 +495,33 @@ RUN_TABLES: tuple[str, ...] = tuple(n for n in DATA_TABLES if not TABLES[n].dura
 """The tables whose rows go with their run when it fails or is re-run."""
 
 
+# -- the lake's LanceDB tables (under _index/, opened through lake.connect_index) ------------
+EMBEDDING_CACHE = pa.schema(
+    [
+        pa.field("key", pa.string()),  # embed.cache_key(model, text hash)
+        pa.field("vector", _VECTOR),
+    ]
+)
+"""LanceDB table "embedding_cache" (embed.EmbeddingCache): one vector per model and text."""
+
+
+def job_vectors(dim: int) -> pa.Schema:
+    """LanceDB table "jobs" (dedupe.JobIndex): each job entity's vector, `dim` wide (fixed,
+    as LanceDB's vector index needs), with `seq`, the time of its upsert in ns (rows past the
+    IVF index's marker are compared exactly). Every field is nullable, as LanceDB made the
+    tables of earlier versions; `JobIndex.upsert` refuses rows without id or vector."""
+    return pa.schema(
+        [
+            pa.field("job_id", pa.string()),
+            pa.field("dedupe_key", pa.string()),
+            pa.field("title", pa.string()),
+            pa.field("company", pa.string()),
+            pa.field("vector", pa.list_(pa.float32(), dim)),
+            pa.field("seq", pa.int64()),
+        ]
+    )
+
+
 def table(name: str) -> Table:
     """Return the catalog entry for `name`; raises KeyError naming the known tables."""
     try:
