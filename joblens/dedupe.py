@@ -909,7 +909,7 @@ class JobIndex:
     TABLE = "jobs"
     TAIL_SHARE = 0.05
 
-    def __init__(self, index_dir: Path, *, nprobes: int = 20) -> None:
+    def __init__(self, index_dir: Path, *, nprobes: int = 10) -> None:
         self.index_dir = Path(index_dir)
         self.nprobes = nprobes
         self._db = connect_index(self.index_dir)
@@ -945,6 +945,8 @@ class JobIndex:
             return "indexed"
         from lancedb.index import IvfFlat
 
+        # Each upsert added a file: merged into few before the index is built over them.
+        tbl.optimize()
         upto = int(tbl.search().select(["seq"]).to_arrow().column("seq").to_numpy().max())
         partitions = max(1, round(rows**0.5))
         tbl.create_index(

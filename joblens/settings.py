@@ -96,8 +96,10 @@ class DedupeSettings(_Section):
         description="The job index is searched exactly below this many jobs, through an "
         "IVF index from there on",
     )
+    # 10 of sqrt(n) partitions: on 89k jobs, 1,000 queries found all 1,007 neighbours at
+    # cosine >= 0.93 that an exact search finds, in 0.26 s (20: the same, 0.46 s; 5: 1,006).
     nprobes: int = Field(
-        20, ge=1, description="IVF partitions each search scans (more: slower, fewer misses)"
+        10, ge=1, description="IVF partitions each search scans (more: slower, fewer misses)"
     )
 
 

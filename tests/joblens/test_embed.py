@@ -97,6 +97,26 @@ def test_hashing_embedder_is_deterministic_unit_bag_of_words() -> None:
     assert isinstance(e, embed.Embedder)
 
 
+def test_hashing_vectors_stay_those_the_cache_already_holds() -> None:
+    # Vectors cached under "hashing-bow-<dim>@fp32" must not change meaning: each token adds
+    # the sign of bit 63 of its 8-byte little-endian blake2b to bucket value % dim.
+    import hashlib
+
+    def reference(text: str, dim: int) -> np.ndarray:
+        row = np.zeros(dim)
+        for token in text.lower().replace(",", " ").split():
+            value = int.from_bytes(
+                hashlib.blake2b(token.encode(), digest_size=8).digest(), "little"
+            )
+            row[value % dim] += 1.0 if value >> 63 else -1.0
+        return row / np.linalg.norm(row)
+
+    texts = ["Senior Nurse, night shifts nurse", "C++ and C# developer c++"]
+    got = HashingEmbedder(dim=32).encode(texts)
+    for text, row in zip(texts, got, strict=True):
+        assert np.allclose(row, reference(text, 32), atol=1e-6)
+
+
 # -- the real model (construction is cheap; loading is offline) ------------------------------
 def test_model_embedder_loads_lazily_and_keys_precision() -> None:
     e = SentenceTransformerEmbedder(EmbedSettings(device="cpu", precision="bf16"))
@@ -207,6 +227,22 @@ def test_embed_texts_embeds_each_new_text_once(tmp_path: Path) -> None:
     )
     assert hits2 == 2 and emb2.seen == ["delta job"]
     assert np.allclose(vecs2[0], vecs[3]) and np.allclose(vecs2[2], vecs[0])
+
+
+def test_a_cache_written_in_many_chunks_is_compacted_and_keeps_every_vector(
+    tmp_path: Path,
+) -> None:
+    # Every chunk an embed stage writes is a file; an hourly flow would pile them up and
+    # every lookup would scan them all. Past MAX_FRAGMENTS they are merged; nothing is lost.
+    cache = EmbeddingCache(tmp_path)
+    texts = [f"job number {i}" for i in range(2 * (EmbeddingCache.MAX_FRAGMENTS + 3))]
+    hashes = [f"h{i}" for i in range(len(texts))]
+    emb = CountingEmbedder()
+    vecs, _ = embed.embed_texts(texts, hashes, embedder=emb, cache=cache, chunk_size=2)
+    assert cache._table.stats()["fragment_stats"]["num_fragments"] <= 2
+    again = CountingEmbedder()
+    vecs2, hits = embed.embed_texts(texts, hashes, embedder=again, cache=EmbeddingCache(tmp_path))
+    assert hits == len(texts) and again.seen == [] and np.allclose(vecs2, vecs)
 
 
 def test_cache_is_per_model(tmp_path: Path) -> None:
