@@ -23,6 +23,7 @@ from joblens.settings import ScoringSettings
 
 __all__ = [
     "bench_dedupe",
+    "bench_embed",
     "bench_ingest",
     "bench_llm",
     "bench_score",
@@ -312,6 +313,141 @@ def _vector_pass(
         return assigned, 0
     moved = dict(zip(aliases["job_id"], aliases["canonical_job_id"], strict=True))
     return assigned.with_columns(pl.col("job_id").replace(moved)), aliases.height
+
+
+def posting_texts(n: int, seed: int = 11) -> list[str]:
+    """`n` posting texts as the embed stage sees them (title, company, description) of 150 to
+    400 words: a synthetic world's silver postings, each description running on into the
+    next posting's until its drawn length."""
+    import tempfile
+
+    from joblens import stages, synth
+    from joblens.sources import plan_drop
+
+    with tempfile.TemporaryDirectory(prefix="joblens-bench-texts-") as tmp:
+        world = Path(tmp) / "world"
+        synth.generate(world, jobs=max(10, n), candidates=1, seed=seed)
+        lake_root = str(Path(tmp) / "lake")
+        ctx = stages.begin(stages.RunContext.create(lake_root, None, flow="ingest-jobs"))
+        for kind, paths in plan_drop(world / "sources").files.items():
+            stages.ingest_files(ctx, kind, paths)
+        silver = ctx.lake.read("postings", run_id=ctx.run_id)
+        stages.fail(ctx, "bench: the world's postings were only read")
+    rows = (
+        silver.filter(pl.col("title").is_not_null() & pl.col("description").is_not_null())
+        .select("title", pl.col("company").fill_null(""), "description")
+        .rows()
+    )
+    words = [description.split() for _, _, description in rows]
+    lengths = np.random.default_rng(seed).integers(150, 401, n)
+    texts = []
+    for i, want in enumerate(lengths):
+        title, company, _ = rows[i % len(rows)]
+        body: list[str] = []
+        j = i
+        while len(body) < want:
+            body += words[j % len(rows)]
+            j += 1
+        texts.append(f"{title}\n{company}\n{' '.join(body[:want])}")
+    return texts
+
+
+class _Counted:
+    """An embedder that counts the texts it is handed (what a cache did not answer)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.texts = inner, 0
+
+    @property
+    def model_id(self) -> str:
+        return str(self.inner.model_id)
+
+    @property
+    def dim(self) -> int:
+        return int(self.inner.dim)
+
+    def encode(self, texts: Any) -> np.ndarray:
+        self.texts += len(texts)
+        return np.asarray(self.inner.encode(texts))
+
+
+def _model_flops(tokens: np.ndarray, *, params: float, layers: int, width: int) -> float:
+    """Operations of one encoder pass over texts of `tokens` tokens each: 2 per weight per
+    token (the dense layers) plus attention's two n x n x width products per layer."""
+    n = tokens.astype(np.float64)
+    return float((2.0 * params * n + layers * 4.0 * n * n * width).sum())
+
+
+def bench_embed(*, texts: int = 1000, seed: int = 11, batch_size: int = 32) -> dict[str, Any]:
+    """JobLens's embedder (the device and precision it picks here) against sentence-
+    transformers' plain `encode(texts, batch_size=32)` in fp32, on the same `texts` posting
+    texts in the same process, the model loaded and warmed on both sides first.
+
+    min/mean_cosine compare each text's two vectors. gflops_per_s counts all-MiniLM-L6-v2's
+    operations on the tokens it really saw (truncated at its 256), against the CPU's ceiling
+    for the precision used (`joblens.cpu`). Then the same texts go through the embed stage's
+    cache, which holds them: rerun_embedded is how many it had to embed again.
+    """
+    import tempfile
+
+    from sentence_transformers import SentenceTransformer
+
+    from joblens.cpu import cpu_facts, peak_gflops
+    from joblens.embed import EmbeddingCache, SentenceTransformerEmbedder, cache_key, embed_texts
+    from joblens.normalize.text import text_hash
+    from joblens.settings import EmbedSettings
+
+    corpus = posting_texts(texts, seed)
+    ours = SentenceTransformerEmbedder(EmbedSettings.model_validate({}))
+    ours.encode(corpus[:16])  # loads the model: untimed, as the baseline's load
+    baseline = SentenceTransformer(ours._model_source(), device="cpu")
+    baseline.encode(corpus[:16], batch_size=batch_size)
+
+    started = time.perf_counter()
+    reference = baseline.encode(corpus, batch_size=batch_size, convert_to_numpy=True)
+    baseline_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    vectors = ours.encode(corpus)
+    seconds = time.perf_counter() - started
+
+    reference = reference / np.linalg.norm(reference, axis=1, keepdims=True)
+    cosine = np.sum(reference * vectors, axis=1)
+    limit = int(baseline.max_seq_length or 256)
+    ids = baseline.tokenizer(corpus, truncation=True, max_length=limit)["input_ids"]
+    tokens = np.array([len(x) for x in ids])
+    flops = _model_flops(tokens, params=10.6e6, layers=6, width=384)
+    facts = cpu_facts()
+    peak, reckoned = peak_gflops(facts, ours.precision)
+
+    with tempfile.TemporaryDirectory(prefix="joblens-bench-embed-") as tmp:
+        cache = EmbeddingCache(Path(tmp))
+        hashes = [text_hash(t) for t in corpus]
+        cache.put_many([cache_key(ours.model_id, h) for h in hashes], vectors)
+        counted = _Counted(ours)
+        started = time.perf_counter()
+        embed_texts(corpus, hashes, embedder=counted, cache=cache)
+        rerun_seconds = time.perf_counter() - started
+    return {
+        "texts": len(corpus),
+        "device": ours.device,
+        "precision": ours.precision,
+        "batch_size": ours.batch_size,
+        "texts_per_s": round(len(corpus) / seconds, 2),
+        "baseline": f"sentence-transformers encode, fp32, batch_size={batch_size}",
+        "baseline_texts_per_s": round(len(corpus) / baseline_seconds, 2),
+        "speedup": round(baseline_seconds / seconds, 3),
+        "min_cosine": round(float(cosine.min()), 6),
+        "mean_cosine": round(float(cosine.mean()), 6),
+        "tokens_per_text": round(float(tokens.mean()), 1),
+        "gflops_per_s": round(flops / seconds / 1e9, 1),
+        "baseline_gflops_per_s": round(flops / baseline_seconds / 1e9, 1),
+        "peak_gflops_per_s": peak,
+        "peak_assumes": reckoned,
+        "cpu": facts.model,
+        "rerun_embedded": counted.texts,
+        "rerun_seconds": round(rerun_seconds, 3),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+    }
 
 
 def bench_dedupe(

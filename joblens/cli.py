@@ -219,6 +219,16 @@ def run_analyze(lake: LakeOpt = None, run_id: RunIdOpt = None, config: ConfigOpt
     _run_on_lake(analyze, lake, run_id, config)
 
 
+@run_app.command("rebuild-jobs")
+def run_rebuild_jobs(
+    lake: LakeOpt = None, run_id: RunIdOpt = None, config: ConfigOpt = None
+) -> None:
+    """Re-resolve every current posting into jobs (`joblens dedupe --rebuild` says what moved)."""
+    from flows.rebuild_jobs import rebuild_jobs
+
+    _run_on_lake(rebuild_jobs, lake, run_id, config)
+
+
 @app.command()
 def ingest(
     from_file: Annotated[
@@ -755,11 +765,11 @@ def dedupe_cmd(
     if not rebuild:
         _dedupe_state(lk)
         return
-    settings = _settings(config)
-    try:
-        detail = _rebuild(lk, settings, run_id)
-    except JobLensError as exc:
-        _fail(str(exc))
+    from flows.rebuild_jobs import rebuild_jobs
+
+    result = _run_flow(rebuild_jobs, lake=lk.location, run_id=run_id, config=config)
+    moved = next(s["detail"] for s in result["stages"] if s["stage"] == "rebuild:jobs")
+    detail = {"run_id": result["run_id"], **moved}
     rows = [
         {"what": k.replace("_", " "), "count": v}
         for k, v in detail.items()
@@ -775,33 +785,6 @@ def dedupe_cmd(
             )
         )
     _emit_json(detail)
-
-
-def _rebuild(lk: Lake, settings: joblens_settings.Settings, run_id: str | None) -> dict[str, Any]:
-    from joblens import stages
-    from joblens.embed import EmbeddingCache, make_embedder
-    from joblens.occupations import shared_index
-
-    embedder = make_embedder(settings.embed)
-    ctx = stages.begin(
-        stages.RunContext.create(
-            lk.location, run_id, flow="rebuild-jobs", active_days=settings.lake.active_days
-        )
-    )
-    try:
-        occupations = shared_index(embedder, settings.embed.cache_dir)
-        cache = EmbeddingCache(ctx.lake.index_dir)
-
-        def reembed() -> stages.StageReport:
-            return stages.embed_jobs(ctx, embedder, cache, occupations=occupations)
-
-        console.print(f"rebuild {ctx.run_id}: re-resolving every current posting")
-        report = stages.rebuild_jobs(ctx, settings, reembed)
-    except BaseException as exc:
-        stages.fail(ctx, f"{type(exc).__name__}: {exc}")
-        raise
-    stages.commit(ctx, [report])
-    return {"run_id": ctx.run_id, **report.detail}
 
 
 def _dedupe_state(lk: Lake) -> None:
@@ -954,6 +937,17 @@ def bench_dedupe(
     _emit_json(
         bench.bench_dedupe(postings=postings, dup_rate=dup_rate, threshold=threshold, seed=seed)
     )
+
+
+@bench_app.command("embed")
+def bench_embed(
+    texts: Annotated[int, typer.Option(min=16, help="Posting texts (150-400 words)")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the world the texts come from")] = 11,
+) -> None:
+    """The embedder JobLens picks on this machine against sentence-transformers' fp32 encode on the same texts: speed, agreement, GFLOP/s against the CPU's ceiling, a cached re-run."""  # noqa: E501 (one line: typer keeps breaks)
+    from joblens import bench
+
+    _emit_json(bench.bench_embed(texts=texts, seed=seed))
 
 
 @bench_app.command("score")

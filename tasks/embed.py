@@ -74,3 +74,17 @@ def near_duplicates(ctx: RunContext, config: str | None) -> dict[str, Any]:
         return stages.embed_jobs(ctx, embedder, _cache(ctx), occupations=occupations)
 
     return stages.resolve_near_duplicates(ctx, settings, reembed).to_dict()
+
+
+# Not retried, as embed-jobs: a pass over the lake and the local model.
+@task(name="rebuild-jobs", cache_policy=NO_CACHE, persist_result=False)
+def rebuild_jobs(ctx: RunContext, config: str | None) -> dict[str, Any]:
+    """Every current posting resolved again; return the stage report (what moved)."""
+    settings = joblens_settings.load(config)
+    embedder = _embedder(settings.embed)
+
+    def reembed() -> stages.StageReport:
+        occupations = _occupations(embedder, settings.embed)
+        return stages.embed_jobs(ctx, embedder, _cache(ctx), occupations=occupations)
+
+    return stages.rebuild_jobs(ctx, settings, reembed).to_dict()

@@ -97,6 +97,7 @@ def test_make_up_serves_the_deployments_and_make_down_stops_them(
             "ingest-candidates/on-demand",
             "score/nightly",
             "analyze/after-scoring",
+            "rebuild-jobs/rebuild",
             "pipeline/demo",
         ):
             assert name in listed.stdout, listed.stdout

@@ -85,6 +85,24 @@ def test_bench_dedupe_reports_the_issue_keys_with_the_asked_duplicate_share() ->
     assert set(report["incremental_stages"]) >= {"near-duplicates"}
 
 
+def test_bench_embed_reports_the_issue_keys_and_keeps_the_answer() -> None:
+    from joblens.bench import bench_embed, posting_texts
+
+    texts = posting_texts(20, seed=3)
+    words = [len(t.split("\n", 2)[2].split()) for t in texts]
+    assert len(texts) == 20 and min(words) >= 150 and max(words) <= 400
+    report = bench_embed(texts=20, seed=3)
+    assert json.loads(json.dumps(report)) == report
+    keys = {"texts", "device", "precision", "texts_per_s", "baseline_texts_per_s", "speedup"}
+    keys |= {"min_cosine", "mean_cosine", "gflops_per_s", "peak_gflops_per_s"}
+    assert keys | {"rerun_embedded", "rerun_seconds"} <= set(report)
+    assert report["texts"] == 20 and report["device"] == "cpu"
+    # Whatever precision this CPU gets, the vectors are the fp32 model's.
+    assert report["min_cosine"] >= 0.999
+    assert report["rerun_embedded"] == 0
+    assert 0 < report["gflops_per_s"] < report["peak_gflops_per_s"]
+
+
 def test_bench_llm_reports_the_issue_keys_and_loses_nothing() -> None:
     from joblens.bench import bench_llm
 

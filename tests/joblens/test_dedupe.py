@@ -572,7 +572,10 @@ def test_a_guard_keeps_near_identical_text_of_another_opening_apart(
     )
 
 
-def test_a_rebuild_merges_what_a_new_threshold_finds_and_says_what_moved(tmp_path: Path) -> None:
+def test_a_rebuild_merges_what_a_new_threshold_finds_and_says_what_moved(
+    tmp_path: Path, prefect_harness: None
+) -> None:
+    # `dedupe --rebuild` runs the rebuild-jobs flow (the `rebuild-jobs/rebuild` deployment's).
     from typer.testing import CliRunner
 
     from joblens.cli import app
@@ -599,6 +602,8 @@ def test_a_rebuild_merges_what_a_new_threshold_finds_and_says_what_moved(tmp_pat
     assert example["posting_id"] == "li-9" and example["match_reason"].startswith("near-dup")
 
     lake = Lake(lake_root)
+    [run] = lake.runs().filter(pl.col("flow") == "rebuild-jobs").to_dicts()
+    assert run["status"] == "completed" and run["prefect_flow_run_id"]
     jobs = lake.current("jobs")
     active = jobs.filter(pl.col("active"))
     assert active.height == 1 and sorted(active.row(0, named=True)["posting_ids"]) == [
