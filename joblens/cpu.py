@@ -4,9 +4,11 @@ The peak is cores x clock x SIMD lanes x FMA units x 2 (a fused multiply-add is 
 operations), from /proc/cpuinfo and cpufreq. The lanes are those of the widest vector unit
 the flags name (16 fp32 lanes with AVX-512, 8 with AVX2/FMA, 4 otherwise); bf16 dot-product
 instructions (AVX512_BF16) do two products per fp32 lane; AMX tiles do 1,024 bf16
-operations a cycle per core. Two FMA units per core is an assumption (true of recent server
-cores; an AMD Zen 4 runs AVX-512 on 256-bit units, so its real ceiling is half): the figure
-is a ceiling, not a promise, and the report says what it assumed.
+operations a cycle per core. Two FMA units per core is an assumption (true of recent Intel
+server cores and AMD Zen 5); AMD Zen 4 (family 25) runs AVX-512 on its two 256-bit units, one
+512-bit FMA a cycle, and is reckoned so. The clock is the highest the kernel reports (a
+virtual machine without cpufreq shows its nominal clock: boost would raise the ceiling). The
+figure is a ceiling, not a promise, and the report says what it assumed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,14 @@ class CpuFacts:
     cores: int  # logical CPUs this process may run on
     ghz: float
     flags: frozenset[str]
+    vendor: str = ""
+    family: int = 0
+
+    @property
+    def fma_units(self) -> int:
+        """512-bit (or, without AVX-512, full-width) FMAs issued a cycle."""
+        zen4 = self.vendor == "AuthenticAMD" and self.family == 25
+        return 1 if zen4 and "avx512f" in self.flags else _FMA_UNITS
 
     @property
     def fp32_lanes(self) -> int:
@@ -52,7 +62,15 @@ def cpu_facts(cpuinfo: str | None = None) -> CpuFacts:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
-    return CpuFacts(model=model, cores=cores, ghz=_ghz(cpuinfo), flags=flags)
+    family = _field(cpuinfo, "cpu family") or "0"
+    return CpuFacts(
+        model=model,
+        cores=cores,
+        ghz=_ghz(cpuinfo),
+        flags=flags,
+        vendor=_field(cpuinfo, "vendor_id") or "",
+        family=int(family) if family.isdigit() else 0,
+    )
 
 
 def peak_gflops(facts: CpuFacts, precision: str) -> tuple[float, str]:
@@ -62,8 +80,8 @@ def peak_gflops(facts: CpuFacts, precision: str) -> tuple[float, str]:
     else:
         pairs = precision == "bf16" and "avx512_bf16" in facts.flags
         lanes = facts.fp32_lanes * (2 if pairs else 1)
-        per_cycle = lanes * _FMA_UNITS * 2
-        how = f"{lanes} lanes x {_FMA_UNITS} FMA units x 2 ops"
+        per_cycle = lanes * facts.fma_units * 2
+        how = f"{lanes} lanes x {facts.fma_units} FMA units x 2 ops"
     peak = facts.cores * facts.ghz * per_cycle
     return round(peak, 1), f"{facts.cores} cores x {facts.ghz:.2f} GHz x {how}"
 

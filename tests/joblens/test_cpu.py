@@ -13,6 +13,17 @@ flags\t\t: fpu sse2 avx avx2 fma avx512f avx512_bf16 amx_bf16
 """
 
 
+def test_zen4_issues_one_512_bit_fma_a_cycle() -> None:
+    zen4 = cpu_facts(
+        "vendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel name\t: AMD EPYC\n"
+        "cpu MHz\t\t: 2600.000\nflags\t\t: avx2 fma avx512f avx512_bf16\n"
+    )
+    assert (zen4.vendor, zen4.family, zen4.fma_units) == ("AuthenticAMD", 25, 1)
+    amd = {"model": "x", "cores": 2, "ghz": 2.6, "flags": zen4.flags, "vendor": "AuthenticAMD"}
+    assert peak_gflops(CpuFacts(**amd, family=25), "fp32")[0] == pytest.approx(2 * 2.6 * 16 * 2)
+    assert CpuFacts(**amd, family=26).fma_units == 2  # Zen 5: full-width 512-bit units
+
+
 def test_the_flags_and_model_are_read_off_cpuinfo() -> None:
     facts = cpu_facts(_XEON)
     assert facts.model == "Intel(R) Xeon(R) Processor"
