@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -67,13 +68,7 @@ def near_duplicates(ctx: RunContext, config: str | None) -> dict[str, Any]:
     """The vector pass over the jobs this run first saw: merge those that are another job's
     opening under other words; return the stage report."""
     settings = joblens_settings.load(config)
-    embedder = _embedder(settings.embed)
-
-    def reembed() -> stages.StageReport:
-        occupations = _occupations(embedder, settings.embed)
-        return stages.embed_jobs(ctx, embedder, _cache(ctx), occupations=occupations)
-
-    return stages.resolve_near_duplicates(ctx, settings, reembed).to_dict()
+    return stages.resolve_near_duplicates(ctx, settings, _reembed(ctx, settings)).to_dict()
 
 
 # Not retried, as embed-jobs: a pass over the lake and the local model.
@@ -81,10 +76,16 @@ def near_duplicates(ctx: RunContext, config: str | None) -> dict[str, Any]:
 def rebuild_jobs(ctx: RunContext, config: str | None) -> dict[str, Any]:
     """Every current posting resolved again; return the stage report (what moved)."""
     settings = joblens_settings.load(config)
+    return stages.rebuild_jobs(ctx, settings, _reembed(ctx, settings)).to_dict()
+
+
+def _reembed(ctx: RunContext, settings: joblens_settings.Settings) -> Callable[[], stages.StageReport]:
+    """The embed-jobs stage again (this run's jobs after merges: cache hits but for the texts
+    a merge changed), as the stages that merge jobs call it."""
     embedder = _embedder(settings.embed)
 
     def reembed() -> stages.StageReport:
         occupations = _occupations(embedder, settings.embed)
         return stages.embed_jobs(ctx, embedder, _cache(ctx), occupations=occupations)
 
-    return stages.rebuild_jobs(ctx, settings, reembed).to_dict()
+    return reembed
