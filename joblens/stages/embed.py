@@ -38,9 +38,13 @@ def _embed_table(
     progress: Progress | None,
     occupations: tuple[OccupationIndex, str] | None = None,
 ) -> tuple[pl.DataFrame, int]:
-    """Embed `text` of every row of this run's `name` table and, given (index, title
-    column), find each row's occupation; rewrite the table with both."""
-    frame = ctx.lake.read(name, run_id=ctx.run_id)
+    """Embed `text` of every row of this run's `name` table that has no embedding yet and,
+    given (index, title column), find those rows' occupations; rewrite the table with both.
+    Return the rows embedded now and the cache hits. (A stage that rewrites some of a run's
+    rows, as the vector pass after a merge, leaves the others' vectors in place.)"""
+    whole = ctx.lake.read(name, run_id=ctx.run_id)
+    done = whole.filter(pl.col("embedding").is_not_null())
+    frame = whole.filter(pl.col("embedding").is_null())
     texts = frame.select(text.fill_null("")).to_series().to_list()
     hashes = [text_hash(t) for t in texts]
     vectors, hits = embed_texts(texts, hashes, embedder=embedder, cache=cache, progress=progress)
@@ -62,7 +66,9 @@ def _embed_table(
             pl.Series("occupation", [u for u, _ in assigned], dtype=pl.String),
             pl.Series("isco", [i for _, i in assigned], dtype=pl.String),
         )
-    ctx.lake.write(name, frame, run_id=ctx.run_id, partition={"dt": ctx.dt})
+    ctx.lake.write(
+        name, pl.concat([done, frame], how="vertical"), run_id=ctx.run_id, partition={"dt": ctx.dt}
+    )
     return frame, hits
 
 

@@ -8,7 +8,7 @@ again when it finds what the keys missed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -30,20 +30,29 @@ def resolve_jobs(
     settings: Settings,
     *,
     aliases: Mapping[str, tuple[str, str]] | None = None,
+    touched: Collection[str] | None = None,
 ) -> StageReport:
     """Prefilter this run's postings and resolve them into job entities.
 
     An entity the lake already holds keeps its id, first_seen and provenance and gains this
     sighting; jobs this run did not see keep their current version untouched. A key the
     vector pass aliased (the lake's job_aliases, and this run's `aliases`: key -> (canonical
-    key, reason)) resolves to its canonical job.
+    key, reason)) resolves to its canonical job. With `touched` (this run's jobs a merge
+    changed), only their postings are resolved again and the run's other jobs and links stay
+    as written (their rows, vectors included).
     """
     report = StageReport("prefilter+dedupe")
     with timed(ctx, report):
         lake = ctx.lake
         postings = lake.read("postings", run_id=ctx.run_id)
         kept, rejected = prefilter.apply(postings, settings.prefilter)
-        n_bad = quarantine(ctx, "prefilter", rejected)
+        if touched is None:
+            n_bad = quarantine(ctx, "prefilter", rejected)
+        else:  # quarantined by the first pass already
+            n_bad = 0
+            links_before = lake.read("job_postings", run_id=ctx.run_id)
+            again = links_before.filter(pl.col("job_id").is_in(list(touched)))
+            kept = kept.filter(pl.col("posting_id").is_in(again.get_column("posting_id")))
         # The lake's jobs an unplaced posting of this run may belong to (same title and
         # company, a city named): read by prefix, so the state is never read whole.
         known_keys = lake.query(
@@ -99,6 +108,8 @@ def resolve_jobs(
             [kept["posting_id"].to_list()],
         )
         links = dedupe.link(assigned, linked, seen_at=ctx.started_at)
+        if touched is not None:
+            jobs, links = _patched(ctx, jobs, links, set(touched), links_before)
         lake.write("jobs", jobs, run_id=ctx.run_id, partition={"dt": ctx.dt})
         lake.write("job_postings", links, run_id=ctx.run_id, partition={"dt": ctx.dt})
         new = jobs.filter(jobs["first_seen"] == ctx.started_at).height
@@ -114,6 +125,24 @@ def resolve_jobs(
             "known_jobs": jobs.height - new,
         }
     return report
+
+
+def _patched(
+    ctx: RunContext,
+    jobs: pl.DataFrame,
+    links: pl.DataFrame,
+    touched: set[str],
+    links_before: pl.DataFrame,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The run's jobs and links with the `touched` jobs' rows (and those of the jobs they
+    became) replaced by the ones just resolved."""
+    replaced = touched | set(jobs.get_column("job_id").to_list())
+    before = ctx.lake.read("jobs", run_id=ctx.run_id)
+    kept = before.filter(~pl.col("job_id").is_in(sorted(replaced)))
+    jobs = pl.concat([kept, jobs], how="diagonal_relaxed")
+    moved = set(links.get_column("posting_id").to_list())
+    others = links_before.filter(~pl.col("posting_id").is_in(sorted(moved)))
+    return jobs, pl.concat([others, links], how="diagonal_relaxed")
 
 
 _NEIGHBOUR_COLUMNS = (
@@ -213,7 +242,9 @@ def resolve_near_duplicates(
             run_id=ctx.run_id,
             partition={"dt": ctx.dt},
         )
-        resolve_jobs(ctx, settings, aliases=alias_map(aliases))
+        touched = aliases.get_column("job_id").to_list()
+        touched += aliases.get_column("canonical_job_id").to_list()
+        resolve_jobs(ctx, settings, aliases=alias_map(aliases), touched=touched)
         reembed()
         dedupe.JobIndex(ctx.lake.index_dir).delete(aliases.get_column("job_id").to_list())
     return report

@@ -520,6 +520,9 @@ def test_the_vector_pass_merges_a_retitled_copy_and_remembers_why(tmp_path: Path
     )
     assert links["li-9"].startswith("near-duplicate of senior data engineer|acme|berlin,de")
     assert "cosine" in links["li-9"] and "same company and place" in links["li-9"]
+    # Only the merged jobs were resolved again: the run's other job kept its row and vector.
+    assert set(links) == {"gh-1", "li-9", "gh-2"}
+    assert jobs.get_column("embedding").null_count() == 0
     [alias] = lake.current("job_aliases").iter_rows(named=True)
     assert alias["canonical_job_id"] == merged["job_id"]
     # The index no longer holds the merged-away job.
