@@ -952,15 +952,26 @@ def bench_embed(
 
 @bench_app.command("score")
 def bench_score(
-    candidates: Annotated[int, typer.Option(help="Candidates")] = 2000,
-    jobs: Annotated[int, typer.Option(help="Jobs")] = 20000,
-    top_k: Annotated[int, typer.Option(help="Matches kept per candidate")] = 100,
-    seed: Annotated[int, typer.Option(help="Seed of the random inputs")] = 0,
+    jobs: Annotated[int, typer.Option(min=1, help="Jobs")] = 20000,
+    users: Annotated[int, typer.Option("--users", "--candidates", min=1, help="Candidates")] = 2000,
+    k: Annotated[int, typer.Option("--k", "--top-k", min=1, help="Matches kept per user")] = 100,
+    recall_users: Annotated[
+        int, typer.Option(min=1, help="Users whose kept jobs are checked against exact fp32")
+    ] = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the drawn jobs and users")] = 0,
 ) -> None:
-    """Time the scoring engine against numpy and FAISS baselines on the same random inputs."""
-    from joblens import bench
+    """Nightly scoring on jobs and users drawn like a job market's (thousands of cities in 40
+    countries, a third remote): engine.match end to end with gold/matches written as
+    Parquet, against FAISS IndexFlatIP top K over the embeddings alone; recall of the kept
+    set against an exact fp32 composite top K. JSON last line."""
+    from joblens import bench_score as bench
 
-    _emit_json(bench.bench_score(candidates=candidates, jobs=jobs, top_k=top_k, seed=seed))
+    print(
+        f"scoring {users:,} users x {jobs:,} jobs, top {k} (drawing them first)",
+        file=sys.stderr,
+        flush=True,
+    )
+    _emit_json(bench.bench_score(jobs=jobs, users=users, k=k, recall_users=recall_users, seed=seed))
 
 
 @bench_app.command("llm")

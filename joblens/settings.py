@@ -149,6 +149,14 @@ class ScoringSettings(_Section):
     # stays open to all. Measured on a held-out world whose truth says so: NDCG@10 0.525 off,
     # 0.711 on (BM25 behind the same filter: 0.535 and 0.709).
     remote_same_country_only: bool = True
+    # "country": a job in another country than the candidate's (both known) is never ranked:
+    # an onsite, hybrid or unknown-mode job there, and a remote job there too with
+    # remote_same_country_only. The strong baselines of `joblens eval` always had this filter
+    # (tighter: the candidate's city), and the held-out world's truth never counts such a
+    # job. It is also what lets the engine score a candidate only against the jobs of its own
+    # country, remote jobs open to it and jobs of unknown place (scoring/blocks.py).
+    # "none": such jobs rank, with a location factor of 0.
+    place_filter: Literal["country", "none"] = "country"
 
     @model_validator(mode="after")
     def _some_weight(self) -> ScoringSettings:

@@ -19,7 +19,10 @@ score matrix is kept under ~1/8 of available RAM, and never [all candidates x al
 
 from __future__ import annotations
 
+import copy
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,12 +33,33 @@ import psutil
 from joblens.embed import cpu_has_bf16
 from joblens.errors import ScoringError
 from joblens.scoring import explain, features
+from joblens.scoring.blocks import PlaceBlock, place_layout
+from joblens.scoring.features import CandidateAttributes
 from joblens.settings import ScoringSettings
 
-__all__ = ["Ranker", "auto_chunk_size", "match", "rank_candidates", "shortlist_size"]
+__all__ = [
+    "Ranker",
+    "ScoringStats",
+    "auto_chunk_size",
+    "match",
+    "rank_candidates",
+    "shortlist_size",
+]
 
 Progress = Callable[[int, int], None]
 MAX_CHUNK = 4096
+
+
+@dataclass
+class ScoringStats:
+    """Where a `match` spent its time, filled in as its chunks are consumed."""
+
+    matmul_seconds: float = 0.0  # the ranking products and the blocks' pair terms
+    topk_seconds: float = 0.0  # shortlists (top-k) and counts of the widening pass
+    rerank_seconds: float = 0.0  # exact factors of the shortlisted pairs, MATCHES frames
+    pairs_scored: int = 0  # candidate-job ranking scores computed, widening passes included
+    blocks: int = 0  # place blocks with at least one job
+    backend: str = ""  # the ranking pass's backend and precision, "torch-bf16"
 
 
 def shortlist_size(top_k: int, n_jobs: int) -> int:
@@ -66,9 +90,17 @@ class Ranker:
     """
 
     def __init__(
-        self, job_matrix: np.ndarray, bias: np.ndarray, *, settings: ScoringSettings
+        self,
+        job_matrix: np.ndarray,
+        bias: np.ndarray,
+        *,
+        settings: ScoringSettings,
+        stats: ScoringStats | None = None,
     ) -> None:
-        self.n_jobs = job_matrix.shape[0]
+        self.block: PlaceBlock | None = None
+        self.stats = stats or ScoringStats()
+        self._w_location = settings.w_location
+        self.n_jobs = self._width = job_matrix.shape[0]
         self.backend = "numpy" if settings.backend == "numpy" else "torch"
         total, self._inside = _weights(settings)
         self._salary = settings.w_salary
@@ -133,46 +165,102 @@ class Ranker:
         """
         u = self._unit
         rounding = (2 * u + u * u) * self._inside + u * self._span + 1e-5
+        # The block's pair terms: each added value is rounded, then the sum (two additions).
+        rounding += u * self._w_location + 2 * u * self._span
         return features.SALARY_BLOCK_ERROR * self._salary + rounding
+
+    def for_block(self, block: PlaceBlock) -> Ranker:
+        """Return this ranker restricted to a block's runs of jobs (sharing the matrix)."""
+        view = copy.copy(self)
+        view.block, view.n_jobs = block, len(block.jobs)
+        return view
 
     def _augment(self, cand_matrix: np.ndarray) -> np.ndarray:
         n = cand_matrix.shape[0]
         extra = np.broadcast_to(self._cand_extra, (n, len(self._cand_extra)))
         return np.concatenate([cand_matrix, extra], axis=1)
 
-    def count_at_least(self, cand_matrix: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    def _global(self, idx: np.ndarray) -> np.ndarray:
+        """Return job positions of the whole jobs frame for positions in this ranker."""
+        return idx if self.block is None else self.block.jobs[idx]
+
+    def _scores(self, cand_matrix: np.ndarray, cands: CandidateAttributes | None) -> Any:
+        """Return the rows' ranking scores minus the shift: [C, J] numpy or torch array."""
+        started = time.perf_counter()
+        block = self._augment(cand_matrix)
+        nearby = self.block.nearby(cands) if self.block is not None and cands else []
+        self.stats.pairs_scored += block.shape[0] * self.n_jobs
+        runs = [(0, self._width)] if self.block is None else self.block.ranges
+        if self.backend == "numpy":
+            parts = [block @ self._jobs_t[:, a:b] for a, b in runs]
+            scores = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+            for rows, cols, value in nearby:
+                scores[rows, cols] += np.float32(self._w_location * value)
+            self.stats.matmul_seconds += time.perf_counter() - started
+            return scores
+        import torch
+
+        t_cands = torch.from_numpy(block).to(self._device, self._dtype)
+        t_parts = [t_cands @ self._t_jobs[:, a:b] for a, b in runs]
+        t_scores = t_parts[0] if len(t_parts) == 1 else torch.cat(t_parts, dim=1)
+        for rows, cols, value in nearby:
+            t_rows, t_cols = (torch.from_numpy(a).to(self._device) for a in (rows, cols))
+            t_scores[t_rows, t_cols] += self._w_location * value
+        if self._device == "cuda":
+            torch.cuda.synchronize()
+        self.stats.matmul_seconds += time.perf_counter() - started
+        return t_scores
+
+    def count_at_least(
+        self,
+        cand_matrix: np.ndarray,
+        thresholds: np.ndarray,
+        cands: CandidateAttributes | None = None,
+    ) -> np.ndarray:
         """Return, per candidate row, how many jobs have a ranking score >= its threshold."""
-        cands = self._augment(cand_matrix)
-        # One output rounding lower: this pass and the shortlist's may round a score apart.
-        slack = self._unit * self._span
+        # Three output roundings lower: this pass and the shortlist's may round a score apart
+        # (the product, then each of the two pair terms).
+        slack = 3 * self._unit * self._span
         limits = (thresholds - self.shift - slack).astype(np.float32)[:, None]
         if self.backend == "numpy":
-            return ((cands @ self._jobs_t) >= limits).sum(axis=1)
-        import torch
+            scores = self._scores(cand_matrix, cands)
+            started = time.perf_counter()
+            counts = (scores >= limits).sum(axis=1)
+        else:
+            import torch
 
-        with torch.inference_mode():
-            t_cands = torch.from_numpy(cands).to(self._device, self._dtype)
-            scores = (t_cands @ self._t_jobs).float()
-            return (scores >= torch.from_numpy(limits).to(self._device)).sum(dim=1).cpu().numpy()
+            with torch.inference_mode():
+                t_scores = self._scores(cand_matrix, cands).float()
+                started = time.perf_counter()
+                t_limits = torch.from_numpy(limits).to(self._device)
+                counts = (t_scores >= t_limits).sum(dim=1).cpu().numpy()
+        self.stats.topk_seconds += time.perf_counter() - started
+        return counts
 
-    def shortlist(self, cand_matrix: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """Return ([C, size] best job indices, unordered; [C] lowest kept ranking score)."""
+    def shortlist(
+        self, cand_matrix: np.ndarray, size: int, cands: CandidateAttributes | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return ([C, size] best job positions (of the whole jobs frame), unordered; [C]
+        lowest kept ranking score). `cands` are the rows' attributes, for the pair terms."""
         n = cand_matrix.shape[0]
         if size >= self.n_jobs:
-            return np.tile(np.arange(self.n_jobs), (n, 1)), np.full(n, -np.inf)
-        cands = self._augment(cand_matrix)
+            return np.tile(self._global(np.arange(self.n_jobs)), (n, 1)), np.full(n, -np.inf)
         if self.backend == "numpy":
-            scores = cands @ self._jobs_t
+            scores = self._scores(cand_matrix, cands)
+            started = time.perf_counter()
             idx = np.argpartition(-scores, size - 1, axis=1)[:, :size]
-            lowest = np.take_along_axis(scores, idx, axis=1).min(axis=1)
-            return idx, lowest.astype(np.float64) + self.shift
-        import torch
+            lowest = np.take_along_axis(scores, idx, axis=1).min(axis=1).astype(np.float64)
+        else:
+            import torch
 
-        with torch.inference_mode():
-            t_cands = torch.from_numpy(cands).to(self._device, self._dtype)
-            values, t_idx = torch.topk(t_cands @ self._t_jobs, size, dim=1, sorted=False)
-            lowest = values.min(dim=1).values.double().cpu().numpy()
-            return t_idx.cpu().numpy(), lowest + self.shift
+            with torch.inference_mode():
+                t_scores = self._scores(cand_matrix, cands)
+                started = time.perf_counter()
+                values, t_idx = torch.topk(t_scores, size, dim=1, sorted=False)
+                lowest = values.min(dim=1).values.double().cpu().numpy()
+                idx = t_idx.cpu().numpy()
+        self.stats.topk_seconds += time.perf_counter() - started
+        return self._global(idx), lowest + self.shift
 
 
 def auto_chunk_size(n_jobs: int, *, bytes_per_score: int = 8) -> int:
@@ -189,54 +277,104 @@ def match(
     now: datetime,
     chunk_size: int | None = None,
     progress: Progress | None = None,
+    stats: ScoringStats | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """Yield each chunk of candidates' top-K jobs as a MATCHES frame (without run_id).
+    """Yield chunks of candidates' top-K jobs as MATCHES frames (without run_id).
 
+    Candidates are scored block by block (blocks.py: one country and its remote jobs at a
+    time), so a chunk holds candidates of one block, in the frame's order within it; every
+    candidate is in one chunk, or in none when its hard filters leave it no job.
     Inputs are checked before the first chunk: no jobs, or embeddings of different widths,
     raise ScoringError right here rather than inside the iteration. `progress(done, total)`
-    is called after each chunk with the number of candidates done.
+    is called after each chunk with the number of candidates done; `stats`, when given, adds
+    up where the time went.
     """
     if jobs.height == 0:
         raise ScoringError("scoring: expected at least one job, got an empty jobs frame")
     job_attrs = features.job_attributes(jobs, settings=settings, now=now)
-    cand_dim = features.embedding_width(candidates, what="candidates")
+    cand_attrs = features.candidate_attributes(candidates)
+    cand_dim = cand_attrs.embedding.shape[1]
     job_dim = job_attrs.embedding.shape[1]
     if cand_dim and job_dim and cand_dim != job_dim:
         raise ScoringError(
             f"embedding width differs: jobs have {job_dim}, candidates have {cand_dim}"
         )
-    vocab = features.Vocabulary.build(job_attrs, settings=settings)
+    vocab = features.Vocabulary.build(job_attrs, settings=settings, places=False)
     vocab.dim = vocab.dim or cand_dim
     if not job_dim and cand_dim:
         job_attrs.embedding = np.zeros((jobs.height, cand_dim), dtype=np.float32)
+    if not cand_dim and vocab.dim:
+        cand_attrs.embedding = np.zeros((candidates.height, vocab.dim), dtype=np.float32)
     job_matrix, bias = features.job_block_from(job_attrs, vocab, settings)
-    ranker = Ranker(job_matrix, bias, settings=settings)
-    size = (
-        chunk_size
-        or settings.chunk_size
-        or auto_chunk_size(jobs.height, bytes_per_score=ranker.bytes_per_score)
-    )
-    return _chunks(candidates, ranker, explain.JobIndex(job_attrs), vocab, settings, size, progress)
+    layout = place_layout(cand_attrs, job_attrs, settings)
+    stats = stats or ScoringStats()
+    # Resident once, in the layout's order: each block ranks against views of it.
+    ranker = Ranker(job_matrix[layout.order], bias[layout.order], settings=settings, stats=stats)
+    del job_matrix
+    scorer = _BlockScorer(ranker, explain.JobIndex(job_attrs), vocab, settings, chunk_size)
+    return _chunks(cand_attrs, layout.blocks, scorer, progress)
+
+
+class _BlockScorer:
+    """What every block's ranking shares: the jobs' factor block, index and the settings."""
+
+    def __init__(
+        self,
+        ranker: Ranker,
+        index: explain.JobIndex,
+        vocab: features.Vocabulary,
+        settings: ScoringSettings,
+        chunk_size: int | None,
+    ) -> None:
+        self._ranker, self.index = ranker, index
+        self.vocab, self.settings, self.chunk_size = vocab, settings, chunk_size
+        self.stats = ranker.stats
+        self.stats.backend = f"{ranker.backend}-{ranker.precision}"
+
+    def ranker(self, block: PlaceBlock) -> Ranker:
+        self.stats.blocks += 1
+        return self._ranker.for_block(block)
+
+    def size(self, ranker: Ranker) -> int:
+        """Return candidates per chunk: as set, else from free memory for this block."""
+        return (
+            self.chunk_size
+            or self.settings.chunk_size
+            or auto_chunk_size(ranker.n_jobs, bytes_per_score=ranker.bytes_per_score)
+        )
+
+    def top_k(self, chunk: CandidateAttributes, ranker: Ranker) -> pl.DataFrame:
+        started = time.perf_counter()
+        ranked = self.stats.matmul_seconds + self.stats.topk_seconds
+        block = features.candidate_block_from(chunk, self.vocab, self.settings)
+        frame = _certified_top_k(chunk, block, ranker, self.index, self.settings)
+        ranked = self.stats.matmul_seconds + self.stats.topk_seconds - ranked
+        self.stats.rerank_seconds += time.perf_counter() - started - ranked
+        return frame
 
 
 def _chunks(
-    candidates: pl.DataFrame,
-    ranker: Ranker,
-    index: explain.JobIndex,
-    vocab: features.Vocabulary,
-    settings: ScoringSettings,
-    size: int,
+    cands: CandidateAttributes,
+    blocks: list[PlaceBlock],
+    scorer: _BlockScorer,
     progress: Progress | None,
 ) -> Iterator[pl.DataFrame]:
-    total = candidates.height
-    for start in range(0, total, size):
-        chunk = features.candidate_attributes(candidates.slice(start, size))
-        if not chunk.embedding.shape[1] and vocab.dim:
-            chunk.embedding = np.zeros((len(chunk.ids), vocab.dim), dtype=np.float32)
-        block = features.candidate_block_from(chunk, vocab, settings)
-        yield _certified_top_k(chunk, block, ranker, index, settings)
-        if progress is not None:
-            progress(min(start + size, total), total)
+    total, done = len(cands.ids), 0
+    for block in blocks:
+        if not len(block.jobs):  # its hard filters leave these candidates no job
+            done += len(block.candidates)
+            if progress is not None:
+                progress(done, total)
+            continue
+        ranker = scorer.ranker(block)
+        size = scorer.size(ranker)
+        for start in range(0, len(block.candidates), size):
+            rows = block.candidates[start : start + size]
+            yield scorer.top_k(cands.take(rows), ranker)
+            done += len(rows)
+            if progress is not None:
+                progress(done, total)
+        del ranker
 
 
 def _certified_top_k(
@@ -255,7 +393,7 @@ def _certified_top_k(
     """
     k, margin = settings.top_k, ranker.margin
     width = shortlist_size(k, ranker.n_jobs)
-    shortlist, lowest = ranker.shortlist(block, width)
+    shortlist, lowest = ranker.shortlist(block, width, chunk)
     result = explain.rerank(index, chunk, shortlist, settings=settings, top_k=k)
     # Every allowed job is in the shortlist once its lowest score is a filtered one.
     done = (
@@ -268,13 +406,15 @@ def _certified_top_k(
     keep = [chunk.ids[i] for i in np.flatnonzero(done)]
     parts = [result.frame.filter(pl.col("candidate_id").is_in(keep))]
     pending = np.flatnonzero(~done)
-    counts = ranker.count_at_least(block[pending], result.kth[pending] - margin)
+    counts = ranker.count_at_least(
+        block[pending], result.kth[pending] - margin, chunk.take(pending)
+    )
     # Rows grouped by the power of two that holds their count: few, rectangular passes.
     groups = np.minimum(2 ** np.ceil(np.log2(np.maximum(counts, k))), ranker.n_jobs)
     for group_width in np.unique(groups):
         rows = pending[groups == group_width]
-        shortlist, _ = ranker.shortlist(block[rows], int(group_width))
         sub = chunk.take(rows)
+        shortlist, _ = ranker.shortlist(block[rows], int(group_width), sub)
         parts.append(explain.rerank(index, sub, shortlist, settings=settings, top_k=k).frame)
     if len(parts) == 1:
         return parts[0]

@@ -145,6 +145,12 @@ def exact_factors(
     out["occupation"] = np.where(known, OCCUPATION_SHARE * shared, NEUTRAL)
     mode = jobs.mode[ji].astype(np.int64)
     allowed = (mode < 0) | cands.accepts[ci, np.maximum(mode, 0)]
+    if settings.place_filter == "country":
+        j_country, c_country = index.country[ji], index.lookup(cands.country)[ci]
+        elsewhere = (j_country >= 0) & (c_country >= 0) & (j_country != c_country)
+        if not settings.remote_same_country_only:
+            elsewhere &= mode != REMOTE_MODE
+        allowed &= ~elsewhere
     return out, allowed
 
 

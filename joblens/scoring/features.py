@@ -460,6 +460,9 @@ class Vocabulary:
     cells: dict[tuple[int, int], int] = field(default_factory=dict)
     occupations: dict[str, int] = field(default_factory=dict)  # occupation_keys of the jobs
     remote_by_country: bool = False
+    places: bool = True
+    """Whether the city and grid-cell columns are in the product (thousands wide at scale).
+    The engine leaves them out and adds those two terms as pairs per place block."""
     salary_knots: np.ndarray = field(default_factory=lambda: _SALARY_KNOTS[:2])
     """The salary knots spanning the jobs' known salaries (the only ones a hat can touch)."""
 
@@ -470,8 +473,10 @@ class Vocabulary:
         candidates: pl.DataFrame | CandidateAttributes | None = None,
         *,
         settings: ScoringSettings | None = None,
+        places: bool = True,
     ) -> Vocabulary:
-        """Return the vocabulary of `jobs` (checked against `candidates`' embedding width)."""
+        """Return the vocabulary of `jobs` (checked against `candidates`' embedding width);
+        without `places`, the city and cell columns are left out."""
         settings = settings or ScoringSettings.model_validate({})
         if isinstance(jobs, pl.DataFrame):
             jobs = job_attributes(jobs, settings=settings, now=datetime.now(UTC))
@@ -485,7 +490,7 @@ class Vocabulary:
                     f"embedding width differs: jobs have {dim}, candidates have {cdim}"
                 )
             dim = dim or cdim
-        vocab = cls(dim=dim, remote_by_country=settings.remote_same_country_only)
+        vocab = cls(dim=dim, remote_by_country=settings.remote_same_country_only, places=places)
         for skills in jobs.skills:
             for s in skills:
                 vocab.skills.setdefault(s, len(vocab.skills))
@@ -500,11 +505,11 @@ class Vocabulary:
             for key in keys:
                 vocab.occupations.setdefault(key, len(vocab.occupations))
         for city, country, cell in zip(jobs.city, jobs.country, jobs.cell, strict=True):
-            if city is not None:
+            if city is not None and places:
                 vocab.cities.setdefault(city, len(vocab.cities))
             if country is not None:
                 vocab.countries.setdefault(country, len(vocab.countries))
-            if cell is not None:
+            if cell is not None and places:
                 vocab.cells.setdefault(cell, len(vocab.cells))
         return vocab
 
@@ -573,11 +578,11 @@ def job_block_from(
             bias[row] += settings.w_location * NEUTRAL
         else:
             mat[row, lay["somewhere"].start] = 1.0
-            if jobs.city[row] is not None:
+            if jobs.city[row] is not None and vocab.places:
                 mat[row, lay["city"].start + vocab.cities[jobs.city[row]]] = 1.0  # type: ignore[index]
             if jobs.country[row] is not None:
                 mat[row, lay["country"].start + vocab.countries[jobs.country[row]]] = 1.0  # type: ignore[index]
-            if jobs.cell[row] is not None:
+            if jobs.cell[row] is not None and vocab.places:
                 mat[row, lay["cell"].start + vocab.cells[jobs.cell[row]]] = 1.0  # type: ignore[index]
     rows = np.arange(n)
     level = jobs.level.astype(np.int64)

@@ -57,10 +57,20 @@ def _accepted_modes(candidate: Row) -> set[str]:
     return modes or set(WORK_MODES)
 
 
-def allowed(candidate: Row, job: Row) -> bool:
-    """Return whether the hard filter keeps the pair (the job's mode is accepted or unknown)."""
+def allowed(candidate: Row, job: Row, settings: ScoringSettings | None = None) -> bool:
+    """Return whether the hard filters keep the pair: the job's mode is accepted or unknown,
+    and, with the place filter, the job is not in another country than the candidate (a
+    remote job there only counts as elsewhere with remote_same_country_only)."""
+    settings = settings or ScoringSettings.model_validate({})
     mode = _text(job, "work_mode")
-    return mode is None or mode in _accepted_modes(candidate)
+    if mode is not None and mode not in _accepted_modes(candidate):
+        return False
+    if settings.place_filter == "none":
+        return True
+    job_country, cand_country = _country(job), _country(candidate)
+    if job_country is None or cand_country is None or job_country == cand_country:
+        return True
+    return mode == "remote" and not settings.remote_same_country_only
 
 
 def _semantic(candidate: Row, job: Row) -> float:
@@ -219,7 +229,7 @@ def rank(
     for cand in candidates.to_dicts():
         scored = []
         for pos, job in enumerate(job_rows):
-            if not allowed(cand, job):
+            if not allowed(cand, job, settings):
                 continue
             values = factors(cand, job, now=now, settings=settings)
             scored.append((-weighted(values, settings), pos, values))

@@ -59,9 +59,15 @@ def score_part(
     candidates = candidates.slice(lo, hi - lo)
     jobs, known = _active_jobs(ctx)
     rows, matched = 0, set()
+    stats = engine.ScoringStats()
     if jobs.height and candidates.height:
         chunks = engine.match(
-            candidates, jobs, settings=settings.scoring, now=ctx.started_at, progress=progress
+            candidates,
+            jobs,
+            settings=settings.scoring,
+            now=ctx.started_at,
+            progress=progress,
+            stats=stats,
         )
         for i, chunk in enumerate(chunks):
             name = f"p{part:04d}-{i:05d}"
@@ -73,6 +79,7 @@ def score_part(
         "candidates": candidates.height,
         "matched": sorted(matched),
         "rows": rows,
+        "pairs_scored": stats.pairs_scored,
         "jobs": jobs.height,
         "inactive_jobs": known - jobs.height,
     }
@@ -102,6 +109,8 @@ def finish(ctx: RunContext, planned: dict[str, Any], results: list[dict[str, Any
             "jobs": jobs,
             "inactive_jobs": max((r["inactive_jobs"] for r in results), default=0),
             "pairs": len(ids) * jobs,
+            # Ranking scores computed: the place blocks leave out the jobs elsewhere.
+            "pairs_scored": sum(r.get("pairs_scored", 0) for r in results),
             "match_rows": sum(r["rows"] for r in results),
             "parts": planned["parts"],
         }

@@ -1,70 +1,61 @@
-"""`bench_score` returns the JSON-able report the CLI prints, on data it generates itself."""
+"""The benches return the JSON-able reports the CLI prints, on data they generate themselves."""
 
 from __future__ import annotations
 
 import json
 import math
-import re
 
+import polars as pl
 import pytest
 
-from joblens.bench import bench_score, random_candidates, random_jobs
+from joblens.bench_score import bench_score, design_candidates, design_jobs
 from joblens.schemas import CANDIDATES, JOBS
-from joblens.scoring import reference
 
-CANDS, JOBS_N, DIM, TOP_K = 40, 300, 16, 5
-TIMINGS = ("features_s", "engine_s", "numpy_s", "faiss_s", "match_s")
+USERS, JOBS_N, DIM, TOP_K = 40, 600, 16, 5
+CONTRACT = {
+    "jobs",
+    "users",
+    "k",
+    "seconds",
+    "ms_per_user",
+    "matmul_seconds",
+    "topk_seconds",
+    "write_seconds",
+    "peak_rss_gb",
+    "baseline",
+    "baseline_seconds",
+    "ratio",
+    "recall_vs_fp32",
+    "pairs_scored",
+}
 
 
-def test_bench_score_reports_every_documented_key_as_json() -> None:
-    report = bench_score(candidates=CANDS, jobs=JOBS_N, dim=DIM, top_k=TOP_K)
+def test_bench_score_prints_the_issue_keys_and_keeps_the_exact_top_k() -> None:
+    report = bench_score(jobs=JOBS_N, users=USERS, k=TOP_K, dim=DIM, recall_users=USERS)
     assert json.loads(json.dumps(report)) == report  # the CLI prints it as the last line
-    assert set(report) == {
-        "candidates",
-        "jobs",
-        "dim",
-        "top_k",
-        "width",
-        "backend",
-        "chunk_size",
-        *TIMINGS,
-        "engine_vs_faiss",
-        "match_rows",
-        "ms_per_candidate",
-        "peak_rss_mb",
-    }
-    assert (report["candidates"], report["jobs"], report["dim"], report["top_k"]) == (
-        CANDS,
-        JOBS_N,
-        DIM,
-        TOP_K,
-    )
-    assert re.fullmatch(r"(torch|numpy)-(fp32|fp16|bf16)", report["backend"])
-    # The factor block holds at least the embedding dims; chunks cover at least one candidate.
-    assert report["width"] > DIM and report["chunk_size"] >= 1
-    for key in (*TIMINGS, "ms_per_candidate", "peak_rss_mb"):
+    assert set(report) >= CONTRACT
+    assert (report["jobs"], report["users"], report["k"]) == (JOBS_N, USERS, TOP_K)
+    assert report["baseline"] == "faiss_flat_ip"
+    for key in ("seconds", "matmul_seconds", "topk_seconds", "write_seconds", "peak_rss_gb"):
         assert math.isfinite(report[key]) and report[key] >= 0, key
-    assert report["peak_rss_mb"] > 0
-    ratio = report["engine_vs_faiss"]  # None only when FAISS took no measurable time
-    assert ratio is None or (math.isfinite(ratio) and ratio >= 0)
+    assert report["peak_rss_gb"] > 0
+    # Every user's kept jobs are its exact top K, and the place blocks skip jobs elsewhere.
+    assert report["recall_vs_fp32"] == 1.0
+    assert 0 < report["pairs_scored"] < JOBS_N * USERS
+    assert 0 < report["match_rows"] <= USERS * TOP_K
 
 
-def test_bench_match_returns_top_k_rows_for_every_candidate() -> None:
-    # Every candidate of the generated data may see at least top_k jobs (the hard filter
-    # keeps jobs of unknown or accepted mode), so match returns exactly top_k rows each.
-    jobs = random_jobs(JOBS_N, dim=DIM, seed=0).to_dicts()
-    for cand in random_candidates(CANDS, dim=DIM, seed=1).to_dicts():
-        assert sum(reference.allowed(cand, job) for job in jobs) >= TOP_K
-    report = bench_score(candidates=CANDS, jobs=JOBS_N, dim=DIM, top_k=TOP_K, seed=0)
-    assert report["match_rows"] == CANDS * TOP_K
-
-
-def test_random_frames_have_the_lake_columns_the_engine_reads() -> None:
-    jobs, cands = random_jobs(50, dim=8), random_candidates(20, dim=8)
-    assert set(jobs.columns) <= set(JOBS.names) and set(cands.columns) <= set(CANDIDATES.names)
-    assert jobs.height == 50 and cands.height == 20
-    lengths = jobs["embedding"].list.len().unique().to_list()
-    assert lengths == [8]
+def test_design_draws_spread_like_a_job_market() -> None:
+    jobs, users = design_jobs(3000, dim=8), design_candidates(500, dim=8)
+    assert set(jobs.columns) <= set(JOBS.names) and set(users.columns) <= set(CANDIDATES.names)
+    assert jobs["embedding"].list.len().unique().to_list() == [8]
+    remote = jobs.filter(pl.col("work_mode") == "remote")
+    assert 0.28 < remote.height / jobs.height < 0.39
+    # Some remote jobs are open to one country, others to anyone; none sits in a city.
+    assert remote["country"].null_count() not in (0, remote.height)
+    assert remote["city"].null_count() == remote.height
+    assert jobs["country"].n_unique() >= 20 and jobs["city"].n_unique() >= 500
+    assert set(users["country"].drop_nulls()) <= set(jobs["country"].drop_nulls()) | {None}
 
 
 def test_bench_dedupe_reports_the_issue_keys_with_the_asked_duplicate_share() -> None:

@@ -3,6 +3,7 @@ what the design says (same city beats elsewhere, a refused work mode is never ra
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -164,6 +165,45 @@ def test_engine_top_k_equals_reference_with_remote_same_country_only() -> None:
     assert_same_top_k(_run(cands, jobs, s), reference.rank(cands, jobs, settings=s, now=NOW), 8)
 
 
+@pytest.mark.parametrize("place_filter", ["country", "none"])
+@pytest.mark.parametrize("remote_rule", [True, False])
+def test_engine_top_k_equals_reference_under_each_place_rule(
+    place_filter: str, remote_rule: bool
+) -> None:
+    rng = random.Random(17)
+    jobs, cands = random_jobs(rng, 300), random_candidates(rng, 25)
+    s = _settings(top_k=12, place_filter=place_filter, remote_same_country_only=remote_rule)
+    got = _run(cands, jobs, s, chunk_size=5)
+    assert_same_top_k(got, reference.rank(cands, jobs, settings=s, now=NOW), 12)
+
+
+def test_a_job_in_another_country_is_never_ranked_and_remote_ones_only_where_open() -> None:
+    rng = random.Random(21)
+    jobs = random_jobs(rng, 200)
+    cand = random_candidates(rng, 1).with_columns(
+        pl.lit("Berlin").alias("city"),
+        pl.lit("DE").alias("country"),
+        pl.lit(52.52).alias("lat"),
+        pl.lit(13.40).alias("lon"),
+        pl.lit([], pl.List(pl.String)).alias("work_modes"),
+    )
+    got = _run(cand, jobs, _settings(top_k=200)).join(
+        jobs.select("job_id", "country", "work_mode"), on="job_id"
+    )
+    # Germany's jobs, any mode; jobs of unknown country; never another country's job, remote
+    # ones included (remote_same_country_only is on by default).
+    assert set(got["country"].to_list()) <= {"DE", None}
+    want = jobs.filter(pl.col("country").is_null() | (pl.col("country") == "DE"))
+    assert got.height == want.height
+    # Without the filter, jobs abroad rank too, with a location factor of 0 when not remote.
+    loose = _run(cand, jobs, _settings(top_k=200, place_filter="none")).join(
+        jobs.select("job_id", "country", "work_mode"), on="job_id"
+    )
+    assert loose.height == jobs.height
+    abroad = loose.filter(pl.col("country").is_in(["CA", "US"]))
+    assert abroad.height and (abroad["location"] == 0).all()
+
+
 def _salary_trap(seed: int) -> tuple[pl.DataFrame, pl.DataFrame, ScoringSettings]:
     """Jobs paying just around each candidate's floor, where the interpolated salary block
     is least exact, told apart only by freshness: the ranking pass misorders them."""
@@ -201,18 +241,22 @@ def test_uncertain_candidates_get_a_wider_shortlist(
     rng = random.Random(8)
     jobs, cands = random_jobs(rng, 300), random_candidates(rng, 20)
     s = _settings(top_k=6, backend=backend)
-    got = _run(cands, jobs, s, chunk_size=8)
-    assert_same_top_k(got, reference.rank(cands, jobs, settings=s, now=NOW), 6)
-    assert (
-        got["candidate_id"].unique(maintain_order=True).to_list() == cands["candidate_id"].to_list()
-    )
+    chunks = list(engine.match(cands, jobs, settings=s, now=NOW, chunk_size=8))
+    want = reference.rank(cands, jobs, settings=s, now=NOW)
+    assert_same_top_k(pl.concat(chunks), want, 6)
+    # Widened rows merge back in place: each chunk lists its candidates in the frame's order.
+    position = {c: i for i, c in enumerate(cands["candidate_id"].to_list())}
+    for chunk in chunks:
+        order = [position[c] for c in chunk["candidate_id"].unique(maintain_order=True)]
+        assert order == sorted(order)
+    assert set(pl.concat(chunks)["candidate_id"]) == set(want["candidate_id"])
 
 
 def test_explain_factors_equal_reference_factors_on_every_pair() -> None:
     rng = random.Random(11)
     jobs, cands = random_jobs(rng, 120), random_candidates(rng, 25)
-    for remote_rule in (False, True):
-        s = _settings(remote_same_country_only=remote_rule)
+    for remote_rule, place_filter in itertools.product((False, True), ("country", "none")):
+        s = _settings(remote_same_country_only=remote_rule, place_filter=place_filter)
         index = explain.JobIndex(features.job_attributes(jobs, settings=s, now=NOW))
         attrs = features.candidate_attributes(cands)
         ci = np.repeat(np.arange(cands.height), jobs.height)
@@ -224,7 +268,7 @@ def test_explain_factors_equal_reference_factors_on_every_pair() -> None:
             want = reference.factors(c, j, now=NOW, settings=s)
             got = {name: float(values[name][p]) for name in features.FACTORS}
             assert got == pytest.approx(want, abs=1e-6), (c["candidate_id"], j["job_id"])
-            assert bool(allowed[p]) == reference.allowed(c, j)
+            assert bool(allowed[p]) == reference.allowed(c, j, s)
 
 
 def test_matches_conform_to_the_lake_schema_without_run_id() -> None:
@@ -246,7 +290,7 @@ def test_refused_work_modes_are_never_ranked_and_unknown_modes_are() -> None:
     cands = random_candidates(rng, 3).with_columns(
         pl.Series("work_modes", [["remote"], ["onsite", "hybrid"], []])
     )
-    out = _run(cands, jobs, _settings(top_k=60)).join(
+    out = _run(cands, jobs, _settings(top_k=60, place_filter="none")).join(
         jobs.select("job_id", "work_mode"), on="job_id"
     )
     modes = {cid: set(g["work_mode"].to_list()) for (cid,), g in out.group_by("candidate_id")}
@@ -261,18 +305,26 @@ def test_refused_work_modes_are_never_ranked_and_unknown_modes_are() -> None:
 def test_chunks_stream_with_progress() -> None:
     rng = random.Random(4)
     calls: list[tuple[int, int]] = []
+    cands = random_candidates(rng, 23)
     chunks = list(
         engine.match(
-            random_candidates(rng, 23),
+            cands,
             random_jobs(rng, 40),
-            settings=_settings(top_k=2),
+            settings=_settings(top_k=2, place_filter="none"),
             now=NOW,
             chunk_size=10,
             progress=lambda done, total: calls.append((done, total)),
         )
     )
-    assert [c["candidate_id"].n_unique() for c in chunks] == [10, 10, 3]
-    assert calls == [(10, 23), (20, 23), (23, 23)]
+    # Every candidate in exactly one chunk of at most chunk_size candidates.
+    per_chunk = [c["candidate_id"].unique().to_list() for c in chunks]
+    assert all(len(ids) <= 10 for ids in per_chunk)
+    flat = [cid for ids in per_chunk for cid in ids]
+    assert sorted(flat) == sorted(cands["candidate_id"].to_list())
+    # Progress only grows and ends with every candidate done.
+    assert [t for _, t in calls] == [23] * len(calls)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert calls[-1] == (23, 23)
 
 
 def test_inconsistent_inputs_raise_before_iterating() -> None:
@@ -475,6 +527,7 @@ def test_occupation_fit_counts_shared_occupation_and_isco_groups() -> None:
         w_freshness=0,
         w_occupation=1.0,
         top_k=7,
+        place_filter="none",
     )
     got = _run(cand, jobs, settings)
     fit = dict(zip(got["job_id"].to_list(), got["occupation"].to_list(), strict=True))
@@ -496,7 +549,7 @@ def test_an_occupation_without_a_unit_group_is_unknown_on_every_path() -> None:
         pl.lit("2512").alias("isco"),
         pl.lit([], dtype=pl.List(pl.String)).alias("work_modes"),
     )
-    settings = _settings(w_occupation=0.3, top_k=3)
+    settings = _settings(w_occupation=0.3, top_k=3, place_filter="none")
     got = _run(cand, jobs, settings).sort("job_id")
     assert got["occupation"].to_list() == [1.0, 0.5, 0.5]
     want = reference.rank(cand, jobs, settings=settings, now=NOW).sort("job_id")
