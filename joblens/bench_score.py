@@ -117,16 +117,20 @@ def design_jobs(n: int, *, dim: int = 384, seed: int = 0) -> pl.DataFrame:
             "country": country,
             "lat": np.where(remote, np.nan, place["lat"]),
             "lon": np.where(remote, np.nan, place["lon"]),
-            "work_mode": modes,
+            "work_mode": modes.tolist(),
             "salary_currency": ["USD"] * n,
             "salary_annual_min": salary * 0.85,
             "salary_annual_max": np.where(rng.random(n) < 0.4, np.nan, salary),
-            "seniority": rng.choice(np.array([*SENIORITY_LEVELS, None], dtype=object), n),
+            "seniority": rng.choice(np.array([*SENIORITY_LEVELS, None], dtype=object), n).tolist(),
             "skills": _skills(rng, n, 3, 12),
             "first_seen": [NOW - timedelta(days=float(a)) for a in age],
             "last_seen": [NOW] * n,
         },
-        schema_overrides={"skills": pl.List(pl.String)},
+        schema_overrides={
+            "skills": pl.List(pl.String),
+            "seniority": pl.String,
+            "work_mode": pl.String,
+        },
     ).with_columns(
         pl.col("lat", "lon", "salary_annual_max").fill_nan(None), _embeddings(rng, n, dim)
     )
@@ -143,12 +147,16 @@ def design_candidates(n: int, *, dim: int = 384, seed: int = 1) -> pl.DataFrame:
             "candidate_id": [f"cand-{i}" for i in range(n)],
             **_places(rng, n, unplaced=0.03),
             "work_modes": [choices[w] for w in wants],
-            "seniority": rng.choice(np.array([*SENIORITY_LEVELS, None], dtype=object), n),
+            "seniority": rng.choice(np.array([*SENIORITY_LEVELS, None], dtype=object), n).tolist(),
             "skills": _skills(rng, n, 5, 20),
             "salary_floor_annual": np.exp(rng.normal(np.log(70_000), 0.4, n)),
             "salary_currency": ["USD"] * n,
         },
-        schema_overrides={"skills": pl.List(pl.String), "work_modes": pl.List(pl.String)},
+        schema_overrides={
+            "skills": pl.List(pl.String),
+            "work_modes": pl.List(pl.String),
+            "seniority": pl.String,
+        },
     ).with_columns(pl.col("lat", "lon").fill_nan(None), _embeddings(rng, n, dim))
 
 
@@ -206,6 +214,8 @@ def bench_score(
     cand_frame = design_candidates(users, dim=dim, seed=seed + 1)
     job_vecs = np.asarray(job_frame["embedding"].to_list(), dtype=np.float32)
     cand_vecs = np.asarray(cand_frame["embedding"].to_list(), dtype=np.float32)
+    import torch  # noqa: F401  (the flow's process has it loaded by the embedder already)
+
     baseline = _faiss_seconds(cand_vecs, job_vecs, k)
     del job_vecs, cand_vecs
     sample = set(np.random.default_rng(seed).choice(users, min(recall_users, users), replace=False))

@@ -60,6 +60,7 @@ class ScoringStats:
     pairs_scored: int = 0  # candidate-job ranking scores computed, widening passes included
     blocks: int = 0  # place blocks with at least one job
     backend: str = ""  # the ranking pass's backend and precision, "torch-bf16"
+    widened: int = 0  # candidates whose shortlist could have missed a job: ranked again
 
 
 def shortlist_size(top_k: int, n_jobs: int) -> int:
@@ -96,7 +97,9 @@ class Ranker:
         *,
         settings: ScoringSettings,
         stats: ScoringStats | None = None,
+        order: np.ndarray | None = None,
     ) -> None:
+        """Keep the jobs' block (rows of `job_matrix`, `bias`) resident, in `order`."""
         self.block: PlaceBlock | None = None
         self.stats = stats or ScoringStats()
         self._w_location = settings.w_location
@@ -123,16 +126,23 @@ class Ranker:
         extra = np.stack([high, low, np.ones(self.n_jobs, dtype=np.float32)], axis=1)
         width = job_matrix.shape[1] + 3
         pad = -width % 32  # matmul kernels like widths in multiples of 32
-        jobs = np.concatenate(
-            [job_matrix, extra, np.zeros((self.n_jobs, pad), dtype=np.float32)], axis=1
-        )
+        extra = np.concatenate([extra, np.zeros((self.n_jobs, pad), dtype=np.float32)], axis=1)
         self._cand_extra = np.array([1.0, 1.0, -self.shift] + [0.0] * pad, dtype=np.float32)
+        order = np.arange(self.n_jobs) if order is None else order
+        dim = job_matrix.shape[1]
+        # Jobs are rows [J, D] in `order`; products use the transposed view (no copy).
         if self.backend == "numpy":
-            self._jobs_t = np.ascontiguousarray(jobs.T)
+            self._jobs = np.empty((self.n_jobs, width + pad), dtype=np.float32)
+            self._jobs[:, :dim] = job_matrix[order]
+            self._jobs[:, dim:] = extra[order]
         else:
             import torch
 
-            self._t_jobs = torch.from_numpy(jobs).to(self._device, dtype).T.contiguous()
+            t_order = torch.from_numpy(order)
+            t_jobs = torch.empty((self.n_jobs, width + pad), dtype=dtype, device=self._device)
+            t_jobs[:, :dim] = torch.from_numpy(job_matrix).to(dtype)[t_order].to(self._device)
+            t_jobs[:, dim:] = torch.from_numpy(extra).to(dtype)[t_order].to(self._device)
+            self._t_jobs = t_jobs
 
     def _round(self, values: np.ndarray) -> np.ndarray:
         """Return `values` as the ranking precision stores them (back in float32)."""
@@ -192,7 +202,7 @@ class Ranker:
         self.stats.pairs_scored += block.shape[0] * self.n_jobs
         runs = [(0, self._width)] if self.block is None else self.block.ranges
         if self.backend == "numpy":
-            parts = [block @ self._jobs_t[:, a:b] for a, b in runs]
+            parts = [block @ self._jobs[a:b].T for a, b in runs]
             scores = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
             for rows, cols, value in nearby:
                 scores[rows, cols] += np.float32(self._w_location * value)
@@ -201,7 +211,7 @@ class Ranker:
         import torch
 
         t_cands = torch.from_numpy(block).to(self._device, self._dtype)
-        t_parts = [t_cands @ self._t_jobs[:, a:b] for a, b in runs]
+        t_parts = [t_cands @ self._t_jobs[a:b].T for a, b in runs]
         t_scores = t_parts[0] if len(t_parts) == 1 else torch.cat(t_parts, dim=1)
         for rows, cols, value in nearby:
             t_rows, t_cols = (torch.from_numpy(a).to(self._device) for a in (rows, cols))
@@ -309,7 +319,7 @@ def match(
     layout = place_layout(cand_attrs, job_attrs, settings)
     stats = stats or ScoringStats()
     # Resident once, in the layout's order: each block ranks against views of it.
-    ranker = Ranker(job_matrix[layout.order], bias[layout.order], settings=settings, stats=stats)
+    ranker = Ranker(job_matrix, bias, settings=settings, stats=stats, order=layout.order)
     del job_matrix
     scorer = _BlockScorer(ranker, explain.JobIndex(job_attrs), vocab, settings, chunk_size)
     return _chunks(cand_attrs, layout.blocks, scorer, progress)
@@ -406,6 +416,7 @@ def _certified_top_k(
     keep = [chunk.ids[i] for i in np.flatnonzero(done)]
     parts = [result.frame.filter(pl.col("candidate_id").is_in(keep))]
     pending = np.flatnonzero(~done)
+    ranker.stats.widened += len(pending)
     counts = ranker.count_at_least(
         block[pending], result.kth[pending] - margin, chunk.take(pending)
     )

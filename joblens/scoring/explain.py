@@ -8,6 +8,8 @@ writes the top-K as a MATCHES frame with matched and missing skills.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +35,8 @@ from joblens.settings import ScoringSettings
 __all__ = ["JobIndex", "Reranked", "exact_factors", "explain", "rerank", "weighted"]
 
 _SEMANTIC_BATCH = 16_384  # pairs per gathered embedding batch: ~25 MB at dim 384
+_SEMANTIC_ROWS = 32  # candidates per gathered batch of the rectangular path: ~15 MB
+_WORKERS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
 
 
 class JobIndex:
@@ -40,6 +44,7 @@ class JobIndex:
 
     def __init__(self, jobs: JobAttributes) -> None:
         self.jobs = jobs
+        self.job_ids = pa.array(jobs.ids, pa.string())
         self.places: dict[str, int] = {}
         self.city = self.lookup(jobs.city)
         self.country = self.lookup(jobs.country)
@@ -82,13 +87,30 @@ def _cells(cells: list[tuple[int, int] | None]) -> tuple[np.ndarray, np.ndarray]
     return rows, cols
 
 
-def _semantic(cand: np.ndarray, job: np.ndarray, ci: np.ndarray, ji: np.ndarray) -> np.ndarray:
+def _semantic(
+    cand: np.ndarray, job: np.ndarray, ci: np.ndarray, ji: np.ndarray, width: int | None
+) -> np.ndarray:
+    """Return (1 + cosine) / 2 per pair; with `width`, the pairs are each candidate's
+    `width` jobs in turn (ci = 0,0,..,1,1,..), gathered by rows of candidates on every core."""
     out = np.full(len(ci), NEUTRAL)
     if cand.shape[1] == 0 or job.shape[1] == 0:
         return out
+    # float32 products of unit vectors: error ~1e-6, far inside the engine's margin.
+    if width:
+        jobs, owner = ji.reshape(-1, width), ci[::width]
+        cos = np.empty(jobs.shape, dtype=np.float32)
+
+        def rows(lo: int, hi: int) -> None:
+            for start in range(lo, hi, _SEMANTIC_ROWS):
+                part = slice(start, min(start + _SEMANTIC_ROWS, hi))
+                cos[part] = np.matmul(job[jobs[part]], cand[owner[part], :, None])[..., 0]
+
+        bounds = np.linspace(0, len(jobs), _WORKERS + 1).astype(int)
+        with ThreadPoolExecutor(_WORKERS) as pool:  # numpy drops the GIL in both steps
+            list(pool.map(rows, bounds[:-1], bounds[1:]))
+        return (1.0 + cos.reshape(-1).astype(np.float64)) / 2.0
     for start in range(0, len(ci), _SEMANTIC_BATCH):
         part = slice(start, start + _SEMANTIC_BATCH)
-        # float32 products of unit vectors: error ~1e-6, far inside the engine's margin.
         cos = np.einsum("pd,pd->p", cand[ci[part]], job[ji[part]], dtype=np.float32)
         out[part] = (1.0 + cos.astype(np.float64)) / 2.0
     # A zero (missing) embedding has cosine 0: already (1 + 0) / 2.
@@ -119,10 +141,14 @@ def exact_factors(
     ji: np.ndarray,
     *,
     settings: ScoringSettings,
+    width: int | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Return ({factor: values per pair}, allowed per pair) for pairs (cands[ci], jobs[ji])."""
+    """Return ({factor: values per pair}, allowed per pair) for pairs (cands[ci], jobs[ji]);
+    `width` says the pairs are rows of one candidate's `width` jobs each (faster)."""
     jobs = index.jobs
-    out: dict[str, np.ndarray] = {"semantic": _semantic(cands.embedding, jobs.embedding, ci, ji)}
+    out: dict[str, np.ndarray] = {
+        "semantic": _semantic(cands.embedding, jobs.embedding, ci, ji, width)
+    }
     pair, _, hit = _skill_hits(index, cands.skills, ci, ji)
     n_skills = np.diff(index.skill_offsets)[ji]
     matched = np.bincount(pair, weights=hit, minlength=len(ji))
@@ -217,29 +243,37 @@ def rerank(
     n_cand, width = shortlist.shape
     ci = np.repeat(np.arange(n_cand), width)
     ji = shortlist.reshape(-1).astype(np.int64)
-    values, allowed = exact_factors(index, cands, ci, ji, settings=settings)
-    total = weighted(values, settings)
-    # Sort by candidate, then exact score (descending), then job position: lexsort's last key
-    # is the primary one. Filtered pairs sort last and are cut below.
-    order = np.lexsort((ji, -total, ~allowed, ci))
-    ci, ji, total, allowed = ci[order], ji[order], total[order], allowed[order]
-    values = {k: v[order] for k, v in values.items()}
-    first = np.searchsorted(ci, np.arange(n_cand))
-    rank = np.arange(len(ci)) - first[ci] + 1
-    keep = allowed & (rank <= top_k)
-    ci, ji, total, rank = ci[keep], ji[keep], total[keep], rank[keep]
-    values = {k: v[keep] for k, v in values.items()}
+    values, allowed = exact_factors(index, cands, ci, ji, settings=settings, width=width)
+    total = np.where(allowed, weighted(values, settings), -np.inf).reshape(n_cand, width)
+    jobs = ji.reshape(n_cand, width)
+    # Each row's best K: a partition, then a sort of those by exact score (descending) and
+    # job position (ties to the earlier job). Filtered pairs (-inf) fall out below.
+    k = min(top_k, width)
+    best = (
+        np.argpartition(-total, k - 1, axis=1)[:, :k]
+        if k < width
+        else np.tile(np.arange(width), (n_cand, 1))
+    )
+    picked_total = np.take_along_axis(total, best, axis=1)
+    picked_job = np.take_along_axis(jobs, best, axis=1)
+    order = np.lexsort((picked_job, -picked_total), axis=1)
+    flat = (np.arange(n_cand)[:, None] * width + np.take_along_axis(best, order, axis=1)).ravel()
+    rank = np.tile(np.arange(1, k + 1), n_cand)
+    keep = allowed[flat]
+    flat, rank = flat[keep], rank[keep]
+    ci, ji, total_kept = ci[flat], ji[flat], total.reshape(-1)[flat]
+    values = {name: v[flat] for name, v in values.items()}
     kth = np.full(n_cand, -np.inf)
     at_k = rank == top_k
-    kth[ci[at_k]] = total[at_k]
+    kth[ci[at_k]] = total_kept[at_k]
     matched, missing = _skill_lists(index, cands, ci, ji)
     table = pa.table(
         {
             "run_id": pa.nulls(len(ci), pa.string()),
-            "candidate_id": pa.array(np.array(cands.ids, dtype=object)[ci], pa.string()),
-            "job_id": pa.array(np.array(index.jobs.ids, dtype=object)[ji], pa.string()),
+            "candidate_id": pa.array(cands.ids, pa.string()).take(pa.array(ci)),
+            "job_id": index.job_ids.take(pa.array(ji)),
             "rank": pa.array(rank.astype(np.int32)),
-            "score": pa.array(total.astype(np.float32)),
+            "score": pa.array(total_kept.astype(np.float32)),
             **{name: pa.array(values[name].astype(np.float32)) for name in FACTORS},
             "matched_skills": matched,
             "missing_skills": missing,

@@ -60,6 +60,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -132,6 +133,7 @@ REMOTE_MODE = _MODE["remote"]
 
 
 # -- small shared definitions -------------------------------------------------------------
+@lru_cache(maxsize=1 << 16)
 def country_key(country: str | None) -> str | None:
     """Return the key two places must share to be "the same country" (" ca" = "CA"), or None."""
     if country is None or not country.strip():
@@ -139,6 +141,7 @@ def country_key(country: str | None) -> str | None:
     return country.strip().casefold()
 
 
+@lru_cache(maxsize=1 << 16)
 def city_key(city: str | None, country: str | None) -> str | None:
     """Return the key two places must share to be "the same city", or None without a city."""
     if city is None or not city.strip():
@@ -146,6 +149,7 @@ def city_key(city: str | None, country: str | None) -> str | None:
     return f"{country_key(country) or ''}|{city.strip().casefold()}"
 
 
+@lru_cache(maxsize=1 << 16)
 def cell_of(lat: float | None, lon: float | None) -> tuple[int, int] | None:
     """Return the (row, column) of the 0.5-degree grid cell holding a point, None if unknown."""
     if lat is None or lon is None or math.isnan(lat) or math.isnan(lon):
@@ -207,7 +211,11 @@ def _strings(frame: pl.DataFrame, name: str) -> list[str | None]:
     """Return the column's values stripped of surrounding whitespace; blank -> None."""
     if name not in frame.columns:
         return [None] * frame.height
-    return [None if v is None or not str(v).strip() else str(v).strip() for v in frame[name]]
+    column = frame[name]
+    if column.dtype == pl.Object:  # Python values: only str() knows them
+        return [None if v is None or not str(v).strip() else str(v).strip() for v in column]
+    stripped = column.cast(pl.String).str.strip_chars()
+    return stripped.set(stripped == "", None).to_list()  # type: ignore[arg-type]
 
 
 def _floats(frame: pl.DataFrame, name: str) -> np.ndarray:
@@ -219,11 +227,11 @@ def _floats(frame: pl.DataFrame, name: str) -> np.ndarray:
 def _string_lists(frame: pl.DataFrame, name: str) -> list[list[str]]:
     if name not in frame.columns:
         return [[] for _ in range(frame.height)]
-    out = []
-    for values in frame[name].to_list():
-        # dict.fromkeys drops repeats but keeps the first-seen order for the explanations.
-        out.append(list(dict.fromkeys(v for v in values or () if v)))
-    return out
+    # Repeats dropped, the first-seen order kept for the explanations; blanks dropped.
+    kept = frame[name].list.eval(
+        pl.element().filter(pl.element().is_not_null() & (pl.element() != ""))
+    )
+    return [v or [] for v in kept.list.unique(maintain_order=True).to_list()]
 
 
 def _ids(frame: pl.DataFrame, name: str, what: str) -> list[str]:
@@ -560,31 +568,31 @@ def job_block_from(
     bias += settings.w_freshness * jobs.freshness
     if jobs.embedding.shape[1]:
         mat[:, lay["semantic"]] = jobs.embedding
-    remote = jobs.mode == REMOTE_MODE
-    located = jobs.located
-    for row, skills in enumerate(jobs.skills):
-        if skills:
-            cols = [lay["skills"].start + vocab.skills[s] for s in skills]
-            mat[row, cols] = 1.0 / len(skills)
-        else:
-            bias[row] += settings.w_skills * NEUTRAL
-        if remote[row]:
-            col = 0
-            if vocab.remote_by_country:
-                country = jobs.country[row]
-                col = len(vocab.countries) if country is None else vocab.countries[country]
-            mat[row, lay["remote"].start + col] = 1.0
-        elif not located[row]:
-            bias[row] += settings.w_location * NEUTRAL
-        else:
-            mat[row, lay["somewhere"].start] = 1.0
-            if jobs.city[row] is not None and vocab.places:
-                mat[row, lay["city"].start + vocab.cities[jobs.city[row]]] = 1.0  # type: ignore[index]
-            if jobs.country[row] is not None:
-                mat[row, lay["country"].start + vocab.countries[jobs.country[row]]] = 1.0  # type: ignore[index]
-            if jobs.cell[row] is not None and vocab.places:
-                mat[row, lay["cell"].start + vocab.cells[jobs.cell[row]]] = 1.0  # type: ignore[index]
     rows = np.arange(n)
+    counts = np.array([len(skills) for skills in jobs.skills], dtype=np.int64)
+    skill_cols = np.array([vocab.skills[s] for row in jobs.skills for s in row], dtype=np.int64)
+    skill_rows = np.repeat(rows, counts)
+    mat[skill_rows, lay["skills"].start + skill_cols] = (1.0 / np.maximum(counts, 1))[skill_rows]
+    bias += np.where(counts == 0, settings.w_skills * NEUTRAL, 0.0)
+    remote = jobs.mode == REMOTE_MODE
+    placed = ~remote & jobs.located
+    country = np.array([-1 if c is None else vocab.countries[c] for c in jobs.country])
+    if vocab.remote_by_country:
+        remote_col = np.where(country >= 0, country, len(vocab.countries))
+    else:
+        remote_col = np.zeros(n, dtype=np.int64)
+    mat[rows[remote], lay["remote"].start + remote_col[remote]] = 1.0
+    bias += np.where(~remote & ~jobs.located, settings.w_location * NEUTRAL, 0.0)
+    mat[rows[placed], lay["somewhere"].start] = 1.0
+    has = placed & (country >= 0)
+    mat[rows[has], lay["country"].start + country[has]] = 1.0
+    if vocab.places:
+        city = np.array([-1 if c is None else vocab.cities[c] for c in jobs.city])
+        cell = np.array([-1 if c is None else vocab.cells[c] for c in jobs.cell])
+        has = placed & (city >= 0)
+        mat[rows[has], lay["city"].start + city[has]] = 1.0
+        has = placed & (cell >= 0)
+        mat[rows[has], lay["cell"].start + cell[has]] = 1.0
     level = jobs.level.astype(np.int64)
     level_col = np.where(level >= 0, level, len(SENIORITY_LEVELS))
     mat[rows, lay["seniority"].start + level_col] = 1.0

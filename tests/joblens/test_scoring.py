@@ -262,6 +262,9 @@ def test_explain_factors_equal_reference_factors_on_every_pair() -> None:
         ci = np.repeat(np.arange(cands.height), jobs.height)
         ji = np.tile(np.arange(jobs.height), cands.height)
         values, allowed = explain.exact_factors(index, attrs, ci, ji, settings=s)
+        # The rows-of-one-candidate path (the re-rank's) gives the same values.
+        rows, _ = explain.exact_factors(index, attrs, ci, ji, settings=s, width=jobs.height)
+        np.testing.assert_allclose(rows["semantic"], values["semantic"], atol=1e-6)
         job_rows, cand_rows = jobs.to_dicts(), cands.to_dicts()
         for p in range(0, len(ci), 7):
             c, j = cand_rows[ci[p]], job_rows[ji[p]]
