@@ -974,6 +974,25 @@ def bench_score(
     _emit_json(bench.bench_score(jobs=jobs, users=users, k=k, recall_users=recall_users, seed=seed))
 
 
+@bench_app.command("pipeline")
+def bench_pipeline(
+    jobs: Annotated[int, typer.Option(min=1, help="Jobs of the synthetic world")] = 10000,
+    candidates: Annotated[int, typer.Option(min=1, help="Candidates (CVs) of the world")] = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the world")] = 7,
+) -> None:
+    """The whole pipeline (ingest, normalize, prefilter, dedupe, embed, score, analyze) on a
+    synthetic world, cold on a fresh lake and then warm (the same postings again), against
+    the embedder alone on the same texts. JSON last line."""
+    from joblens import bench_pipeline as bench
+
+    print(
+        f"pipeline on a world of {jobs:,} jobs and {candidates:,} CVs: cold, then warm",
+        file=sys.stderr,
+        flush=True,
+    )
+    _emit_json(bench.bench_pipeline(jobs=jobs, candidates=candidates, seed=seed))
+
+
 @bench_app.command("llm")
 def bench_llm(
     items: Annotated[int, typer.Option(min=1, help="Matches to analyze")] = 500,

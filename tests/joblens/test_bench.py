@@ -119,3 +119,19 @@ def test_bench_llm_reports_the_issue_keys_and_loses_nothing() -> None:
     # Every 500 the stand-in served was retried, and counted.
     assert report["retries"] >= report["server_errors"] > 0
     assert report["calls"] == 40 + report["retries"]
+
+
+def test_bench_pipeline_reports_cold_warm_and_embed_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from joblens.bench_pipeline import bench_pipeline
+
+    monkeypatch.setenv("JOBLENS_EMBED__DEVICE", "none")  # the hashing embedder: no model
+    report = bench_pipeline(jobs=80, candidates=4, seed=3)
+    assert json.loads(json.dumps(report)) == report
+    keys = {"jobs", "cold_seconds", "jobs_per_min_cold", "warm_seconds", "jobs_per_min_warm"}
+    assert keys | {"embed_only_jobs_per_min", "stage_seconds"} <= set(report)
+    assert report["jobs"] == 80 and report["embed_only_texts"] > 0
+    # Every flow ran both times, and the warm run met every job again in the lake.
+    for stage in ("flow:ingest-jobs", "flow:ingest-candidates", "flow:score", "flow:analyze"):
+        assert stage in report["stage_seconds"] and stage in report["warm_stage_seconds"]
+    assert report["entities_warm"] == report["entities_cold"] > 0
+    assert report["cold_seconds"] > 0 and report["warm_seconds"] > 0
