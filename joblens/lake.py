@@ -34,6 +34,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -358,6 +359,36 @@ class Lake:
         else:
             stem = check_name(part, "file part")
         return self._write_file(arrow, target_dir, f"{stem}.parquet", name)
+
+    def write_parts(
+        self,
+        name: str,
+        frames: Iterable[pl.DataFrame],
+        *,
+        run_id: str,
+        partition: dict[str, str],
+        prefix: str = "part",
+    ) -> Iterator[pl.DataFrame]:
+        """Write each of `frames` as its own file ``<prefix>-00000``, ... of run `run_id`,
+        one writer thread behind the producer (Parquet encoding releases the GIL): yield
+        each frame once its write is under way, the next frame computing meanwhile. A
+        write's error is raised at the next frame, or at the end."""
+        with ThreadPoolExecutor(1, thread_name_prefix="lake-writer") as writer:
+            pending: Future[str] | None = None
+            for i, frame in enumerate(frames):
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(
+                    self.write,
+                    name,
+                    frame,
+                    run_id=run_id,
+                    partition=partition,
+                    part=f"{prefix}-{i:05d}",
+                )
+                yield frame
+            if pending is not None:
+                pending.result()
 
     def _write_file(self, arrow: pa.Table, directory: str, file_name: str, name: str) -> str:
         target = f"{directory}/{file_name}"

@@ -402,9 +402,11 @@ def job_attributes(
 
 
 def _occupations(frame: pl.DataFrame) -> list[list[str]]:
+    # Few distinct (occupation, ISCO) pairs: each one's keys made once and shared (read-only).
+    known: dict[tuple[str | None, str | None], list[str]] = {}
     return [
-        occupation_keys(u, i)
-        for u, i in zip(_strings(frame, "occupation"), _strings(frame, "isco"), strict=True)
+        known[pair] if pair in known else known.setdefault(pair, occupation_keys(*pair))
+        for pair in zip(_strings(frame, "occupation"), _strings(frame, "isco"), strict=True)
     ]
 
 

@@ -69,9 +69,10 @@ def score_part(
             progress=progress,
             stats=stats,
         )
-        for i, chunk in enumerate(chunks):
-            name = f"p{part:04d}-{i:05d}"
-            ctx.lake.write("matches", chunk, run_id=ctx.run_id, partition={"dt": ctx.dt}, part=name)
+        written = ctx.lake.write_parts(
+            "matches", chunks, run_id=ctx.run_id, partition={"dt": ctx.dt}, prefix=f"p{part:04d}"
+        )
+        for chunk in written:
             rows += chunk.height
             matched.update(chunk["candidate_id"].unique().to_list())
     return {
