@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -171,14 +172,27 @@ def place_layout(
 
 def _index_places(block: PlaceBlock, jobs: JobAttributes, placed: np.ndarray) -> None:
     """Fill the block's city and cell lookups with its placed, non-remote jobs."""
-    by_city: dict[str, list[int]] = defaultdict(list)
-    by_cell: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for local in np.flatnonzero(placed).tolist():
-        row = int(block.jobs[local])
-        city, cell = jobs.city[row], jobs.cell[row]
-        if city is not None:
-            by_city[city].append(local)
-        if cell is not None:
-            by_cell[cell].append(local)
-    block.by_city = {k: np.array(v, dtype=np.int64) for k, v in by_city.items()}
-    block.by_cell = {k: np.array(v, dtype=np.int64) for k, v in by_cell.items()}
+    local = np.flatnonzero(placed)
+    rows = block.jobs[local].tolist()
+    cities = [jobs.city[r] for r in rows]
+    cells = [jobs.cell[r] for r in rows]
+    block.by_city = _grouped(cities, local)
+    block.by_cell = _grouped(cells, local)
+
+
+def _grouped(keys: list[Any], positions: np.ndarray) -> dict[Any, np.ndarray]:
+    """Return {key: the positions holding it} for the keys that are not None."""
+    table: dict[Any, int] = {}
+    codes = np.array([-1 if k is None else table.setdefault(k, len(table)) for k in keys])
+    if not table:
+        return {}
+    order = np.argsort(codes, kind="stable")
+    codes, positions = codes[order], positions[order].astype(np.int64)
+    first = int(np.searchsorted(codes, 0))  # the None keys sort first: left out
+    codes, positions = codes[first:], positions[first:]
+    starts = np.flatnonzero(np.diff(codes)) + 1
+    names = list(table)
+    return {
+        names[int(codes[0 if i == 0 else starts[i - 1]])]: part
+        for i, part in enumerate(np.split(positions, starts))
+    }

@@ -33,12 +33,13 @@ import psutil
 from joblens.embed import cpu_has_bf16
 from joblens.errors import ScoringError
 from joblens.scoring import explain, features
-from joblens.scoring.blocks import PlaceBlock, place_layout
+from joblens.scoring.blocks import Nearby, PlaceBlock, place_layout
 from joblens.scoring.features import CandidateAttributes
 from joblens.settings import ScoringSettings
 
 __all__ = [
     "Ranker",
+    "Shortlist",
     "ScoringStats",
     "auto_chunk_size",
     "match",
@@ -81,13 +82,25 @@ def _weights(settings: ScoringSettings) -> tuple[float, float]:
     return inside + settings.w_semantic / 2 + settings.w_freshness, inside
 
 
+@dataclass
+class Shortlist:
+    """A chunk's shortlist: job positions, the lowest ranking score kept, the cosines."""
+
+    jobs: np.ndarray  # [C, M] positions in the jobs frame, unordered
+    lowest: np.ndarray  # [C] lowest kept ranking score (-inf when every job is kept)
+    cosines: np.ndarray | None  # [C, M] float32 cosine of each pair (None: not computed)
+
+
 class Ranker:
     """The job side of the ranking product, resident in the chosen backend and precision.
 
-    Three columns are appended to the blocks: the job bias split into a high and a low part
-    (so a bf16 bias is as exact as fp32) and a per-candidate shift of -W/2 that centres
-    scores on zero, which halves the rounding of a low-precision output; the shift is the
-    same for all of a candidate's jobs and is added back exactly.
+    Two products per chunk. The semantic one (unit embeddings) is fp32 whatever the
+    precision: its cosines serve the exact re-rank as they are (no embedding rows gathered
+    again) and add no ranking error. The rest (skills, place, seniority, salary, occupation,
+    mode) is one product in the ranking precision (bf16 on CPUs with native bf16), three
+    columns appended: the job bias split into a high and a low part (so a bf16 bias is as
+    exact as fp32) and a per-candidate shift of -W/2 that centres it on zero, which halves
+    the rounding of a low-precision output. Scores are summed in fp32.
     """
 
     def __init__(
@@ -96,13 +109,16 @@ class Ranker:
         bias: np.ndarray,
         *,
         settings: ScoringSettings,
+        dim: int,
         stats: ScoringStats | None = None,
         order: np.ndarray | None = None,
     ) -> None:
-        """Keep the jobs' block (rows of `job_matrix`, `bias`) resident, in `order`."""
+        """Keep the jobs' block (rows of `job_matrix`, whose first `dim` columns are the
+        unit embeddings; `bias`) resident, in `order`."""
         self.block: PlaceBlock | None = None
         self.stats = stats or ScoringStats()
         self._w_location = settings.w_location
+        self._half_semantic = settings.w_semantic / 2
         self.n_jobs = self._width = job_matrix.shape[0]
         self.backend = "numpy" if settings.backend == "numpy" else "torch"
         total, self._inside = _weights(settings)
@@ -124,25 +140,28 @@ class Ranker:
         high = self._round(bias.astype(np.float32))
         low = self._round(bias.astype(np.float32) - high)
         extra = np.stack([high, low, np.ones(self.n_jobs, dtype=np.float32)], axis=1)
-        width = job_matrix.shape[1] + 3
+        width = job_matrix.shape[1] - dim + 3
         pad = -width % 32  # matmul kernels like widths in multiples of 32
         extra = np.concatenate([extra, np.zeros((self.n_jobs, pad), dtype=np.float32)], axis=1)
         self._cand_extra = np.array([1.0, 1.0, -self.shift] + [0.0] * pad, dtype=np.float32)
+        self._dim = dim
         order = np.arange(self.n_jobs) if order is None else order
-        dim = job_matrix.shape[1]
         # Jobs are rows [J, D] in `order`; products use the transposed view (no copy).
         if self.backend == "numpy":
-            self._jobs = np.empty((self.n_jobs, width + pad), dtype=np.float32)
-            self._jobs[:, :dim] = job_matrix[order]
-            self._jobs[:, dim:] = extra[order]
+            self._semantic = np.ascontiguousarray(job_matrix[order, :dim])
+            self._rest = np.empty((self.n_jobs, width + pad), dtype=np.float32)
+            self._rest[:, : width - 3] = job_matrix[order, dim:]
+            self._rest[:, width - 3 :] = extra[order]
         else:
             import torch
 
             t_order = torch.from_numpy(order)
-            t_jobs = torch.empty((self.n_jobs, width + pad), dtype=dtype, device=self._device)
-            t_jobs[:, :dim] = torch.from_numpy(job_matrix).to(dtype)[t_order].to(self._device)
-            t_jobs[:, dim:] = torch.from_numpy(extra).to(dtype)[t_order].to(self._device)
-            self._t_jobs = t_jobs
+            t_all = torch.from_numpy(job_matrix)
+            self._t_semantic = t_all[:, :dim][t_order].contiguous().to(self._device)
+            t_rest = torch.empty((self.n_jobs, width + pad), dtype=dtype, device=self._device)
+            t_rest[:, : width - 3] = t_all[:, dim:].to(dtype)[t_order].to(self._device)
+            t_rest[:, width - 3 :] = torch.from_numpy(extra).to(dtype)[t_order].to(self._device)
+            self._t_rest = t_rest
 
     def _round(self, values: np.ndarray) -> np.ndarray:
         """Return `values` as the ranking precision stores them (back in float32)."""
@@ -158,25 +177,32 @@ class Ranker:
 
     @property
     def bytes_per_score(self) -> int:
-        """Return the working memory one pair's score needs during a chunk (score + top-k)."""
-        # numpy: fp32 score plus argpartition's int64 index per pair.
-        return {"bf16": 4, "fp16": 4, "fp32": 8}[self.precision] + (
-            8 if self.backend == "numpy" else 0
-        )
+        """Return the working memory one pair's score needs during a chunk."""
+        # cosine and score (fp32) and the rest's product; numpy: argpartition's int64 index.
+        if self.backend == "numpy":
+            return 16
+        return {"bf16": 10, "fp16": 10, "fp32": 8}[self.precision]
+
+    @property
+    def _rest_span(self) -> float:
+        """The most |rest product - shift| can be: the score's span plus the semantic part."""
+        return float(self._span + self._half_semantic)
 
     @property
     def margin(self) -> float:
         """Return the most a ranking score can differ from the exact score of its pair.
 
-        Rounding both factors of a product costs (2u + u^2) of it; the products of the
-        factor blocks add up to at most the weights inside the product; the output is rounded
-        once at magnitude <= max |score - shift|; accumulation is fp32 (a small constant).
-        Plus the interpolated salary block's bound.
+        In the rest's product, rounding both factors costs (2u + u^2) of it; its products
+        add up to at most the weights inside it; its output is rounded once at magnitude <=
+        `_rest_span`; the semantic part (fp32 cosines, which the exact score shares) and the
+        two pair terms are each added with one rounding at magnitude <= `_span`, the pair
+        terms' values rounded too; accumulation is fp32 (a small constant). Plus the
+        interpolated salary block's bound.
         """
         u = self._unit
-        rounding = (2 * u + u * u) * self._inside + u * self._span + 1e-5
-        # The block's pair terms: each added value is rounded, then the sum (two additions).
-        rounding += u * self._w_location + 2 * u * self._span
+        rest_inside = self._inside - self._half_semantic
+        rounding = (2 * u + u * u) * rest_inside + u * self._rest_span + 1e-5
+        rounding += 3 * u * self._span + u * self._w_location
         return features.SALARY_BLOCK_ERROR * self._salary + rounding
 
     def for_block(self, block: PlaceBlock) -> Ranker:
@@ -188,89 +214,149 @@ class Ranker:
     def _augment(self, cand_matrix: np.ndarray) -> np.ndarray:
         n = cand_matrix.shape[0]
         extra = np.broadcast_to(self._cand_extra, (n, len(self._cand_extra)))
-        return np.concatenate([cand_matrix, extra], axis=1)
+        return np.concatenate([cand_matrix[:, self._dim :], extra], axis=1)
 
     def _global(self, idx: np.ndarray) -> np.ndarray:
         """Return job positions of the whole jobs frame for positions in this ranker."""
         return idx if self.block is None else self.block.jobs[idx]
 
-    def _scores(self, cand_matrix: np.ndarray, cands: CandidateAttributes | None) -> Any:
-        """Return the rows' ranking scores minus the shift: [C, J] numpy or torch array."""
+    def _scores(
+        self, cand_matrix: np.ndarray, cands: CandidateAttributes
+    ) -> list[tuple[int, Any, Any]]:
+        """Return, per run of the block's jobs, (the run's first position among the block's
+        jobs, the rows' ranking scores minus the shift, their cosines): [C, run] numpy or
+        torch arrays. `cands` are the rows' attributes (embeddings, places). Runs are scored
+        apart (no copy joins them); the top-k merges them."""
         started = time.perf_counter()
         block = self._augment(cand_matrix)
-        nearby = self.block.nearby(cands) if self.block is not None and cands else []
+        vectors = np.ascontiguousarray(cands.embedding, dtype=np.float32)
+        nearby = self.block.nearby(cands) if self.block is not None else []
         self.stats.pairs_scored += block.shape[0] * self.n_jobs
         runs = [(0, self._width)] if self.block is None else self.block.ranges
+        starts = np.cumsum([0] + [b - a for a, b in runs])
+        out: list[tuple[int, Any, Any]] = []
         if self.backend == "numpy":
-            parts = [block @ self._jobs[a:b].T for a, b in runs]
-            scores = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
-            for rows, cols, value in nearby:
-                scores[rows, cols] += np.float32(self._w_location * value)
+            for (a, b), first in zip(runs, starts.tolist(), strict=False):
+                cos = vectors @ self._semantic[a:b].T
+                scores = block @ self._rest[a:b].T
+                scores += np.float32(self._half_semantic) * cos
+                for rows, cols, value in _within(nearby, first, first + b - a):
+                    scores[rows, cols] += np.float32(self._w_location * value)
+                out.append((first, scores, cos))
             self.stats.matmul_seconds += time.perf_counter() - started
-            return scores
+            return out
         import torch
 
+        t_vectors = torch.from_numpy(vectors).to(self._device)
         t_cands = torch.from_numpy(block).to(self._device, self._dtype)
-        t_parts = [t_cands @ self._t_jobs[a:b].T for a, b in runs]
-        t_scores = t_parts[0] if len(t_parts) == 1 else torch.cat(t_parts, dim=1)
-        for rows, cols, value in nearby:
-            t_rows, t_cols = (torch.from_numpy(a).to(self._device) for a in (rows, cols))
-            t_scores[t_rows, t_cols] += self._w_location * value
+        for (a, b), first in zip(runs, starts.tolist(), strict=False):
+            t_cos = t_vectors @ self._t_semantic[a:b].T
+            # Summed in the ranking precision (the margin counts that rounding too).
+            t_scores = (t_cands @ self._t_rest[a:b].T).add_(t_cos, alpha=self._half_semantic)
+            for rows, cols, value in _within(nearby, first, first + b - a):
+                t_rows, t_cols = (torch.from_numpy(x).to(self._device) for x in (rows, cols))
+                t_scores[t_rows, t_cols] += self._w_location * value
+            out.append((first, t_scores, t_cos))
         if self._device == "cuda":
             torch.cuda.synchronize()
         self.stats.matmul_seconds += time.perf_counter() - started
-        return t_scores
+        return out
 
     def count_at_least(
-        self,
-        cand_matrix: np.ndarray,
-        thresholds: np.ndarray,
-        cands: CandidateAttributes | None = None,
+        self, cand_matrix: np.ndarray, thresholds: np.ndarray, cands: CandidateAttributes
     ) -> np.ndarray:
         """Return, per candidate row, how many jobs have a ranking score >= its threshold."""
-        # Three output roundings lower: this pass and the shortlist's may round a score apart
-        # (the product, then each of the two pair terms).
-        slack = 3 * self._unit * self._span
+        # Lower by what this pass and the shortlist's may round a score apart: the product's
+        # output and the three additions after it, each one rounding at most.
+        slack = 2 * self._unit * (self._rest_span + 3 * self._span) + 1e-5
         limits = (thresholds - self.shift - slack).astype(np.float32)[:, None]
+        runs = self._scores(cand_matrix, cands)
+        started = time.perf_counter()
         if self.backend == "numpy":
-            scores = self._scores(cand_matrix, cands)
-            started = time.perf_counter()
-            counts = (scores >= limits).sum(axis=1)
+            counts = sum((scores >= limits).sum(axis=1) for _, scores, _ in runs)
         else:
             import torch
 
             with torch.inference_mode():
-                t_scores = self._scores(cand_matrix, cands).float()
-                started = time.perf_counter()
                 t_limits = torch.from_numpy(limits).to(self._device)
-                counts = (t_scores >= t_limits).sum(dim=1).cpu().numpy()
+                counts = sum(
+                    (scores.float() >= t_limits).sum(dim=1).cpu().numpy() for _, scores, _ in runs
+                )
         self.stats.topk_seconds += time.perf_counter() - started
-        return counts
+        return np.asarray(counts)
 
     def shortlist(
-        self, cand_matrix: np.ndarray, size: int, cands: CandidateAttributes | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Return ([C, size] best job positions (of the whole jobs frame), unordered; [C]
-        lowest kept ranking score). `cands` are the rows' attributes, for the pair terms."""
+        self, cand_matrix: np.ndarray, size: int, cands: CandidateAttributes
+    ) -> Shortlist:
+        """Return the rows' `size` best jobs by ranking score (`cands`: the rows' attributes,
+        for the embeddings and the pair terms)."""
         n = cand_matrix.shape[0]
         if size >= self.n_jobs:
-            return np.tile(self._global(np.arange(self.n_jobs)), (n, 1)), np.full(n, -np.inf)
+            every = np.tile(self._global(np.arange(self.n_jobs)), (n, 1))
+            return Shortlist(every, np.full(n, -np.inf), None)
         if self.backend == "numpy":
-            scores = self._scores(cand_matrix, cands)
+            runs = self._scores(cand_matrix, cands)
             started = time.perf_counter()
-            idx = np.argpartition(-scores, size - 1, axis=1)[:, :size]
-            lowest = np.take_along_axis(scores, idx, axis=1).min(axis=1).astype(np.float64)
+            kept = [_best_numpy(first, scores, cos, size) for first, scores, cos in runs]
+            values, idx, cosines = (np.concatenate(x, axis=1) for x in zip(*kept, strict=True))
+            if idx.shape[1] > size:
+                values, idx, cosines = _best_numpy(0, values, cosines, size, idx)
+            lowest = values.min(axis=1).astype(np.float64)
         else:
             import torch
 
             with torch.inference_mode():
-                t_scores = self._scores(cand_matrix, cands)
+                t_runs = self._scores(cand_matrix, cands)
                 started = time.perf_counter()
-                values, t_idx = torch.topk(t_scores, size, dim=1, sorted=False)
-                lowest = values.min(dim=1).values.double().cpu().numpy()
-                idx = t_idx.cpu().numpy()
+                t_kept = [_best_torch(first, scores, cos, size) for first, scores, cos in t_runs]
+                t_values, t_idx, t_cosines = (
+                    torch.cat(x, dim=1) for x in zip(*t_kept, strict=True)
+                )
+                if t_idx.shape[1] > size:
+                    t_values, t_idx, t_cosines = _best_torch(0, t_values, t_cosines, size, t_idx)
+                lowest = t_values.min(dim=1).values.double().cpu().numpy()
+                idx, cosines = t_idx.cpu().numpy(), t_cosines.cpu().numpy()
         self.stats.topk_seconds += time.perf_counter() - started
-        return self._global(idx), lowest + self.shift
+        return Shortlist(self._global(idx), lowest + self.shift, cosines)
+
+
+def _within(nearby: list[Nearby], lo: int, hi: int) -> list[Nearby]:
+    """The pair terms whose job lies in block positions [lo, hi), as positions from lo."""
+    out = []
+    for rows, cols, value in nearby:
+        inside = (cols >= lo) & (cols < hi)
+        if inside.any():
+            out.append((rows[inside], cols[inside] - lo, value))
+    return out
+
+
+def _best_numpy(
+    first: int, scores: np.ndarray, cos: np.ndarray, size: int, idx: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (values, positions + first, cosines) of each row's `size` best (all if fewer);
+    `idx` maps columns to positions when the columns are a merge of runs."""
+    k = min(size, scores.shape[1])
+    best = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < scores.shape[1] else None
+    if best is None:
+        best = np.tile(np.arange(scores.shape[1]), (scores.shape[0], 1))
+    where = best if idx is None else np.take_along_axis(idx, best, axis=1)
+    return (
+        np.take_along_axis(scores, best, axis=1),
+        where + first,
+        np.take_along_axis(cos, best, axis=1),
+    )
+
+
+def _best_torch(
+    first: int, scores: Any, cos: Any, size: int, idx: Any = None
+) -> tuple[Any, Any, Any]:
+    """`_best_numpy` for torch tensors."""
+    import torch
+
+    k = min(size, scores.shape[1])
+    values, best = torch.topk(scores, k, dim=1, sorted=False)
+    where = best if idx is None else torch.gather(idx, 1, best)
+    return values, where + first, torch.gather(cos, 1, best)
 
 
 def auto_chunk_size(n_jobs: int, *, bytes_per_score: int = 8) -> int:
@@ -319,7 +405,9 @@ def match(
     layout = place_layout(cand_attrs, job_attrs, settings)
     stats = stats or ScoringStats()
     # Resident once, in the layout's order: each block ranks against views of it.
-    ranker = Ranker(job_matrix, bias, settings=settings, stats=stats, order=layout.order)
+    ranker = Ranker(
+        job_matrix, bias, settings=settings, dim=vocab.dim, stats=stats, order=layout.order
+    )
     del job_matrix
     scorer = _BlockScorer(ranker, explain.JobIndex(job_attrs), vocab, settings, chunk_size)
     return _chunks(cand_attrs, layout.blocks, scorer, progress)
@@ -403,8 +491,11 @@ def _certified_top_k(
     """
     k, margin = settings.top_k, ranker.margin
     width = shortlist_size(k, ranker.n_jobs)
-    shortlist, lowest = ranker.shortlist(block, width, chunk)
-    result = explain.rerank(index, chunk, shortlist, settings=settings, top_k=k)
+    first = ranker.shortlist(block, width, chunk)
+    result = explain.rerank(
+        index, chunk, first.jobs, settings=settings, top_k=k, cosines=first.cosines
+    )
+    lowest = first.lowest
     # Every allowed job is in the shortlist once its lowest score is a filtered one.
     done = (
         (width >= ranker.n_jobs)
@@ -425,8 +516,12 @@ def _certified_top_k(
     for group_width in np.unique(groups):
         rows = pending[groups == group_width]
         sub = chunk.take(rows)
-        shortlist, _ = ranker.shortlist(block[rows], int(group_width), sub)
-        parts.append(explain.rerank(index, sub, shortlist, settings=settings, top_k=k).frame)
+        wide = ranker.shortlist(block[rows], int(group_width), sub)
+        parts.append(
+            explain.rerank(
+                index, sub, wide.jobs, settings=settings, top_k=k, cosines=wide.cosines
+            ).frame
+        )
     if len(parts) == 1:
         return parts[0]
     position = {cid: i for i, cid in enumerate(chunk.ids)}

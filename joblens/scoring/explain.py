@@ -29,6 +29,7 @@ from joblens.scoring.features import (
     SALARY_ZERO_RATIO,
     CandidateAttributes,
     JobAttributes,
+    first_seen_codes,
 )
 from joblens.settings import ScoringSettings
 
@@ -50,11 +51,7 @@ class JobIndex:
         self.country = self.lookup(jobs.country)
         self.cell_row, self.cell_col = _cells(jobs.cell)
         self.located = jobs.located
-        skills = [s for row in jobs.skills for s in row]
-        self.skills: dict[str, int] = {}
-        self.skill_codes = np.array(
-            [self.skills.setdefault(s, len(self.skills)) for s in skills], dtype=np.int64
-        )
+        self.skills, self.skill_codes = first_seen_codes(jobs.skills)
         self.skill_dictionary = pa.array(list(self.skills), pa.string())
         counts = np.array([len(row) for row in jobs.skills], dtype=np.int64)
         self.skill_offsets = np.concatenate([[0], np.cumsum(counts)])
@@ -142,13 +139,17 @@ def exact_factors(
     *,
     settings: ScoringSettings,
     width: int | None = None,
+    cosines: np.ndarray | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Return ({factor: values per pair}, allowed per pair) for pairs (cands[ci], jobs[ji]);
-    `width` says the pairs are rows of one candidate's `width` jobs each (faster)."""
+    `width` says the pairs are rows of one candidate's `width` jobs each (faster);
+    `cosines`, the pairs' embedding cosines when the caller has them (float32)."""
     jobs = index.jobs
-    out: dict[str, np.ndarray] = {
-        "semantic": _semantic(cands.embedding, jobs.embedding, ci, ji, width)
-    }
+    if cosines is not None and cands.embedding.shape[1] and jobs.embedding.shape[1]:
+        semantic = (1.0 + cosines.reshape(-1).astype(np.float64)) / 2.0
+    else:
+        semantic = _semantic(cands.embedding, jobs.embedding, ci, ji, width)
+    out: dict[str, np.ndarray] = {"semantic": semantic}
     pair, _, hit = _skill_hits(index, cands.skills, ci, ji)
     n_skills = np.diff(index.skill_offsets)[ji]
     matched = np.bincount(pair, weights=hit, minlength=len(ji))
@@ -234,8 +235,10 @@ def rerank(
     *,
     settings: ScoringSettings,
     top_k: int,
+    cosines: np.ndarray | None = None,
 ) -> Reranked:
-    """Return the exact top-K per candidate among `shortlist` [C, M] job indices.
+    """Return the exact top-K per candidate among `shortlist` [C, M] job indices
+    (`cosines` [C, M]: their embedding cosines, when the ranking pass computed them).
 
     Pairs the hard filter removes are dropped (a candidate may get fewer than K rows); ties
     on the exact score go to the earlier job, as in `reference.rank`.
@@ -243,7 +246,9 @@ def rerank(
     n_cand, width = shortlist.shape
     ci = np.repeat(np.arange(n_cand), width)
     ji = shortlist.reshape(-1).astype(np.int64)
-    values, allowed = exact_factors(index, cands, ci, ji, settings=settings, width=width)
+    values, allowed = exact_factors(
+        index, cands, ci, ji, settings=settings, width=width, cosines=cosines
+    )
     total = np.where(allowed, weighted(values, settings), -np.inf).reshape(n_cand, width)
     jobs = ji.reshape(n_cand, width)
     # Each row's best K: a partition, then a sort of those by exact score (descending) and

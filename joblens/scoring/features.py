@@ -94,6 +94,7 @@ __all__ = [
     "country_key",
     "embedding_width",
     "embeddings",
+    "first_seen_codes",
     "job_attributes",
     "job_block",
     "occupation_keys",
@@ -204,6 +205,17 @@ def _mode(value: str | None, where: str) -> int:
         return _MODE[value]
     except KeyError:
         raise ScoringError(f"{where}: work mode {value!r} is not one of {WORK_MODES}") from None
+
+
+def first_seen_codes(rows: list[list[str]]) -> tuple[dict[str, int], np.ndarray]:
+    """Return ({value: code} in first-seen order, the code of every value of every row,
+    rows one after another)."""
+    flat = pl.Series([v for row in rows for v in row], dtype=pl.String)
+    table = {v: i for i, v in enumerate(flat.unique(maintain_order=True).to_list())}
+    if not table:
+        return table, np.zeros(0, dtype=np.int64)
+    codes = flat.replace_strict(table, return_dtype=pl.Int64).to_numpy()
+    return table, codes
 
 
 # -- column extraction --------------------------------------------------------------------
@@ -501,9 +513,7 @@ class Vocabulary:
                 )
             dim = dim or cdim
         vocab = cls(dim=dim, remote_by_country=settings.remote_same_country_only, places=places)
-        for skills in jobs.skills:
-            for s in skills:
-                vocab.skills.setdefault(s, len(vocab.skills))
+        vocab.skills = first_seen_codes(jobs.skills)[0]
         known = jobs.salary_usd[~np.isnan(jobs.salary_usd)]
         if len(known):
             lo = int(np.searchsorted(_SALARY_KNOTS, known.min(), side="right")) - 1
