@@ -136,7 +136,11 @@ def test_the_pipeline_flow_runs_on_a_loopback_s3_lake(
     assert {r["status"] for r in summary["runs"]} == {"completed"}
     lake = Lake(s3)
     assert summary["lake"] == s3 and summary["duckdb"] is None
-    assert lake.query("SELECT count(*) AS n FROM matches WHERE rank = 1")["n"][0] == 3
+    # Every candidate has its best job, or a quarantine row saying no job passes its hard
+    # filters (60 jobs seldom reach every candidate's country).
+    matched = lake.query("SELECT count(*) AS n FROM matches WHERE rank = 1")["n"][0]
+    unmatched = lake.query("SELECT count(*) AS n FROM quarantine WHERE stage = 'score'")["n"][0]
+    assert matched >= 1 and matched + unmatched == 3
     assert any(p.startswith("silver/jobs/") for p in summary["partitions"])
 
 

@@ -100,13 +100,11 @@ def test_a_misspelt_setting_stops_the_command_with_its_name(tmp_path: Path) -> N
 
 
 def test_bench_score_prints_one_json_object_last(tmp_path: Path) -> None:
-    out = runner.invoke(
-        app, ["bench", "score", "--candidates", "40", "--jobs", "300", "--top-k", "5"]
-    )
+    out = runner.invoke(app, ["bench", "score", "--users", "40", "--jobs", "300", "--k", "5"])
     assert out.exit_code == 0, out.output
     result = _last_json(out.output)
-    assert result["candidates"] == 40 and result["jobs"] == 300
-    assert result["match_rows"] == 40 * 5
+    assert (result["users"], result["jobs"], result["k"]) == (40, 300, 5)
+    assert 0 < result["match_rows"] <= 40 * 5 and result["recall_vs_fp32"] == 1.0
 
 
 def test_run_pipeline_rejects_a_directory_that_is_not_a_world(tmp_path: Path) -> None:

@@ -57,6 +57,24 @@ def test_writes_fail_on_unknown_or_missing_required_columns(tmp_path: Path) -> N
     assert lake.files("run_stats") == [] and lake.files("jobs") == []
 
 
+def test_parts_are_written_one_file_each_behind_the_producer(tmp_path: Path) -> None:
+    lake = Lake(tmp_path)
+    frames = [_stats(2, "a"), _stats(3, "b")]
+    seen = list(lake.write_parts("run_stats", iter(frames), run_id="r1", partition=DT, prefix="p7"))
+    assert [f.height for f in seen] == [2, 3]
+    names = sorted(Path(f).name for f in lake.files("run_stats"))
+    assert names == ["p7-00000.parquet", "p7-00001.parquet"]
+    assert lake.read("run_stats", run_id="r1").height == 5
+    # A frame the schema refuses stops the stream with the lake's error, at the next frame
+    # or at the end; what was written before it stays a whole file.
+    bad = [_stats(1), pl.DataFrame({"stge": ["x"]}), _stats(1)]
+    with pytest.raises(SchemaError, match="unknown columns"):
+        list(lake.write_parts("run_stats", iter(bad), run_id="r2", partition=DT))
+    assert [Path(f).name for f in lake.files("run_stats") if "run=r2" in f] == [
+        "part-00000.parquet"
+    ]
+
+
 def test_clear_run_removes_a_run_whole_and_only_that_run(tmp_path: Path) -> None:
     lake = Lake(tmp_path)
     lake.write("run_stats", _stats(1), run_id="r1", partition=DT, part="greenhouse")
