@@ -241,7 +241,7 @@ def ingest(
     run_id: RunIdOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Fetch the [[sources]] of the config live, or replay one saved board answer
+    r"""Fetch the \[\[sources]] of the config live, or replay one saved board answer
     (--from-file), into the lake: an ingest-jobs run. Exits 1 when every source failed."""
     from joblens import sources
 

@@ -1164,7 +1164,9 @@ def _llm_injection(s: Scratch) -> Check:
         _analyze(lake_root, "inject", client)
     c = Check()
     c.expect(user.body[1]["content"].count("</data>") == 3, "the text stays inside its block")
-    c.expect(_lake(lake_root).current("matches").equals(before), "matches unchanged")
+    key = ["candidate_id", "rank"]  # the rows, not the view's order
+    after = _lake(lake_root).current("matches").sort(key)
+    c.expect(after.equals(before.sort(key)), "matches unchanged")
     return c
 
 
