@@ -358,10 +358,19 @@ def _split_by_text(
     description long enough to judge joins the key's first opening."""
     counts = keyed.group_by("dedupe_key").len()
     keys = counts.get_column("dedupe_key").to_list()
+    # One text's words are read once: a repost, another board's copy and the lake's own
+    # text of a job are often the very same description.
+    seen: dict[str | None, frozenset[str] | None] = {}
+
+    def words(text: str | None) -> frozenset[str] | None:
+        if text not in seen:
+            seen[text] = _words(text)
+        return seen[text]
+
     lake: dict[str, list[tuple[str, frozenset[str] | None]]] = {}
     if known_texts is not None and keys:
         for key, text in known_texts(keys):
-            lake.setdefault(base_key(key), []).append((key, _words(text)))
+            lake.setdefault(base_key(key), []).append((key, words(text)))
     crowded = set(counts.filter(pl.col("len") > 1)["dedupe_key"].to_list()) | set(lake)
     if not crowded:
         return keyed
@@ -370,15 +379,17 @@ def _split_by_text(
     )
     moved: dict[str, str] = {}
     reasons: dict[str, str] = {}
-    for group_key, group in rows.group_by("dedupe_key", maintain_order=True):
-        shared = str(group_key[0])
-        openings = sorted(lake.get(shared, []), key=lambda o: _suffix_number(o[0]))
-        if not openings:
-            openings = [(shared, None)]
-        for pid, text in group.select("posting_id", "description").iter_rows():
-            moved[pid], why = _opening(openings, _words(text), shared, jaccard)
-            if why:
-                reasons[pid] = why
+    # Each key's openings are its own: one pass in posting order, the state kept per key.
+    openings_of: dict[str, list[tuple[str, frozenset[str] | None]]] = {}
+    for shared, pid, text in rows.select("dedupe_key", "posting_id", "description").iter_rows():
+        openings = openings_of.get(shared)
+        if openings is None:
+            openings = sorted(lake.get(shared, []), key=lambda o: _suffix_number(o[0]))
+            openings_of[shared] = openings or [(shared, None)]
+            openings = openings_of[shared]
+        moved[pid], why = _opening(openings, words(text), shared, jaccard)
+        if why:
+            reasons[pid] = why
     new_keys = pl.col("posting_id").replace_strict(moved, default=pl.col("dedupe_key"))
     new_reasons = pl.col("posting_id").replace_strict(reasons, default=pl.col("match_reason"))
     return keyed.with_columns(new_keys.alias("dedupe_key"), new_reasons.alias("match_reason"))
