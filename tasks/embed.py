@@ -79,7 +79,9 @@ def rebuild_jobs(ctx: RunContext, config: str | None) -> dict[str, Any]:
     return stages.rebuild_jobs(ctx, settings, _reembed(ctx, settings)).to_dict()
 
 
-def _reembed(ctx: RunContext, settings: joblens_settings.Settings) -> Callable[[], stages.StageReport]:
+def _reembed(
+    ctx: RunContext, settings: joblens_settings.Settings
+) -> Callable[[], stages.StageReport]:
     """The embed-jobs stage again (this run's jobs after merges: cache hits but for the texts
     a merge changed), as the stages that merge jobs call it."""
     embedder = _embedder(settings.embed)
