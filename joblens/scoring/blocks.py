@@ -35,6 +35,7 @@ from joblens.scoring.features import (
     REMOTE_MODE,
     CandidateAttributes,
     JobAttributes,
+    placed_out,
 )
 from joblens.settings import ScoringSettings
 
@@ -155,10 +156,7 @@ def place_layout(
     out = []
     for key in sorted(members, key=BlockKey.sort_key):
         code = -1 if key.country is None else countries.setdefault(key.country, len(countries))
-        allowed = np.ones(len(jobs.ids), dtype=bool)
-        if settings.place_filter == "country" and code >= 0:
-            elsewhere = (j_country >= 0) & (j_country != code)
-            allowed &= ~(elsewhere & (~remote | settings.remote_same_country_only))
+        allowed = ~placed_out(j_country, np.full(len(jobs.ids), code), remote, settings)
         runs = _runs((allowed & (remote <= key.remote))[order])
         if len(runs) > _MAX_RUNS:
             runs = _runs(allowed[order])

@@ -1,11 +1,15 @@
-"""Score every candidate against every job in chunks: one matrix product + top-K per chunk.
+"""Score every candidate against every job it can match, in chunks: products + top-K.
 
-`match` streams one MATCHES frame (without run_id) per chunk of candidates. Per chunk:
+`match` groups the candidates into place blocks (blocks.py: one country, whether they take
+remote work) and streams one MATCHES frame (without run_id) per chunk of a block. Per chunk:
 
-1. the candidate block [chunk, D] times the job block [D, J] plus the job bias gives every
-   pair's ranking score (features.py), hard-filtered pairs far below zero;
+1. the ranking score of every pair of the block: the candidates' embeddings times the
+   jobs' (fp32 cosines) plus the rest of the candidate block times the job block, with the
+   job bias (features.py), plus the block's same-city and nearby pair terms; hard-filtered
+   pairs far below zero, jobs the place filter removes not in the block at all;
 2. the best `3K + 16` jobs per candidate are kept (torch.topk, or numpy argpartition);
-3. explain.py recomputes those pairs' factors exactly and keeps the exact top K;
+3. explain.py recomputes those pairs' factors exactly (reusing the fp32 cosines) and keeps
+   the exact top K;
 4. a certificate per candidate: the ranking score is within `Ranker.margin` of the exact
    score (salary interpolation bound + rounding bound of the precision), so no job left
    out can beat the K-th kept one when K-th exact >= lowest kept ranking score + margin.
@@ -13,8 +17,9 @@
    K-th exact score - margin: a superset of their true top K.
 
 So the result equals reference.rank's brute force, not just usually.
-Memory: the job block stays resident ([J, D], bf16 on CPUs with native bf16); one chunk's
-score matrix is kept under ~1/8 of available RAM, and never [all candidates x all jobs].
+Memory: the job block stays resident ([J, D], sorted by place; the non-semantic columns in
+bf16 on CPUs with native bf16); one chunk's scores are kept under ~1/8 of available RAM,
+and never [all candidates x all jobs].
 """
 
 from __future__ import annotations
@@ -335,10 +340,7 @@ def _best_numpy(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (values, positions + first, cosines) of each row's `size` best (all if fewer);
     `idx` maps columns to positions when the columns are a merge of runs."""
-    k = min(size, scores.shape[1])
-    best = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < scores.shape[1] else None
-    if best is None:
-        best = np.tile(np.arange(scores.shape[1]), (scores.shape[0], 1))
+    best = explain.row_best(scores, size)
     where = best if idx is None else np.take_along_axis(idx, best, axis=1)
     return (
         np.take_along_axis(scores, best, axis=1),

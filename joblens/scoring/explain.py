@@ -29,11 +29,19 @@ from joblens.scoring.features import (
     SALARY_ZERO_RATIO,
     CandidateAttributes,
     JobAttributes,
-    first_seen_codes,
+    placed_out,
 )
 from joblens.settings import ScoringSettings
 
-__all__ = ["JobIndex", "Reranked", "exact_factors", "explain", "rerank", "weighted"]
+__all__ = [
+    "JobIndex",
+    "Reranked",
+    "exact_factors",
+    "explain",
+    "rerank",
+    "row_best",
+    "weighted",
+]
 
 _SEMANTIC_BATCH = 16_384  # pairs per gathered embedding batch: ~25 MB at dim 384
 _SEMANTIC_ROWS = 32  # candidates per gathered batch of the rectangular path: ~15 MB
@@ -51,7 +59,7 @@ class JobIndex:
         self.country = self.lookup(jobs.country)
         self.cell_row, self.cell_col = _cells(jobs.cell)
         self.located = jobs.located
-        self.skills, self.skill_codes = first_seen_codes(jobs.skills)
+        self.skills, self.skill_codes = jobs.skill_codes()
         self.skill_dictionary = pa.array(list(self.skills), pa.string())
         counts = np.array([len(row) for row in jobs.skills], dtype=np.int64)
         self.skill_offsets = np.concatenate([[0], np.cumsum(counts)])
@@ -172,12 +180,9 @@ def exact_factors(
     out["occupation"] = np.where(known, OCCUPATION_SHARE * shared, NEUTRAL)
     mode = jobs.mode[ji].astype(np.int64)
     allowed = (mode < 0) | cands.accepts[ci, np.maximum(mode, 0)]
-    if settings.place_filter == "country":
-        j_country, c_country = index.country[ji], index.lookup(cands.country)[ci]
-        elsewhere = (j_country >= 0) & (c_country >= 0) & (j_country != c_country)
-        if not settings.remote_same_country_only:
-            elsewhere &= mode != REMOTE_MODE
-        allowed &= ~elsewhere
+    if settings.place_filter != "none":
+        c_country = index.lookup(cands.country)[ci]
+        allowed &= ~placed_out(index.country[ji], c_country, mode == REMOTE_MODE, settings)
     return out, allowed
 
 
@@ -220,6 +225,15 @@ def weighted(values: dict[str, np.ndarray], settings: ScoringSettings) -> np.nda
     )
 
 
+def row_best(values: np.ndarray, k: int) -> np.ndarray:
+    """Return the columns of each row's `k` largest values, unordered (every column when
+    the rows are no wider than `k`)."""
+    n, width = values.shape
+    if k >= width:
+        return np.tile(np.arange(width), (n, 1))
+    return np.argpartition(-values, k - 1, axis=1)[:, :k]
+
+
 @dataclass
 class Reranked:
     """The exact top-K of a shortlist, and each candidate's K-th exact score."""
@@ -254,11 +268,7 @@ def rerank(
     # Each row's best K: a partition, then a sort of those by exact score (descending) and
     # job position (ties to the earlier job). Filtered pairs (-inf) fall out below.
     k = min(top_k, width)
-    best = (
-        np.argpartition(-total, k - 1, axis=1)[:, :k]
-        if k < width
-        else np.tile(np.arange(width), (n_cand, 1))
-    )
+    best = row_best(total, k)
     picked_total = np.take_along_axis(total, best, axis=1)
     picked_job = np.take_along_axis(jobs, best, axis=1)
     order = np.lexsort((picked_job, -picked_total), axis=1)

@@ -98,6 +98,7 @@ __all__ = [
     "job_attributes",
     "job_block",
     "occupation_keys",
+    "placed_out",
     "salary_kernel",
 ]
 
@@ -164,6 +165,19 @@ def cells_touch(a: tuple[int, int], b: tuple[int, int]) -> bool:
     """Return whether two grid cells are equal or neighbours (longitude wraps around)."""
     dcol = abs(a[1] - b[1]) % LON_CELLS
     return abs(a[0] - b[0]) <= 1 and min(dcol, LON_CELLS - dcol) <= 1
+
+
+def placed_out(
+    job_country: np.ndarray, cand_country: np.ndarray, remote: np.ndarray, settings: ScoringSettings
+) -> np.ndarray:
+    """Return where the place filter removes a pair: country codes (-1 unknown) known on
+    both sides and different, for a job that is not remote (or for any job with
+    remote_same_country_only); all False without the filter. The engine's blocks and the
+    exact re-rank both read it here; reference.py states it on its own."""
+    if settings.place_filter == "none":
+        return np.zeros(np.broadcast(job_country, cand_country).shape, dtype=bool)
+    elsewhere = (job_country >= 0) & (cand_country >= 0) & (job_country != cand_country)
+    return elsewhere & (~remote | settings.remote_same_country_only)
 
 
 def salary_kernel(job_usd: np.ndarray, floor_usd: float) -> np.ndarray:
@@ -309,6 +323,7 @@ class JobAttributes:
     salary_usd: np.ndarray  # float64, nan unknown
     freshness: np.ndarray  # float64 in [0, 1]
     occupation: list[list[str]] = field(default_factory=list)  # occupation_keys; [] unknown
+    _skill_codes: tuple[dict[str, int], np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def located(self) -> np.ndarray:
@@ -316,6 +331,12 @@ class JobAttributes:
         return np.array(
             [c is not None or k is not None for c, k in zip(self.city, self.country, strict=True)]
         )
+
+    def skill_codes(self) -> tuple[dict[str, int], np.ndarray]:
+        """Return `first_seen_codes` of the jobs' skills, computed once."""
+        if self._skill_codes is None:
+            self._skill_codes = first_seen_codes(self.skills)
+        return self._skill_codes
 
 
 @dataclass
@@ -513,7 +534,7 @@ class Vocabulary:
                 )
             dim = dim or cdim
         vocab = cls(dim=dim, remote_by_country=settings.remote_same_country_only, places=places)
-        vocab.skills = first_seen_codes(jobs.skills)[0]
+        vocab.skills = dict(jobs.skill_codes()[0])
         known = jobs.salary_usd[~np.isnan(jobs.salary_usd)]
         if len(known):
             lo = int(np.searchsorted(_SALARY_KNOTS, known.min(), side="right")) - 1
@@ -582,7 +603,9 @@ def job_block_from(
         mat[:, lay["semantic"]] = jobs.embedding
     rows = np.arange(n)
     counts = np.array([len(skills) for skills in jobs.skills], dtype=np.int64)
-    skill_cols = np.array([vocab.skills[s] for row in jobs.skills for s in row], dtype=np.int64)
+    own, codes = jobs.skill_codes()  # the jobs' own codes, mapped to the vocabulary's
+    to_vocab = np.array([vocab.skills[s] for s in own], dtype=np.int64)
+    skill_cols = to_vocab[codes] if len(codes) else codes
     skill_rows = np.repeat(rows, counts)
     mat[skill_rows, lay["skills"].start + skill_cols] = (1.0 / np.maximum(counts, 1))[skill_rows]
     bias += np.where(counts == 0, settings.w_skills * NEUTRAL, 0.0)
