@@ -241,19 +241,25 @@ def search(text: str | None, *, default_currency: str | None = None) -> Salary |
 # --- free-text scanning ---------------------------------------------------------------
 
 _CURRENCY_CODES = "|".join(sorted(USD_RATES, key=len, reverse=True))
+# Local marks before the amount: Rp (rupiah), RM (ringgit), Rs. (rupee), KSh, S/ (sol).
 _PREFIX = (
     r"(?:US\$|USD\s?\$|CA\$|C\$|CAD\s?\$|AU\$|A\$|NZ\$|S\$|SG\$|HK\$|R\$|\$|€|£|¥|₹|₱|฿|₩|₺|₪|"
+    r"₦|₫|₴|Rp\.?|RM|Rs\.?|KSh|Ksh|S/\.?|"
     rf"(?:{_CURRENCY_CODES}))\s?"
 )
 _NUM = r"\d{1,3}(?:[,.\u00a0\u202f]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?"
 # "45.000 € - 55.000 €": continental Europe writes the symbol after the number.
-_SUFFIX = rf"(?:(?:{_CURRENCY_CODES}|euros?|dollars?|pounds?|kr|Kč|Kc|zł|zl)(?![\w])\.?|€|£)"
+_SUFFIX = (
+    rf"(?:(?:{_CURRENCY_CODES}|euros?|dollars?|pounds?|kr|Kč|Kc|zł|zl|Ft|lei)(?![\w])\.?"
+    r"|€|£|US\$|CA\$|AU\$|R\$|\$|₹|₫|₦|₴)"
+)
 
 
 def _amount(i: int) -> str:
     return (
         rf"(?P<p{i}>{_PREFIX})?(?P<n{i}>{_NUM})"
-        rf"(?:\s?(?P<m{i}>[kK](?![^\W\d_])|[mM](?![^\W\d_])|[mM]illion|tis\.|tisíc|tys\.))?"
+        rf"(?:\s?(?P<m{i}>[kK](?![^\W\d_])|[mM](?![^\W\d_])|[mM]illion(?:s|es)?|[mM]io\.?(?!\w)|"
+        r"mln(?!\w)|mil(?!\w)|tis\.|tisíc|tys\.|[Tt]sd\.?(?!\w)))?"
         rf"(?![\d%])(?:\s?(?P<s{i}>{_SUFFIX}))?(?P<plus{i}>\+(?!\s))?"
     )
 
@@ -272,10 +278,15 @@ def _interval_after() -> str:
     adverbs = _alternation([w for ws in data["adverbs"].values() for w in ws])
     # "14,5 euro brutto/h", "4000 netto/ mc.": a gross/net word may precede the interval.
     gross = _alternation(data.get("gross_net", []))
+    bare = _alternation(data["bare"])
+    # "$19.00/hrNights": scraped cards glue the next label on; a capital word starts it.
+    end = r"(?:(?![\w])|(?-i:(?=[A-Z][a-z])))"
     return (
         rf"(?:(?:\s*/?\s*(?:{gross})\.?(?![\w]))?"
-        rf"(?:\s*(?:/|(?:{per})\.?(?=\s))\s*(?:the\s+)?(?P<iv>{words})(?![\w])"
-        rf"|\s*[,/(]?\s*(?P<iv2>{adverbs})(?![\w])))?"
+        rf"(?:\s*(?:/|(?:{per})\.?(?=\s))\s*(?:the\s+)?(?P<iv>{words}){end}"
+        rf"|\s*[,/(]?\s*(?P<iv2>{adverbs}){end}"
+        # "£5,000 year": an interval noun straight after the amount (a currency is needed).
+        rf"|\s(?P<iv3>{bare})(?![\w-])))?"
     )
 
 
@@ -292,10 +303,11 @@ _INTERVAL_AFTER = _interval_after()
 _INTERVAL_LATER = _interval_later()
 _RANGE = re.compile(
     # The lookahead makes the many positions that cannot start an amount fail fast.
-    r"(?=[$€£¥₹₱฿₩₺₪\d]|[A-Za-z]{1,3}\$|[A-Za-z]{3}\s?\d)(?<![\w.,])"
+    r"(?=[$€£¥₹₱฿₩₺₪₦₫₴\d]|[A-Za-z]{1,3}\$|[A-Za-z]{2,3}\.?\s?\d|S/)(?<![\w.,])"
     + _amount(1)
-    # "to", "and", and the words for it in the boards' languages ("de 2.001 a 3.000").
-    + r"(?:\s*(?:-|–|—|‒|~|to|and|bis|a|à|au|až|do|até)\s*"
+    # "to", "and", and the words for it in the boards' languages ("de 2.001 a 3.000",
+    # "entre R$ 1.518,00 e R$ 2.882,13", "zwischen 50.000 und 60.000").
+    + r"(?:\s*(?:-|–|—|‒|~|to|and|bis|a|à|au|až|do|até|e|y|und|et|och|tot)\s*"
     + _amount(2)
     + r")?"
     + _INTERVAL_AFTER,
@@ -320,6 +332,31 @@ def _interval_before() -> re.Pattern[str]:
 
 
 _INTERVAL_BEFORE = _interval_before()
+
+
+@lru_cache(maxsize=1)
+def _compound_words() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
+    """One word that joins an interval and pay ("Bruttojahresgehalt", "Stundenlohn",
+    "maandsalaris", "månadslön"): data/pay_intervals.json's compounds."""
+    data = _interval_words()["compounds"]
+    by_stem = {stem: iv for iv, stems in data["interval_stems"].items() for stem in stems}
+    stems = _alternation(list(by_stem))
+    pay = _alternation(data["pay_stems"])
+    pattern = rf"(?<![^\W\d_])[^\W\d_]*?({stems})[^\W\d_]{{0,8}}?(?:{pay})[^\W\d_]*[^.\n]{{0,60}}$"
+    return re.compile(pay, re.I), re.compile(pattern, re.I), by_stem
+
+
+def _interval_said_before(before: str) -> str | None:
+    """The interval a word shortly before an amount names: "monthly pay of", or one word
+    that joins interval and pay ("Bruttomonatsgehalt ab EUR 3.000")."""
+    found = _INTERVAL_BEFORE.search(before)
+    if found:
+        return normalize_interval(found.group(1))
+    pay, pattern, by_stem = _compound_words()
+    if not pay.search(before):  # the cheap test first: most text has no such word
+        return None
+    compound = pattern.search(before)
+    return by_stem.get(compound.group(1).lower()) if compound else None
 # Money that is not the job's pay: bonuses, budgets, perks, company figures.
 _NOT_PAY_BEFORE = re.compile(
     r"\b(?:bonus(?:es)?|budget|allowance|reimburse\w*|additional|plus up to|funding|credits?|"
@@ -349,6 +386,7 @@ def _candidates(text: str, default_currency: str | None, *, need_pay_word: bool)
         scrubbed = _NOT_PAY.sub(lambda m: " " * len(m.group()), scrubbed)
     out: list[_Found] = []
     labelled: list[_Found] = []
+    not_pay: list[_Found] = []
     matches = _near_money(scrubbed) if need_pay_word else _scan(scrubbed)
     for m in matches:
         found = _read_match(m, scrubbed, default_currency, need_pay_word=need_pay_word)
@@ -360,9 +398,11 @@ def _candidates(text: str, default_currency: str | None, *, need_pay_word: bool)
         before = scrubbed[max(0, m.start() - _CONTEXT_CHARS) : m.start()]
         after = scrubbed[m.end() : m.end() + 40]
         if _NOT_PAY_AFTER.search(after) or _not_pay_before(before):
-            continue  # "$2,000 referral bonus": money, not the pay
+            # "$2,000 referral bonus": money, not the pay; read only when nothing else is.
+            not_pay.append(found)
+            continue
         (labelled if _PAY_WORDS.search(before) else out).append(found)
-    return labelled + out
+    return labelled + out + not_pay
 
 
 def _scan(text: str) -> Iterator[re.Match[str]]:
@@ -406,10 +446,13 @@ def _prepare(text: str) -> str:
     if "**" in text:
         text = text.replace("**", "")  # Markdown bold around labels and amounts
     text = text.replace("--", "-")
+    if "-" in text:
+        # "18,000/- upto 25,000/-" (no paise) and "EUR 65,000.-" (no cents) end an amount.
+        text = _NO_CENTS_MARK.sub(lambda m: " - " if m.group(1) else "", text)
     text = _INTERVAL_INSIDE.sub(_drop_repeated_interval, text)
     text = _UP_TO.sub(" - ", text)
     text = _SPACED_THOUSANDS.sub(lambda m: re.sub(r"[ \u00a0\u202f]", "", m.group()), text)
-    text = _EURO_DECIMALS.sub(lambda m: m.group(1).replace(".", ""), text)
+    text = _EURO_DECIMALS.sub(_euro_decimal, text)
     text = _COMMA_CENTS.sub(r"\1", text)
     if "," in text:
         text = _COMMA_DECIMAL.sub(r"\1.\2", text)
@@ -432,12 +475,21 @@ def _drop_repeated_interval(m: re.Match[str]) -> str:
     return " " if m.group(1).lower() in rest.lower() else m.group(0)
 
 
+# "18,000/-25,000/-": the mark then the range's dash, glued.
+_NO_CENTS_MARK = re.compile(r"(?<=\d)(?:\s?/-|\.-(?!\d))(?=(\d)?)")
 _MD_ESCAPE = re.compile(r"\\([$\-–*_.,()\[\]~+#])")
 # "$80,000 and up to $120,000": a range whose maximum follows "up to".
-_UP_TO = re.compile(r"(?<=[\dkK])\s+(?:and\s+)?up\s+to\s+(?=[$€£¥₹\d]|[A-Z]{3}\b)", re.I)
+_UP_TO = re.compile(r"(?<=[\dkK])\s+(?:and\s+)?up\s*to\s+(?=[$€£¥₹\d]|[A-Z]{3}\b)", re.I)
 _SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d]|[.,]\d)")
-# "3.250,-" and "45.000,00": dots group thousands, the comma starts (dropped) cents.
-_EURO_DECIMALS = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+),(?:-|–|\d{1,2})(?!\d)")
+# "3.250,-" and "3.237,10": dots group thousands, the comma starts the cents.
+_EURO_DECIMALS = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+),(-|–|\d{1,2})(?!\d)")
+
+
+def _euro_decimal(m: re.Match[str]) -> str:
+    whole = m.group(1).replace(".", "")
+    cents = m.group(2)
+    return whole if not cents.isdigit() or int(cents) == 0 else f"{whole}.{cents}"
+
 # "2750,00" and "2750,-": cents or a dash after a comma say nothing about the amount.
 _COMMA_CENTS = re.compile(r"(?<![\d.,])(\d+),(?:-|–|00)(?![\d])")
 # "14,5 euro", "18,06 euro": a comma before one or two digits is a decimal comma (a
@@ -498,9 +550,10 @@ def _read_match(
     marks = [m.group(g) for g in ("p1", "s1", "p2", "s2")]
     has_currency = any(marks)
     interval = normalize_interval(m.group("iv") or m.group("iv2"))
+    if interval is None and m.group("iv3") and has_currency:
+        interval = normalize_interval(m.group("iv3"))
     if interval is None:
-        before_iv = _INTERVAL_BEFORE.search(before)
-        interval = normalize_interval(before_iv.group(1)) if before_iv else None
+        interval = _interval_said_before(before)
     if interval is None and not need_pay_word:
         later = _INTERVAL_LATER.search(text[m.end() : m.end() + 60])
         interval = normalize_interval(later.group("iv")) if later else None
@@ -535,7 +588,7 @@ def _read_match(
 
 
 @lru_cache(maxsize=1)
-def _bound_words() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _bound_words() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     data = json.loads((Path(__file__).with_name("data") / "pay_bounds.json").read_text("utf-8"))
 
     def words(key: str) -> str:
@@ -544,7 +597,8 @@ def _bound_words() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     up_to = re.compile(rf"(?:^|[^\w])(?:{words('up_to')})\s*:?\s*$", re.I)
     from_ = re.compile(rf"(?:^|[^\w])(?:{words('from')})\s*:?\s*$", re.I)
     after = re.compile(rf"^\s*\(?\s*(?:{words('open_after')})(?!\w)", re.I)
-    return up_to, from_, after
+    floor = re.compile(rf"(?<!\w)(?:{words('floor')})(?!\w)[^.;!?\n]*$", re.I)
+    return up_to, from_, after, floor
 
 
 def _open_bounds(
@@ -552,11 +606,11 @@ def _open_bounds(
 ) -> tuple[float | None, float | None]:
     """One amount is one end of an open range when the words say so: "up to £40,000" is a
     maximum, "from £11.44 per hour" and "$150k+" a minimum; otherwise it is both ends."""
-    up_to, from_, open_after = _bound_words()
+    up_to, from_, open_after, floor = _bound_words()
     tail = before[-30:]
     if up_to.search(tail):
         return None, amount
-    if plus or from_.search(tail) or open_after.search(after):
+    if plus or from_.search(tail) or open_after.search(after) or floor.search(before):
         return amount, None
     return amount, amount
 
@@ -566,8 +620,13 @@ def _scaled(number: str | None, mult: str | None) -> float | None:
     if value is None:
         return None
     if mult:
-        value *= 1_000_000.0 if mult.lower().startswith("m") else 1000.0  # k, tis., tys.
+        word = mult.lower().rstrip(".")
+        # "m", "million(es)", "Mio", "mln" are millions; k, mil (pt/es), tis., tys., Tsd. thousands.
+        value *= 1000.0 if word in _THOUSAND_WORDS else 1_000_000.0
     return value
+
+
+_THOUSAND_WORDS = frozenset({"k", "mil", "tis", "tisíc", "tys", "tsd"})
 
 
 _NORDIC_KRONA = frozenset({"SEK", "NOK", "DKK", "ISK"})
@@ -624,6 +683,16 @@ _SYMBOLS = {
     "KC": "CZK",
     "ZŁ": "PLN",
     "ZL": "PLN",
+    "FT": "HUF",
+    "LEI": "RON",
+    "RP": "IDR",
+    "RM": "MYR",
+    "RS": "INR",
+    "KSH": "KES",
+    "S/": "PEN",
+    "₦": "NGN",
+    "₫": "VND",
+    "₴": "UAH",
 }
 
 
@@ -635,7 +704,8 @@ def _hint_patterns() -> tuple[tuple[re.Pattern[str], str, bool], ...]:
     for kind, dollar_only in (("dollar", True), ("country", False)):
         for code, words in data[kind].items():
             alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-            out.append((re.compile(rf"(?<!\w)(?:{alt})(?!\w)", re.I), code, dollar_only))
+            # "$80,000+ SUPER": a hint that starts with a sign needs no word boundary before it.
+            out.append((re.compile(rf"(?:(?<!\w)|(?=\W))(?:{alt})(?!\w)", re.I), code, dollar_only))
     return tuple(out)
 
 

@@ -331,3 +331,47 @@ def test_a_grade_number_before_a_dash_is_not_the_minimum() -> None:
     assert got is not None and (got.min, got.max, got.interval) == (62_000, 70_000, "year")
     plain = salary.parse("10 - $15 per hour")
     assert plain is not None and (plain.min, plain.max) == (10, 15)
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high", "currency", "interval"),
+    [
+        # Local currency marks before the amount, and the dollar written after it.
+        ("Rp4.500.000 – Rp6.000.000 per month", 4_500_000, 6_000_000, "IDR", "month"),
+        ("RM 3,500 - RM 4,200 monthly", 3_500, 4_200, "MYR", "month"),
+        ("720.00 US$ (Mensual)", 720, 720, "USD", "month"),
+        ("22$/hour", 22, 22, "USD", "hour"),
+        # Indian "/-" (no paise), also glued to the range's dash; "upto" in one word.
+        ("Salary: 15,000/- upto 20,000/-", 15_000, 20_000, None, None),
+        ("15,000/-20,000/- per month", 15_000, 20_000, None, "month"),
+        # Portuguese and Spanish: "mil" is a thousand, "e" / "y" join a range.
+        ("Salários de até R$ 5,2 mil", None, 5_200, "BRL", None),
+        ("entre R$ 2.100,00 e R$ 3.400,50 por mês", 2_100, 3_400.5, "BRL", "month"),
+        # Czech day, a card label glued to the interval, a bare interval noun.
+        ("výdělek až 3 500 Kč/den", None, 3_500, "CZK", "day"),
+        ("Pay $17.50 - $18.25 / hourBenefits", 17.5, 18.25, "USD", "hour"),
+        ("Relocation: £4,000 year", 4_000, 4_000, "GBP", "year"),
+        # German compounds name the interval; floors and "mindestens" leave the top open.
+        ("Das Bruttojahresgehalt beträgt EUR 61.300", 61_300, 61_300, "EUR", "year"),
+        ("Bruttomonatsgehalt ab EUR 2.800 (Vollzeit)", 2_800, None, "EUR", "month"),
+        ("Stundenlohn 16,50 €", 16.5, 16.5, "EUR", "hour"),
+        ("ein Jahresgehalt von mindestens EUR 58.000", 58_000, None, "EUR", "year"),
+        ("Das Mindestgehalt laut KV beträgt 2.981,40 Euro brutto monatlich", 2981.4, None,
+         "EUR", "month"),
+        ("at least EUR 52,000.- gross per year", 52_000, None, "EUR", "year"),
+        ("$65,000 - $72,000+ SUPER", 65_000, 72_000, "AUD", None),
+    ],
+)
+def test_pay_as_boards_around_the_world_write_it(
+    text: str, low: float | None, high: float | None, currency: str | None, interval: str | None
+) -> None:
+    got = salary.parse(text)
+    assert got is not None, text
+    assert (got.min, got.max, got.currency, got.interval) == (low, high, currency, interval)
+
+
+def test_a_bonus_is_read_only_when_no_other_money_is_there() -> None:
+    both = salary.parse("Referral bonus $1,000; salary $80,000 - $90,000")
+    assert both is not None and (both.min, both.max) == (80_000, 90_000)
+    alone = salary.parse("Sign-on bonus: up to $3,000")
+    assert alone is not None and (alone.min, alone.max) == (None, 3_000)
