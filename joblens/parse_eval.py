@@ -13,6 +13,7 @@ are labelled for the US and Canada only (postal codes): elsewhere the region is 
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -94,7 +95,8 @@ def _same(field: str, got: Any, want: Any) -> bool:
 
 def _city(name: str) -> str:
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
-    folded = " ".join(folded.replace("-", " ").split())
+    folded = " ".join(folded.replace("-", " ").replace(".", " ").split())
+    folded = re.sub(r"^(?:st|ste) ", "saint ", folded)  # "St Paul" is "Saint Paul"
     return folded.removesuffix(" city") if folded != "city" else folded
 
 

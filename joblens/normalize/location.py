@@ -92,6 +92,8 @@ def _parse_cached(
 ) -> Location:
     raw = text.strip() if text else None
     unescaped = html.unescape(raw) if raw and "&" in raw else raw  # "&#x2F;", "&amp;"
+    if unescaped and "<" in unescaped:
+        unescaped = _untagged(unescaped)
     mode_in_text, place = _split_mode(unescaped or "")
     hint = _country_code(country_hint) if country_hint else None
     places = _resolve_all(place, hint)
@@ -108,6 +110,17 @@ def _parse_cached(
     )
 
 
+def _untagged(text: str) -> str:
+    """Return text with HTML line breaks and blocks as new lines and other tags gone:
+    "Remote in USA</br>Colorado</br>Golden, CO" lists three lines."""
+    text = _LINE_TAG.sub("\n", text)
+    return _ANY_TAG.sub(" ", text)
+
+
+_LINE_TAG = re.compile(r"(?i)<\s*/?\s*(?:br|p|div|li|ul|ol|details|summary|tr|td)\b[^>]*>")
+_ANY_TAG = re.compile(r"<[^<>]{0,200}>")
+
+
 # --- work mode --------------------------------------------------------------------------
 
 _MODE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -118,7 +131,7 @@ _MODE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "remote",
         re.compile(
             r"\b(?:fully\s+|100%\s*)?remote(?:[- ](?:friendly|first|only|ok|eligible|based))?\b"
-            r"|\banywhere\s+in(?:\s+the)?\b|\bwork\s+from\s+(?:home|anywhere)\b|\bwfh\b|\btelecommute\b"
+            r"|\banywhere\s+in\b(?!(?:\s+the)?\s+world\b)(?:\s+the)?|\bwork\s+from\s+(?:home|anywhere)\b|\bwfh\b|\btelecommute\b"
             r"|\bhome[- ]?based\b|\bdistributed\b",  # "Worldwide", "Anywhere": where, not how
             re.I,
         ),
@@ -129,7 +142,7 @@ _NOISE = re.compile(
     r"\((?:hq|headquarters|travel required|office|main office|preferred)\)|\bhq\b"
     r"|\b(?:preferred|preferably)\b|\(\s*\)"  # "San Francisco Preferred" (Ashby)
     r"|\banywhere\b"  # "Anywhere, U.S.": says where, names no place
-    r"|\b(?:full|part)[- ]?time\b"
+    r"|\b(?:full|part)[- ]?time\b|\bonly\b"  # "US Only"
     r"|\s\+\s*\d+\b.*$|\band\s+\d+\s+(?:more|others?)\b.*$",  # "+ 7 dalších lokalit"
     re.I,
 )
@@ -196,10 +209,35 @@ _LABELLED_PLACE = re.compile(
 )
 
 
+@cache
+def _mode_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The English patterns above, with the phrases of data/location_words.json's
+    work_modes around them: each language's hybrid phrases first ("teilweise Home-Office"
+    before "Home-Office"), its remote and on-site phrases after the English ones."""
+    phrases = _words().work_modes
+
+    def pattern(mode: str) -> re.Pattern[str]:
+        words = sorted(phrases[mode], key=len, reverse=True)
+        alternation = "|".join(re.escape(w).replace(r"\ ", r"[\s-]*") for w in words)
+        return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.I)
+
+    return (
+        ("hybrid", pattern("hybrid")),
+        ("hybrid", _PART_REMOTE),
+        *_MODE_PATTERNS,
+        ("remote", pattern("remote")),
+        ("onsite", pattern("onsite")),
+    )
+
+
+# "80% Remote ... 20% onsite", "60 % home office": remote part of the time is hybrid.
+_PART_REMOTE = re.compile(r"(?<![\d.])[1-9]\d?\s?%\s*(?:remote|home[\s-]?office)\b", re.I)
+
+
 def _split_mode(text: str) -> tuple[str | None, str]:
     """Return (work mode named in the text, the text without the mode words)."""
     mode = None
-    for name, pattern in _MODE_PATTERNS:
+    for name, pattern in _mode_patterns():
         if pattern.search(text):
             mode = mode or name
             text = pattern.sub(" ", text)
@@ -254,6 +292,16 @@ _POSTCODE = re.compile(
     r"|\b\d{5}-\d{3}\b|\b\d{2}-\d{3}\b|\b\d{3}\s\d{2}\b"  # Brazil, Poland, Czechia/Sweden
     r"|\b\d{4,6}(?:-\d{4})?\b"  # US ZIP, Germany, France, Switzerland, Australia, India PIN
 )
+# "Armonk, NY Austin, TX Durham, NC": US or Canadian places one after another, no separator.
+_STATE_THEN_CITY = re.compile(r"(?<=,\s)([A-Z]{2})\s+(?=[A-Z][a-z])")
+
+
+def _split_after_state(m: re.Match[str]) -> str:
+    code = m.group(1).lower()
+    is_state = any(r.startswith(("US:", "CA:")) for r in _index().regions.get(code, ()))
+    return f"{m.group(1)}; " if is_state else m.group(0)
+
+
 _IN_WORD = re.compile(r"(?:^|\s)in\s+(?=\S)", re.I)  # "Remote in Berlin", "based in Austin"
 _DISTRICT_NUMBER = re.compile(r"^(\D+?)\s+\d{1,2}$")
 _THE = re.compile(r"^the\s+(?=\S)", re.I)  # "anywhere in the US"
@@ -265,6 +313,7 @@ def _resolve_all(text: str, hint: str | None) -> tuple[Place, ...]:
     if not text.strip():
         return ()
     found: list[Place] = []
+    text = _STATE_THEN_CITY.sub(_split_after_state, text)
     for segment in _SEGMENT_SPLIT.split(text):
         for place in _segment_places(segment, hint):
             if place not in found:
@@ -327,26 +376,56 @@ def _parts(segment: str) -> list[tuple[str, str]]:
     postcodes, counts ("(3)") and street lines of an address gone, "in" phrases cut
     ("local in Paoli") and space-joined tails split off ("Austin Texas", "Bangalore-India")."""
     segment = _words().label.sub("", segment, count=1)
-    segment = _POSTCODE.sub(" ", segment)
+    pieces = [p for p in _PART_SPLIT.split(segment) if _fold(p)]
+    # The street line is found before postcodes go: "3965 Atlanta Highway, Loganville".
+    streets = [i for i, piece in enumerate(pieces) if _is_street(_fold(piece))]
+    if streets and streets[-1] < len(pieces) - 1:
+        pieces = pieces[streets[-1] + 1 :]  # "Uttigenstrasse 36, 3600 Thun"
     pairs: list[tuple[str, str]] = []
-    for raw in _PART_SPLIT.split(segment):
-        raw = raw.strip(" .,'\"-–—*")
+    for raw in pieces:
+        raw = _POSTCODE.sub(" ", raw).strip(" .,'\"-–—*")
         key = _fold(raw)
         if key and not key.replace(" ", "").isdigit():
             pairs.append((key, raw))
-    streets = [i for i, (key, _) in enumerate(pairs) if _is_street(key)]
-    if streets and streets[-1] < len(pairs) - 1:
-        pairs = pairs[streets[-1] + 1 :]  # "Uttigenstrasse 36, 3600 Thun"
     out: list[tuple[str, str]] = []
     for key, raw in pairs:
+        near = _near_town(raw)
+        if near:
+            out.extend(near)
+            continue
         key, raw = _after_in(key, raw)
         key, raw = _cjk_city(key, raw)
         key, raw = _twin_city(key, raw)
+        if _words().area_words.search(key) and not _known(key):
+            bare = " ".join(_words().area_words.sub(" ", key).split())  # "praha 6 a okoli"
+            if bare and _DISTRICT_NUMBER.match(bare):
+                key = bare
         numbered = _DISTRICT_NUMBER.match(key)
         if numbered and _cities_exact(numbered.group(1)):  # "Dublin 2", "Praha 5"
             key, raw = numbered.group(1), _DISTRICT_NUMBER.sub(r"\1", raw)
         out.extend(_split_tail(key, raw))
     return out
+
+
+def _near_town(raw: str) -> list[tuple[str, str]]:
+    """Return the town and the country of the city it is near ("Ottobrunn bei München" ->
+    Ottobrunn, DE), or [] when the part is not so written or names no known city."""
+    found = _words().near.match(raw)
+    if not found:
+        return []
+    cities = _cities_exact(_fold(found.group("city")))
+    town = found.group("town").strip()
+    if not cities or not _fold(town):
+        return []
+    country = _country_name(cities[0].country)  # a name: "DE" alone reads as Delaware
+    return [(_fold(town), town), (_fold(country), country)]
+
+
+def _country_name(code: str) -> str:
+    import pycountry
+
+    found = pycountry.countries.get(alpha_2=code)
+    return str(found.name) if found else code
 
 
 def _cjk_city(key: str, raw: str) -> tuple[str, str]:
@@ -367,16 +446,20 @@ def _cjk_city(key: str, raw: str) -> tuple[str, str]:
 
 def _twin_city(key: str, raw: str) -> tuple[str, str]:
     """Return the first city of a hyphenated twin-city area ("Dallas-Fort Worth Metroplex",
-    "Minneapolis-St. Paul", "Raleigh-Durham") when the whole is not a known name."""
-    if "-" not in raw or _known(key):
+    "Minneapolis-St. Paul", "Raleigh-Durham") when the whole is not a known name; a city
+    then an en dash names a district of it ("Praha–Žižkov")."""
+    dash = "-" if "-" in raw else "–"
+    if dash not in raw or _known(key):
         return key, raw
-    pieces = [p for p in (_fold(p) for p in raw.split("-")) if p]
+    pieces = [p for p in (_fold(p) for p in raw.split(dash)) if p]
     if len(pieces) < 2 or not _cities_exact(pieces[0]):
         return key, raw
+    if dash == "–":
+        return pieces[0], raw.split(dash)[0].strip()
     rest = _words().area_words.sub(" ", " ".join(pieces[1:])).strip()
     if rest and not _cities_exact(" ".join(rest.split())):
         return key, raw
-    return pieces[0], raw.split("-")[0].strip()
+    return pieces[0], raw.split(dash)[0].strip()
 
 
 def _is_street(key: str) -> bool:
@@ -715,6 +798,10 @@ def _constraint(part: str) -> _Constraint | None:
     index = _index()
     options: set[tuple[str, str]] = set()
     country = index.countries.get(part)
+    if country is None and part not in index.regions:
+        # "Celá Česká republika", "all of Germany": a whole country named with an area word.
+        bare = " ".join(_words().area_words.sub(" ", part).split())
+        country = index.countries.get(bare) if bare and bare != part else None
     if country:
         options.add(("country", country))
     for region in index.regions.get(part, ()):
@@ -866,6 +953,7 @@ def _typo_match(name: str) -> list[_City]:
 
 _ALIASES: dict[str, str] = {
     "nyc": "new york city",
+    "ldn": "london",
     "new york": "new york city",
     "ny city": "new york city",
     "manhattan": "new york city",
@@ -996,9 +1084,10 @@ def _index() -> _Index:
     cities: dict[str, list[_City]] = {}
     alt: dict[str, list[_City]] = {}
     cjk: dict[str, list[_City]] = {}
+    english = _words().city_names_en
     for rec in gc.get_cities().values():
         city = _City(
-            rec["name"],
+            english.get(rec["name"], rec["name"]),
             rec["countrycode"],
             str(rec.get("admin1code") or ""),
             int(rec.get("population") or 0),
@@ -1007,6 +1096,8 @@ def _index() -> _Index:
         )
         key = _fold(city.name)
         cities.setdefault(key, []).append(city)
+        if city.name != rec["name"]:  # "Köln" is read as well as "Cologne"
+            cities.setdefault(_fold(rec["name"]), []).append(city)
         # Alternate names of small towns shadow real places ("Unionville" is a name of
         # Ashland, MA): only big cities get theirs indexed ("Bangalore", "Koeln").
         alternates = rec.get("alternatenames") or () if city.population >= 100_000 else ()
@@ -1114,6 +1205,9 @@ class _Words:
     directions: frozenset[str]
     country_name_languages: tuple[str, ...]
     area_words: re.Pattern[str]  # "greater", "metroplex", "e regiao", "utara" (folded)
+    work_modes: dict[str, list[str]]  # mode -> phrases ("příležitostně z domova": hybrid)
+    city_names_en: dict[str, str]  # gazetteer name -> English name ("Köln": "Cologne")
+    near: re.Pattern[str]  # "Garching b. München": the town before a near word
 
 
 @cache
@@ -1134,6 +1228,14 @@ def _words() -> _Words:
         frozenset(data["directions"]),
         tuple(data["country_name_languages"]),
         re.compile(r"\b(?:" + "|".join(re.escape(_fold(w)) for w in data["area_words"]) + r")\b"),
+        data["work_modes"],
+        data["city_names_en"],
+        re.compile(
+            r"^(?P<town>\S.*?)\s+(?:"
+            + "|".join(re.escape(w) for w in sorted(data["near_words"], key=len, reverse=True))
+            + r")(?!\w)\s*(?P<city>\S.*)$",
+            re.I,
+        ),
     )
 
 

@@ -357,6 +357,8 @@ def _interval_said_before(before: str) -> str | None:
         return None
     compound = pattern.search(before)
     return by_stem.get(compound.group(1).lower()) if compound else None
+
+
 # Money that is not the job's pay: bonuses, budgets, perks, company figures.
 _NOT_PAY_BEFORE = re.compile(
     r"\b(?:bonus(?:es)?|budget|allowance|reimburse\w*|additional|plus up to|funding|credits?|"
@@ -489,6 +491,7 @@ def _euro_decimal(m: re.Match[str]) -> str:
     whole = m.group(1).replace(".", "")
     cents = m.group(2)
     return whole if not cents.isdigit() or int(cents) == 0 else f"{whole}.{cents}"
+
 
 # "2750,00" and "2750,-": cents or a dash after a comma say nothing about the amount.
 _COMMA_CENTS = re.compile(r"(?<![\d.,])(\d+),(?:-|–|00)(?![\d])")

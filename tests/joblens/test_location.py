@@ -365,3 +365,46 @@ def test_a_hyphenated_twin_city_area_gives_its_first_city(
     got = parse(text)
     assert (got.city, got.region, got.country) == (city, region, "US")
     assert parse("Winston-Salem, NC").city == "Winston-Salem"  # one city, kept whole
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "country", "mode"),
+    [
+        # HTML line breaks list places; the last line's state is not a country.
+        ("Remote in USA<br/>Texas</br>Plano, TX", None, "US", "remote"),
+        # Work modes in the boards' languages; part-time remote is hybrid.
+        ("Brno / příležitostně z domova", "Brno", "CZ", "hybrid"),
+        ("Hamburg, teilweise Home-Office", "Hamburg", "DE", "hybrid"),
+        ("Ostrava / osobně", "Ostrava", "CZ", "onsite"),
+        ("Kraków, praca zdalna", "Kraków", "PL", "remote"),
+        ("Lyon / 60% remote", "Lyon", "FR", "hybrid"),
+        # A town near a city takes that city's country; districts and surroundings.
+        ("Unterföhring bei München", "Unterföhring", "DE", None),
+        ("Brno–Královo Pole", "Brno", "CZ", None),
+        ("Praha 9 a okolí", "Prague", "CZ", None),
+        ("Celá Česká republika", None, "CZ", None),
+        # The gazetteer's local spelling is reported in English; both are read.
+        ("Köln", "Cologne", "DE", None),
+        ("UK Only", None, "GB", None),
+        ("Anywhere in the World", None, None, None),
+    ],
+)
+def test_places_and_modes_as_boards_of_many_countries_write_them(
+    text: str, city: str | None, country: str | None, mode: str | None
+) -> None:
+    got = parse(text)
+    assert (got.city, got.country, got.work_mode) == (city, country, mode)
+
+
+def test_a_street_line_is_dropped_before_its_number_is_read_as_a_postcode() -> None:
+    got = parse("1200 Peachtree Highway, Loganville, GA 30052")
+    assert (got.city, got.region, got.country) == ("Loganville", "GA", "US")
+
+
+def test_us_places_listed_without_separators_are_each_kept() -> None:
+    got = parse("Armonk, NY Austin, TX Durham, NC")
+    assert [(p.city, p.region) for p in got.places] == [
+        ("Armonk", "NY"),
+        ("Austin", "TX"),
+        ("Durham", "NC"),
+    ]
