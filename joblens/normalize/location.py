@@ -27,6 +27,7 @@ is memoized on its arguments.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import html
 import itertools
@@ -34,6 +35,7 @@ import json
 import math
 import re
 import unicodedata
+from typing import Any
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -119,6 +121,14 @@ def _untagged(text: str) -> str:
 
 _LINE_TAG = re.compile(r"(?i)<\s*/?\s*(?:br|p|div|li|ul|ol|details|summary|tr|td)\b[^>]*>")
 _ANY_TAG = re.compile(r"<[^<>]{0,200}>")
+
+
+@cache
+def _words_file() -> dict[str, Any]:
+    """data/location_words.json as it is."""
+    path = Path(__file__).with_name("data") / "location_words.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
 
 
 # --- work mode --------------------------------------------------------------------------
@@ -380,11 +390,17 @@ def _parts(segment: str) -> list[tuple[str, str]]:
     # The street line is found before postcodes go: "3965 Atlanta Highway, Loganville".
     streets = [i for i, piece in enumerate(pieces) if _is_street(_fold(piece))]
     if streets and streets[-1] < len(pieces) - 1:
-        pieces = pieces[streets[-1] + 1 :]  # "Uttigenstrasse 36, 3600 Thun"
+        after = pieces[streets[-1] + 1 :]  # "Uttigenstrasse 36, 3600 Thun"
+        before = pieces[: streets[0]]  # "Hà Nội: 69 Vũ Trọng Phụng, Phường Thanh Xuân"
+        names_after = any(_known(_fold(_POSTCODE.sub(" ", p))) for p in after)
+        pieces = after if names_after or not before else before
     pairs: list[tuple[str, str]] = []
-    for raw in pieces:
-        raw = _POSTCODE.sub(" ", raw).strip(" .,'\"-–—*")
+    for index, raw in enumerate(pieces):
+        cut = raw.rstrip().endswith(("...", "…"))
+        raw = _POSTCODE.sub(" ", raw).strip(" .,'\"-–—*…")
         key = _fold(raw)
+        if cut:  # "Belo Horiz... - MG": a name a board cut short; unread when ambiguous
+            key = _truncated_city(key, [_fold(p) for p in pieces[index + 1 :]]) or ""
         if key and not key.replace(" ", "").isdigit():
             pairs.append((key, raw))
     out: list[tuple[str, str]] = []
@@ -405,6 +421,33 @@ def _parts(segment: str) -> list[tuple[str, str]]:
             key, raw = numbered.group(1), _DISTRICT_NUMBER.sub(r"\1", raw)
         out.extend(_split_tail(key, raw))
     return out
+
+
+def _truncated_city(prefix: str, after: list[str]) -> str | None:
+    """Return the one city name that starts with `prefix` and fits the parts after it
+    ("belo horiz" + "mg" -> "belo horizonte"); None when none or several do."""
+    if len(prefix) < 4:
+        return None
+    names = _index().city_names
+    start = bisect.bisect_left(names, prefix)
+    fitting: set[str] = set()
+    for name in itertools.islice(names, start, None):
+        if not name.startswith(prefix):
+            break
+        for city in _index().cities[name]:
+            if all(_fits_part(city, part) for part in after):
+                fitting.add(name)
+    return next(iter(fitting)) if len(fitting) == 1 else None
+
+
+def _fits_part(city: _City, part: str) -> bool:
+    """Whether a region/country part agrees with a city (unknown parts do not object)."""
+    known = _constraint(part)
+    if known:
+        return _fits(city, known) or (
+            city.country not in ("US", "CA") and _subdivision(city.country, part) is not None
+        )
+    return _subdivision(city.country, part) is not None or not _area(part)
 
 
 def _near_town(raw: str) -> list[tuple[str, str]]:
@@ -429,19 +472,42 @@ def _country_name(code: str) -> str:
 
 
 def _cjk_city(key: str, raw: str) -> tuple[str, str]:
-    """Return the city that opens a Chinese/Japanese address written without spaces,
-    the longest known name first ("東京都品川区" -> 東京都, "台北市松山區" -> 台北市); the
-    district after it is the city's, as "Splott, Cardiff" is Cardiff's."""
+    """Return the city named in a Chinese/Japanese address written without spaces, the
+    longest known name at the first place one starts ("東京都品川区" -> 東京都, "湖南省长沙市
+    岳麓..." -> 长沙市); the district after it is the city's, as "Splott, Cardiff" is
+    Cardiff's. A name in another script is read word by word ("서울 마포구" -> 서울)."""
     if key.isascii() or _known(key):
         return key, raw
-    cjk = _index().cjk_cities
     for token in raw.split():
-        if not _CJK_NAME.match(token):
-            continue
-        for size in range(min(len(token), 8), 1, -1):
-            if token[:size] in cjk:
-                return token[:size], token[:size]
+        for run in _CJK_NAME.findall(token):
+            name = _cjk_name_in(run)
+            if name:
+                return name, name
+        if _OTHER_SCRIPT.fullmatch(token) and _cities_exact(_fold(token)):
+            return _fold(token), token
     return key, raw
+
+
+def _cjk_name_in(run: str) -> str | None:
+    """Return the best city name inside a run of CJK text: a name ending in 市 (city) over
+    a county's or province's, then the longest, then the first. A bare two-character name
+    counts only as the whole run or before a place suffix ("世纪大道" is an avenue)."""
+    cjk = _index().cjk_cities
+    best: tuple[bool, int, int] | None = None
+    found = None
+    for start in range(len(run) - 1):
+        for size in range(min(len(run) - start, 8), 1, -1):
+            name = run[start : start + size]
+            if name not in cjk:
+                continue
+            after = run[start + size : start + size + 1]
+            if after == "省" or (size == 2 and len(run) > 2 and after not in _CJK_PLACE_AFTER):
+                continue  # "湖南省" is a province; "世纪" a word of an address
+            rank = (name[-1] == "市", size, -start)
+            if best is None or rank > best:
+                best, found = rank, name
+            break
+    return found
 
 
 def _twin_city(key: str, raw: str) -> tuple[str, str]:
@@ -605,8 +671,11 @@ def _unknown_town(parts: list[str], raws: list[str], place: Place) -> Place | No
             country, part
         ):
             return None
-    if any(c.country == country for c in _cities_exact(parts[0])):
-        return None
+    if any(
+        c.country == country and place.region in (None, _region_code(c))
+        for c in _cities_exact(parts[0])
+    ):
+        return None  # "Albany, KY" is a town of Kentucky, not Albany, New York
     return _town(parts[0], raws[0], country, place.region)
 
 
@@ -713,7 +782,7 @@ def _resolve_parts_left(parts: list[str], hint: str | None) -> Place | None:
         if i == 1 and first_is_area:
             break
         name = parts[i]
-        if (len(name) <= 2 and name not in _ALIASES) or name in _CONTINENTS:
+        if (len(name) <= 2 and name.isascii() and name not in _ALIASES) or name in _CONTINENTS:
             continue
         cities = _cities_named(name)
         if not cities:
@@ -747,7 +816,10 @@ def _best_city_in(cities: list[_City], after: list[str], hint: str | None) -> _C
         return best
     for city in cities:
         if all(
-            (k is None or _fits(city, k)) or _subdivision(city.country, part)
+            (k is None or _fits(city, k))
+            # "Belo Horizonte - MG": a subdivision code of the city's country; a US state or
+            # Canadian province must be the city's own ("Albany, KY" is not Albany, NY).
+            or (city.country not in ("US", "CA") and _subdivision(city.country, part))
             for part, k in ((p, _constraint(p)) for p in after)
         ):
             return city
@@ -766,6 +838,8 @@ def _district_city(cities: list[_City], city: _City, next_part: str) -> _City:
     a million where no place of the district's name lies ("Whitefield, Bangalore")."""
     if _subdivision(city.country, next_part):
         return city  # "New Delhi, Delhi": the territory, not the city of Delhi
+    if _words().area_words.search(next_part):
+        return city  # "Taguig City, Metro Manila": the metro area, not the city of Manila
     bigs = _cities_exact(next_part)
     countries = {c.country for c in cities}
     shared = any(big.country in countries for big in bigs)  # "Kolkata, Hyderabad": a list
@@ -951,84 +1025,9 @@ def _typo_match(name: str) -> list[_City]:
     return _index().cities[close[0]] if close else []
 
 
-_ALIASES: dict[str, str] = {
-    "nyc": "new york city",
-    "ldn": "london",
-    "new york": "new york city",
-    "ny city": "new york city",
-    "manhattan": "new york city",
-    "sf": "san francisco",
-    "san fran": "san francisco",
-    "bay area": "san francisco",
-    "sf bay area": "san francisco",
-    "san francisco bay area": "san francisco",
-    "silicon valley": "san jose",
-    "la": "los angeles",
-    "dc": "washington",
-    "washington dc": "washington",
-    "washington d c": "washington",
-    "gta": "toronto",
-    "delhi ncr": "delhi",
-    "north york": "toronto",
-    "etobicoke": "toronto",
-    "montreal": "montreal",
-    "bangalore": "bengaluru",
-    "bombay": "mumbai",
-    "munchen": "munich",
-    "koln": "cologne",
-    "frankfurt am main": "frankfurt am main",
-    "frankfurt": "frankfurt am main",
-    "wien": "vienna",
-    "praha": "prague",
-    "warszawa": "warsaw",
-    "lisboa": "lisbon",
-    "roma": "rome",
-    "milano": "milan",
-    "kobenhavn": "copenhagen",
-    "zurich": "zurich",
-}
+_ALIASES: dict[str, str] = _words_file()["city_aliases"]
 
-_COUNTRY_ALIASES: dict[str, str] = {
-    "usa": "US",
-    "u s": "US",
-    "u s a": "US",
-    "us": "US",
-    "united states of america": "US",
-    "america": "US",
-    "uk": "GB",
-    "u k": "GB",
-    "great britain": "GB",
-    "britain": "GB",
-    "england": "GB",
-    "scotland": "GB",
-    "wales": "GB",
-    "northern ireland": "GB",
-    "deutschland": "DE",
-    "holland": "NL",
-    "the netherlands": "NL",
-    "south korea": "KR",
-    "korea": "KR",
-    "czechia": "CZ",
-    "czech republic": "CZ",
-    "uae": "AE",
-    "espana": "ES",
-    "brasil": "BR",
-    "schweiz": "CH",
-    "suisse": "CH",
-    "osterreich": "AT",
-    "italia": "IT",
-    "sverige": "SE",
-    "norge": "NO",
-    "danmark": "DK",
-    "polska": "PL",
-    "nederland": "NL",
-    "eire": "IE",
-    "russia": "RU",
-    "vietnam": "VN",
-    "turkey": "TR",
-    "turkiye": "TR",
-    "ivory coast": "CI",
-}
+_COUNTRY_ALIASES: dict[str, str] = _words_file()["country_aliases"]
 
 _CA_PROVINCES: dict[str, tuple[str, str]] = {
     # postal code -> (geonames admin1 code, name)
@@ -1061,6 +1060,14 @@ def _fold(text: str) -> str:
 _NON_WORD = re.compile(r"[^\w\s']+")
 # A run of CJK ideographs or kana: a Chinese/Japanese place name ("台北市", "東京都品川区").
 _CJK_NAME = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_CJK_CITY_SUFFIX = frozenset("市都府县縣")
+_CJK_PLACE_AFTER = frozenset("市都府县縣区區")
+# Letters of scripts other than Latin and CJK, with the spaces and dashes of their names.
+_OTHER_SCRIPT = re.compile(
+    r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f"
+    r"\u1100-\u11ff\uac00-\ud7af][\u0370-\u03ff\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff"
+    r"\u0900-\u097f\u0e00-\u0e7f\u1100-\u11ff\uac00-\ud7af\s\-']*"
+)
 
 
 @dataclass(frozen=True)
@@ -1073,6 +1080,7 @@ class _Index:
     regions: dict[str, tuple[str, ...]]  # folded name/code -> ("US:CA", "CA:08"...)
     areas: dict[str, frozenset[str]]  # folded ISO 3166-2 name or 3+ letter code -> countries
     and_names: tuple[str, ...]  # folded place names with "and" in them
+    city_names: list[str]  # the folded city names, sorted: names a prefix starts
 
 
 @cache
@@ -1100,15 +1108,21 @@ def _index() -> _Index:
             cities.setdefault(_fold(rec["name"]), []).append(city)
         # Alternate names of small towns shadow real places ("Unionville" is a name of
         # Ashland, MA): only big cities get theirs indexed ("Bangalore", "Koeln").
-        alternates = rec.get("alternatenames") or () if city.population >= 100_000 else ()
-        for name in alternates:
+        big = city.population >= 100_000
+        for name in rec.get("alternatenames") or ():
             # Latin names only, and not airport/IATA codes ("YYZ") or tiny tokens.
-            if len(name) >= 4 and name.isascii() and not name.isupper():
+            if big and len(name) >= 4 and name.isascii() and not name.isupper():
                 alt_key = _fold(name)
                 if alt_key and alt_key != key:
                     alt.setdefault(alt_key, []).append(city)
             elif _CJK_NAME.fullmatch(name):  # "台北市", "東京都", "高雄"
                 cjk.setdefault(name, []).append(city)
+                if len(name) >= 3 and name[-1] in _CJK_CITY_SUFFIX:
+                    cjk.setdefault(name[:-1], []).append(city)  # "台北" for "台北市"
+            elif len(name) >= 2 and _OTHER_SCRIPT.fullmatch(name):
+                # Cyrillic, Greek, Hangul, Arabic...: names in another script do not shadow
+                # Latin ones, so every town's are read ("Владивосток", "서울").
+                alt.setdefault(_fold(name), []).append(city)
     for table in (cities, alt, cjk):
         for key, found in table.items():
             found.sort(key=lambda c: -c.population)
@@ -1154,6 +1168,7 @@ def _index() -> _Index:
         {k: tuple(dict.fromkeys(v)) for k, v in regions.items()},
         areas,
         and_names,
+        sorted(cities),
     )
 
 
@@ -1213,8 +1228,7 @@ class _Words:
 @cache
 def _words() -> _Words:
     """Return the word lists of data/location_words.json."""
-    path = Path(__file__).with_name("data") / "location_words.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = _words_file()
     labels = sorted(data["labels"], key=len, reverse=True)
     label = re.compile(
         r"^\s*(?:" + "|".join(re.escape(w) for w in labels) + r")\s*(?:[:\-–—]|\bin\b)\s*",
