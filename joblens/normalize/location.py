@@ -35,10 +35,10 @@ import json
 import math
 import re
 import unicodedata
-from typing import Any
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "Location",
@@ -1108,10 +1108,10 @@ def _index() -> _Index:
             cities.setdefault(_fold(rec["name"]), []).append(city)
         # Alternate names of small towns shadow real places ("Unionville" is a name of
         # Ashland, MA): only big cities get theirs indexed ("Bangalore", "Koeln").
-        big = city.population >= 100_000
+        is_big = city.population >= 100_000
         for name in rec.get("alternatenames") or ():
             # Latin names only, and not airport/IATA codes ("YYZ") or tiny tokens.
-            if big and len(name) >= 4 and name.isascii() and not name.isupper():
+            if is_big and len(name) >= 4 and name.isascii() and not name.isupper():
                 alt_key = _fold(name)
                 if alt_key and alt_key != key:
                     alt.setdefault(alt_key, []).append(city)
