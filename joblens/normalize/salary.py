@@ -82,6 +82,7 @@ USD_RATES_AS_OF: str = str(_rate_table()["as_of"])
 
 _MIN_ANNUAL_USD = 1_000.0
 _MAX_ANNUAL_USD = 5_000_000.0
+_MAX_ANNUAL_UNKNOWN = 20_000_000_000.0
 # An amount written without an interval is hourly below 300, monthly up to 20,000 ("€4.500
 # brutto": European postings often quote a month's gross pay), else yearly.
 _HOURLY_BELOW = 300.0
@@ -244,14 +245,14 @@ _CURRENCY_CODES = "|".join(sorted(USD_RATES, key=len, reverse=True))
 # Local marks before the amount: Rp (rupiah), RM (ringgit), Rs. (rupee), KSh, S/ (sol).
 _PREFIX = (
     r"(?:US\$|USD\s?\$|CA\$|C\$|CAD\s?\$|AU\$|A\$|NZ\$|S\$|SG\$|HK\$|R\$|\$|€|£|¥|₹|₱|฿|₩|₺|₪|"
-    r"₦|₫|₴|Rp\.?|RM|Rs\.?|KSh|Ksh|S/\.?|"
+    r"₦|₫|₴|Rp\.?|RM|Rs\.?|KSh|Ksh|S/\.?|NT\$|"
     rf"(?:{_CURRENCY_CODES}))\s?"
 )
 _NUM = r"\d{1,3}(?:[,.\u00a0\u202f]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?"
 # "45.000 € - 55.000 €": continental Europe writes the symbol after the number.
 _SUFFIX = (
-    rf"(?:(?:{_CURRENCY_CODES}|euros?|dollars?|pounds?|kr|Kč|Kc|zł|zl|Ft|lei)(?![\w])\.?"
-    r"|€|£|US\$|CA\$|AU\$|R\$|\$|₹|₫|₦|₴)"
+    rf"(?:(?:{_CURRENCY_CODES}|euros?|dollars?|pounds?|kr|Kč|Kc|zł|zl|Ft|lei|VNĐ|зл)(?![\w])\.?"
+    r"|€|£|US\$|CA\$|AU\$|R\$|\$|₹|₫|₦|₴|元|円|đ(?![^\W\d_]))"
 )
 
 
@@ -259,8 +260,9 @@ def _amount(i: int) -> str:
     return (
         rf"(?P<p{i}>{_PREFIX})?(?P<n{i}>{_NUM})"
         rf"(?:\s?(?P<m{i}>[kK](?![^\W\d_])|[mM](?![^\W\d_])|[mM]illion(?:s|es)?|[mM]io\.?(?!\w)|"
-        r"mln(?!\w)|mil(?!\w)|tis\.|tisíc|tys\.|[Tt]sd\.?(?!\w)))?"
-        rf"(?![\d%])(?:\s?(?P<s{i}>{_SUFFIX}))?(?P<plus{i}>\+(?!\s))?"
+        r"mln(?!\w)|mil(?!\w)|tis\.|tisíc|tys\.|[Tt]sd\.?(?!\w)|万|萬|千|triệu|tr(?![^\W\d_])))?"
+        # "$150k+": open at the top; "$305+ a day" too, but "$150k + bonus" is not.
+        rf"(?![\d%])(?:\s?(?P<s{i}>{_SUFFIX}))?(?P<plus{i}>\+(?!\s)|\+(?=\s+(?:a|an|per)\s))?"
     )
 
 
@@ -303,11 +305,12 @@ _INTERVAL_AFTER = _interval_after()
 _INTERVAL_LATER = _interval_later()
 _RANGE = re.compile(
     # The lookahead makes the many positions that cannot start an amount fail fast.
-    r"(?=[$€£¥₹₱฿₩₺₪₦₫₴\d]|[A-Za-z]{1,3}\$|[A-Za-z]{2,3}\.?\s?\d|S/)(?<![\w.,])"
+    # Not inside a Latin word or a number; CJK text writes amounts against its words (月薪60,000元).
+    r"(?=[$€£¥₹₱฿₩₺₪₦₫₴\d]|[A-Za-z]{1,3}\$|[A-Za-z]{2,3}\.?\s?\d|S/)(?<![0-9A-Za-zÀ-ɏ.,])"
     + _amount(1)
     # "to", "and", and the words for it in the boards' languages ("de 2.001 a 3.000",
     # "entre R$ 1.518,00 e R$ 2.882,13", "zwischen 50.000 und 60.000").
-    + r"(?:\s*(?:-|–|—|‒|~|to|and|bis|a|à|au|až|do|até|e|y|und|et|och|tot)\s*"
+    + r"(?:\s*(?:-|–|—|‒|~|～|〜|至|到|to|and|bis|a|à|au|až|do|até|e|y|und|et|och|tot|до)\s*"
     + _amount(2)
     + r")?"
     + _INTERVAL_AFTER,
@@ -332,6 +335,9 @@ def _interval_before() -> re.Pattern[str]:
 
 
 _INTERVAL_BEFORE = _interval_before()
+_GROSS_NET_AFTER = re.compile(
+    rf"\s*(?:{_alternation(_interval_words()['gross_net'])})(?![^\W\d_])", re.I
+)
 
 
 @lru_cache(maxsize=1)
@@ -352,6 +358,10 @@ def _interval_said_before(before: str) -> str | None:
     found = _INTERVAL_BEFORE.search(before)
     if found:
         return normalize_interval(found.group(1))
+    near = before[-24:]
+    for interval, words in _interval_words()["before"].items():
+        if any(w in near for w in words):  # "月薪60,000元", "時給1,200円"
+            return str(interval)
     pay, pattern, by_stem = _compound_words()
     if not pay.search(before):  # the cheap test first: most text has no such word
         return None
@@ -448,6 +458,8 @@ def _prepare(text: str) -> str:
     if "**" in text:
         text = text.replace("**", "")  # Markdown bold around labels and amounts
     text = text.replace("--", "-")
+    if _CJK.search(text):
+        text = _CJK_W.sub("万", text)  # "15-45W": W is 万 (wan, ten thousand)
     if "-" in text:
         # "18,000/- upto 25,000/-" (no paise) and "EUR 65,000.-" (no cents) end an amount.
         text = _NO_CENTS_MARK.sub(lambda m: " - " if m.group(1) else "", text)
@@ -478,11 +490,16 @@ def _drop_repeated_interval(m: re.Match[str]) -> str:
 
 
 # "18,000/-25,000/-": the mark then the range's dash, glued.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+_CJK_W = re.compile(r"(?<=\d)[Ww](?![A-Za-z])")
 _NO_CENTS_MARK = re.compile(r"(?<=\d)(?:\s?/-|\.-(?!\d))(?=(\d)?)")
 _MD_ESCAPE = re.compile(r"\\([$\-–*_.,()\[\]~+#])")
 # "$80,000 and up to $120,000": a range whose maximum follows "up to".
 _UP_TO = re.compile(r"(?<=[\dkK])\s+(?:and\s+)?up\s*to\s+(?=[$€£¥₹\d]|[A-Z]{3}\b)", re.I)
-_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d]|[.,]\d)")
+# "35 000 Kč", "1 801.80 €": a decimal part after space-grouped thousands stays.
+_SPACED_THOUSANDS = re.compile(
+    r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?=[.,]\d{1,2}(?!\d)|(?![\d]|[.,]\d))"
+)
 # "3.250,-" and "3.237,10": dots group thousands, the comma starts the cents.
 _EURO_DECIMALS = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+),(-|–|\d{1,2})(?!\d)")
 
@@ -568,8 +585,16 @@ def _read_match(
     ):
         return None
     has_k = bool(m.group("m1") or m.group("m2"))
-    # In a pay string (not a description), "70k - 90k" is pay even without a currency.
+    # In a pay string (not a description), "70k - 90k" is pay even without a currency, and
+    # so is an amount that is the whole string ("60,000" in a salary column) or one said to
+    # be gross or net ("ok 6200 brutto").
     range_or_k = has_k or bool(m.group("n2"))
+    if not need_pay_word:
+        range_or_k = (
+            range_or_k
+            or m.group(0).strip() == text.strip()
+            or bool(_GROSS_NET_AFTER.match(text, m.end()))
+        )
     if not (has_currency or interval or (range_or_k and (has_pay_word or not need_pay_word))):
         return None
     low = _scaled(m.group("n1"), m.group("m1"))
@@ -624,12 +649,16 @@ def _scaled(number: str | None, mult: str | None) -> float | None:
         return None
     if mult:
         word = mult.lower().rstrip(".")
-        # "m", "million(es)", "Mio", "mln" are millions; k, mil (pt/es), tis., tys., Tsd. thousands.
-        value *= 1000.0 if word in _THOUSAND_WORDS else 1_000_000.0
+        # k, mil (pt/es), tis., tys., Tsd., 千 are thousands; 万 ten thousands; triệu, "m",
+        # "million(es)", "Mio", "mln" millions.
+        value *= _MULTIPLIERS.get(word, 1_000_000.0)
     return value
 
 
-_THOUSAND_WORDS = frozenset({"k", "mil", "tis", "tisíc", "tys", "tsd"})
+_MULTIPLIERS = {
+    **dict.fromkeys(("k", "mil", "tis", "tisíc", "tys", "tsd", "千"), 1000.0),
+    **dict.fromkeys(("万", "萬"), 10_000.0),
+}
 
 
 _NORDIC_KRONA = frozenset({"SEK", "NOK", "DKK", "ISK"})
@@ -649,6 +678,8 @@ def _currency_of(marks: list[str | None], default: str | None) -> str | None:
             code = _currency_code(mark)
             if code == "USD" and mark.strip() == "$" and default in _DOLLAR_CODES:
                 return default
+            if code == "CNY" and default == "TWD":
+                return default  # 元 written in traditional characters: Taiwan's dollar
             if code:
                 return code
     return _currency_code(default)
@@ -686,6 +717,12 @@ _SYMBOLS = {
     "KC": "CZK",
     "ZŁ": "PLN",
     "ZL": "PLN",
+    "ЗЛ": "PLN",
+    "元": "CNY",
+    "円": "JPY",
+    "VNĐ": "VND",
+    "Đ": "VND",
+    "NT$": "TWD",
     "FT": "HUF",
     "LEI": "RON",
     "RP": "IDR",
@@ -712,10 +749,21 @@ def _hint_patterns() -> tuple[tuple[re.Pattern[str], str, bool], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def _yuan_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(words of Taiwan's dollar, words of unmarked Chinese pay) from the hints file."""
+    path = Path(__file__).with_name("data") / "salary_currency_hints.json"
+    yuan = json.loads(path.read_text(encoding="utf-8"))["yuan"]
+    return tuple(yuan["TWD"]), tuple(yuan["words"])
+
+
 def _currency_hint(text: str) -> str | None:
     """Return the currency that the words of a short pay string imply (data file
     salary_currency_hints.json): "superannuation" makes a bare "$" Australian, "for the
     Netherlands" makes unmarked amounts euros. None when nothing implies one."""
+    taiwan, yuan = _yuan_words()
+    if any(w in text for w in yuan) and _CJK.search(text) and "円" not in text:
+        return "TWD" if any(w in text for w in taiwan) else "CNY"
     for pattern, code, dollar_only in _hint_patterns():
         if pattern.search(text):
             if dollar_only and "$" not in text:
@@ -797,7 +845,10 @@ def _build(
     annual_max = annualize(high, basis) if high is not None else None
     annual = [a for a in (annual_min, annual_max) if a is not None]
     usd = [to_usd(a, currency) or a for a in annual]
-    if min(usd) < _MIN_ANNUAL_USD or max(usd) > _MAX_ANNUAL_USD:
+    # Without a currency the amount may be dong or rupiah ("30M - 50M/tháng"): only a
+    # figure past any currency's pay is refused.
+    ceiling = _MAX_ANNUAL_USD if currency else _MAX_ANNUAL_UNKNOWN
+    if min(usd) < _MIN_ANNUAL_USD or max(usd) > ceiling:
         _reject(
             f"annualized pay {min(annual):,.0f}..{max(annual):,.0f} {currency or ''} is "
             f"outside the believable {_MIN_ANNUAL_USD:,.0f}..{_MAX_ANNUAL_USD:,.0f} USD a year",

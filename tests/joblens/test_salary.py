@@ -365,6 +365,24 @@ def test_a_grade_number_before_a_dash_is_not_the_minimum() -> None:
         ),
         ("at least EUR 52,000.- gross per year", 52_000, None, "EUR", "year"),
         ("$65,000 - $72,000+ SUPER", 65_000, 72_000, "AUD", None),
+        # Chinese, Taiwanese, Japanese and Vietnamese boards: 万/千/W multipliers, 元 and 円,
+        # the interval before the amount (月薪) or after a slash (/年), 以上 leaves it open.
+        ("1.5-2.5万·13薪", 15_000, 25_000, "CNY", None),
+        ("6千-1.2万/月", 6_000, 12_000, "CNY", "month"),
+        ("年薪本科：20-30W", 200_000, 300_000, "CNY", "year"),
+        ("時薪185~200元", 185, 200, "TWD", "hour"),
+        ("月薪50,000元以上", 50_000, None, "CNY", "month"),
+        ("時給1,150円～1,300円", 1_150, 1_300, "JPY", "hour"),
+        ("Từ 15 triệu", 15_000_000, None, "VND", None),
+        ("Lương upto 30.000.000 VNĐ/tháng", None, 30_000_000, "VND", "month"),
+        # Polish and Ukrainian boards: od/від ... do/до, zł/зл, a gross/net word makes pay.
+        ("від 4100 до 4600 зл нетто", 4_100, 4_600, "PLN", None),
+        ("ok 5800 brutto", 5_800, 5_800, None, None),
+        # A bare amount that is the whole field is pay; unknown currencies may be large.
+        ("72,500", 72_500, 72_500, None, None),
+        ("Income: 25M - 40M/month", 25_000_000, 40_000_000, None, "month"),
+        ("soit 1 950.40 € brut mensuel", 1_950.4, 1_950.4, "EUR", "month"),
+        ("$280+ a day", 280, None, "USD", "day"),
     ],
 )
 def test_pay_as_boards_around_the_world_write_it(
