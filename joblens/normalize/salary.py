@@ -252,7 +252,7 @@ _NUM = r"\d{1,3}(?:[,.\u00a0\u202f]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?"
 # "45.000 € - 55.000 €": continental Europe writes the symbol after the number.
 _SUFFIX = (
     rf"(?:(?:{_CURRENCY_CODES}|euros?|dollars?|pounds?|kr|Kč|Kc|zł|zl|Ft|lei|VNĐ|зл)(?![\w])\.?"
-    r"|€|£|US\$|CA\$|AU\$|R\$|\$|₹|₫|₦|₴|元|円|đ(?![^\W\d_]))"
+    r"|€|£|US\$|CA\$|AU\$|R\$|\$|₹|₫|₦|₴|元|円|원|đ(?![^\W\d_])|(?-i:DH|Dhs?)(?![^\W\d_]))"
 )
 
 
@@ -282,9 +282,10 @@ def _interval_after() -> str:
     gross = _alternation(data.get("gross_net", []))
     bare = _alternation(data["bare"])
     # "$19.00/hrNights": scraped cards glue the next label on; a capital word starts it.
-    end = r"(?:(?![\w])|(?-i:(?=[A-Z][a-z])))"
+    # "a year8 hour shift": a digit glued after the word ends it too.
+    end = r"(?:(?![^\W\d_])|(?-i:(?=[A-Z][a-z])))"
     return (
-        rf"(?:(?:\s*/?\s*(?:{gross})\.?(?![\w]))?"
+        rf"(?:(?:\s*[/(]?\s*(?:{gross})\.?(?![\w]))?"
         rf"(?:\s*(?:/|(?:{per})\.?(?=\s))\s*(?:the\s+)?(?P<iv>{words}){end}"
         rf"|\s*[,/(]?\s*(?P<iv2>{adverbs}){end}"
         # "£5,000 year": an interval noun straight after the amount (a currency is needed).
@@ -321,7 +322,10 @@ _SYMBOL = re.compile(r"[$€£¥₹₱฿₩₺₪]")
 _EURO = re.compile(r"\b[Ee]uros?\b")
 _PAY_WORDS = re.compile(
     r"\b(?:salary|salaries|compensation|pay|paid|base|range|ote|wage|wages|rate|rates|stipend|"
-    r"earn|earnings|remuneration|gehalt|package|income|bonus|hourly|annual|annually|yearly)\b",
+    r"earn|earnings|remuneration|gehalt|package|income|bonus|hourly|annual|annually|yearly|"
+    r"salário|salario|salarios|salários|sueldo|remuneração|remuneración|bolsa|salaire|"
+    r"rémunération|lön|lønn|løn|palkka|wynagrodzenie|mzda|plat|оклад|зарплата|"
+    r"\w*gehalt|\w*lohn)\b",
     re.I,
 )
 
@@ -335,6 +339,16 @@ def _interval_before() -> re.Pattern[str]:
 
 
 _INTERVAL_BEFORE = _interval_before()
+_DURATION_AFTER = re.compile(
+    rf"\s*(?:{_alternation(_interval_words()['durations'])})(?![^\W\d_])", re.I
+)
+
+
+def _written_amount(number: str) -> bool:
+    """Whether a number reads as money on its own: grouped, with cents, or 100 and more."""
+    return bool(re.search(r"[.,\u00a0\u202f ]\d", number)) or (_number(number) or 0) >= 100
+
+
 _GROSS_NET_AFTER = re.compile(
     rf"\s*(?:{_alternation(_interval_words()['gross_net'])})(?![^\W\d_])", re.I
 )
@@ -463,6 +477,8 @@ def _prepare(text: str) -> str:
     if "-" in text:
         # "18,000/- upto 25,000/-" (no paise) and "EUR 65,000.-" (no cents) end an amount.
         text = _NO_CENTS_MARK.sub(lambda m: " - " if m.group(1) else "", text)
+    if re.search(r"(?i)lakh|lacs?\b|lpa\b|l\.p\.a", text):
+        text = _LAKH.sub(_lakh_amounts, text)  # before the interval of both ends is folded
     text = _INTERVAL_INSIDE.sub(_drop_repeated_interval, text)
     text = _UP_TO.sub(" - ", text)
     text = _SPACED_THOUSANDS.sub(lambda m: re.sub(r"[ \u00a0\u202f]", "", m.group()), text)
@@ -470,14 +486,12 @@ def _prepare(text: str) -> str:
     text = _COMMA_CENTS.sub(r"\1", text)
     if "," in text:
         text = _COMMA_DECIMAL.sub(r"\1.\2", text)
-    if re.search(r"(?i)lakh|lacs?\b|lpa\b|l\.p\.a", text):
-        text = _LAKH.sub(_lakh_amounts, text)
     return text
 
 
 # "$110,092 p.a. – $118,412 p.a.": an interval written on both ends splits the range.
 _INTERVAL_INSIDE = re.compile(
-    r"(?<=\d)\s*(p\.a\.|per annum|a year|/yr|/year|/hr|/hour|per hour|/month|per month)\s*"
+    r"(?<=\d)\s*(p\.a\.|per annum|per year|a year|/yr|/year|/hr|/hour|per hour|/month|per month)\s*"
     r"(?=[-–—]\s*\S{0,3}\d)",
     re.I,
 )
@@ -569,6 +583,8 @@ def _read_match(
     before = text[max(0, m.start() - _CONTEXT_CHARS) : m.start()]
     marks = [m.group(g) for g in ("p1", "s1", "p2", "s2")]
     has_currency = any(marks)
+    if not has_currency and _DURATION_AFTER.match(text, m.end("n1")):
+        return None  # "30 horas por semana", "40 hours per week": time, not money
     interval = normalize_interval(m.group("iv") or m.group("iv2"))
     if interval is None and m.group("iv3") and has_currency:
         interval = normalize_interval(m.group("iv3"))
@@ -594,6 +610,8 @@ def _read_match(
             range_or_k
             or m.group(0).strip() == text.strip()
             or bool(_GROSS_NET_AFTER.match(text, m.end()))
+            # "Salário: 3.800,00": a written amount right after a pay word.
+            or (has_pay_word and _written_amount(m.group("n1")))
         )
     if not (has_currency or interval or (range_or_k and (has_pay_word or not need_pay_word))):
         return None
@@ -616,17 +634,20 @@ def _read_match(
 
 
 @lru_cache(maxsize=1)
-def _bound_words() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _bound_words() -> tuple[
+    re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]
+]:
     data = json.loads((Path(__file__).with_name("data") / "pay_bounds.json").read_text("utf-8"))
 
     def words(key: str) -> str:
         return "|".join(re.escape(w) for w in sorted(data[key], key=len, reverse=True))
 
     up_to = re.compile(rf"(?:^|[^\w])(?:{words('up_to')})\s*:?\s*$", re.I)
+    max_after = re.compile(rf"^\s*\(?\s*(?:{words('max_after')})(?!\w)", re.I)
     from_ = re.compile(rf"(?:^|[^\w])(?:{words('from')})\s*:?\s*$", re.I)
     after = re.compile(rf"^\s*\(?\s*(?:{words('open_after')})(?!\w)", re.I)
     floor = re.compile(rf"(?<!\w)(?:{words('floor')})(?!\w)[^.;!?\n]*$", re.I)
-    return up_to, from_, after, floor
+    return up_to, from_, after, floor, max_after
 
 
 def _open_bounds(
@@ -634,9 +655,9 @@ def _open_bounds(
 ) -> tuple[float | None, float | None]:
     """One amount is one end of an open range when the words say so: "up to £40,000" is a
     maximum, "from £11.44 per hour" and "$150k+" a minimum; otherwise it is both ends."""
-    up_to, from_, open_after, floor = _bound_words()
+    up_to, from_, open_after, floor, max_after = _bound_words()
     tail = before[-30:]
-    if up_to.search(tail):
+    if up_to.search(tail) or max_after.match(after):
         return None, amount
     if plus or from_.search(tail) or open_after.search(after) or floor.search(before):
         return amount, None
@@ -723,6 +744,9 @@ _SYMBOLS = {
     "VNĐ": "VND",
     "Đ": "VND",
     "NT$": "TWD",
+    "원": "KRW",
+    "DH": "MAD",
+    "DHS": "MAD",
     "FT": "HUF",
     "LEI": "RON",
     "RP": "IDR",

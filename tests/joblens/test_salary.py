@@ -383,6 +383,16 @@ def test_a_grade_number_before_a_dash_is_not_the_minimum() -> None:
         ("Income: 25M - 40M/month", 25_000_000, 40_000_000, None, "month"),
         ("soit 1 950.40 € brut mensuel", 1_950.4, 1_950.4, "EUR", "month"),
         ("$280+ a day", 280, None, "USD", "day"),
+        # Gross words in brackets before the interval, pay words of other languages.
+        ("R$ 2.300,00 (Bruto mensal)", 2_300, 2_300, "BRL", "month"),
+        ("2100 €/mensuales", 2_100, 2_100, "EUR", "month"),
+        ("Salário: 4.200,00 - Vale Refeição", 4_200, 4_200, None, None),
+        ("연봉 52,000,000원", 52_000_000, 52_000_000, "KRW", "year"),
+        ("à partir de 9,50DH par heure", 9.5, None, "MAD", "hour"),
+        ("40k MAX", None, 40_000, None, None),
+        ("$88,000 - $95,500 a year8 hour shift", 88_000, 95_500, "USD", "year"),
+        ("$98,000-104,000, + 11.5% super", 98_000, 104_000, "AUD", None),
+        ("2\\.5 LPA \\- 6 LPA", 250_000, 600_000, "INR", "year"),
     ],
 )
 def test_pay_as_boards_around_the_world_write_it(
@@ -398,3 +408,9 @@ def test_a_bonus_is_read_only_when_no_other_money_is_there() -> None:
     assert both is not None and (both.min, both.max) == (80_000, 90_000)
     alone = salary.parse("Sign-on bonus: up to $3,000")
     assert alone is not None and (alone.min, alone.max) == (None, 3_000)
+
+
+def test_hours_of_work_are_not_pay() -> None:
+    got = salary.parse("Bolsa para 30 horas por semana: R$ 1.500,00 a R$ 2.000,00")
+    assert got is not None and (got.min, got.max, got.currency) == (1_500, 2_000, "BRL")
+    assert salary.parse("40 hours per week") is None
