@@ -17,10 +17,13 @@ index, so it traces back to its bytes in bronze.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -114,7 +117,7 @@ def _normalize(
     """Return one POSTINGS row from a draft; ParseError for an empty title, or for a posting
     with neither a company nor a URL. A posting without a description is kept: its
     description_status says "missing"."""
-    title = text.clean(draft.title).replace("\n", " ")
+    title = _one_line(draft.title) or ""
     if not title:
         raise ParseError(f"{draft.source}: empty title after cleaning", field="title")
     description = text.clean(draft.description_html_or_text or "")
@@ -124,6 +127,11 @@ def _normalize(
     description = description[:DESCRIPTION_MAX_CHARS]
     url = optional_url(draft.url)
     company = _one_line(draft.company)
+    if company is None:
+        # "Data Analyst at Vennote Technologies" with no company field: the title says it.
+        at = _TITLE_AT_COMPANY.match(title)
+        if at:
+            title, company = at.group("title"), at.group("company")
     if company is None and url is None and not standalone:
         # A title alone names no opening: there is nothing to apply to or dedupe on.
         raise ParseError(f"{draft.source}: neither a company nor a URL", field="company")
@@ -245,10 +253,22 @@ def optional_url(value: str | None) -> str | None:
 
 
 def _one_line(value: str | None) -> str | None:
+    """The field on one line, or None when empty or a placeholder ("N/A", "-", "nan")."""
     if value is None:
         return None
-    cleaned = text.clean(value).replace("\n", " ")
-    return cleaned or None
+    cleaned = text.clean(value).replace("\n", " ").strip()
+    return None if not cleaned or cleaned.casefold() in _placeholders() else cleaned
+
+
+@functools.cache
+def _placeholders() -> frozenset[str]:
+    path = Path(__file__).with_name("data") / "placeholders.json"
+    return frozenset(json.loads(path.read_text(encoding="utf-8"))["values"])
+
+
+_TITLE_AT_COMPANY = re.compile(
+    r"^(?P<title>\S.{2,}?)\s+at\s+(?P<company>[A-Z0-9][^|,;()]{1,60}?)\s*$"
+)
 
 
 def _quarantine_row(raw: source_parsers.RawRecord, reason: str, run_id: str) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def parse(record: dict[str, Any]) -> PostingDraft:
         url=url,
         title=title,
         company=optional_str(record.get("organizationName")) or _org(url),
-        location_raw=optional_str(record.get("location")) or _address(record),
+        location_raw=_location(record),
         is_remote=optional_bool(record.get("isRemote")),
         workplace_type=optional_str(record.get("workplaceType")),
         salary_text=summary,
@@ -79,6 +79,17 @@ def _salary_component(record: dict[str, Any]) -> dict[str, Any]:
 def _org(url: str | None) -> str | None:
     m = _ORG.search(url or "")
     return m.group(1) if m else None
+
+
+def _location(record: dict[str, Any]) -> str | None:
+    """The job's place and its secondaryLocations, each once ("New York | Remote (US)")."""
+    primary = optional_str(record.get("location")) or _address(record)
+    others = [
+        optional_str(x.get("location")) if isinstance(x, dict) else optional_str(x)
+        for x in record.get("secondaryLocations") or ()
+    ]
+    places = list(dict.fromkeys(p for p in [primary, *others] if p))
+    return " | ".join(places) or None
 
 
 def _address(record: dict[str, Any]) -> str | None:

@@ -193,7 +193,9 @@ def _place(leftovers: list[str], mode_fields: list[str]) -> str | None:
         if _is_known_place(field):
             return field
     for field in leftovers:
-        if not _not_a_place().search(field):
+        # "Qase | Developer Advocate | Technical Customer Support Specialist | REMOTE": a
+        # second role is no place.
+        if not _not_a_place().search(field) and not _is_role(field):
             return field
     return next((f for f in mode_fields if _is_known_place(f)), None)
 

@@ -89,4 +89,8 @@ def _description(record: dict[str, Any]) -> str:
     parts.append(
         optional_str(record.get("additional")) or optional_str(record.get("additionalPlain")) or ""
     )
-    return "\n".join(p for p in parts if p)
+    # A part cut inside a tag ("...<a href") would swallow every part after it once joined.
+    return "\n".join(_UNCLOSED_TAG.sub("", p) for p in parts if p)
+
+
+_UNCLOSED_TAG = re.compile(r"<[^<>]*$")

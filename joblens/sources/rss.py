@@ -8,6 +8,7 @@ pattern "Title - Company - City, ST" (or "Title at Company (City)").
 
 from __future__ import annotations
 
+import html.entities
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -34,13 +35,28 @@ _COMPANY_COLON = re.compile(r"^(?P<company>[^:]{2,60}?)\s*:\s+(?P<title>\S.*)$")
 _NOT_COMPANY = frozenset({"urgent", "hiring", "now hiring", "new", "remote", "job", "wanted"})
 
 
+_HTML_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+
+
+def _numeric_entity(m: re.Match[bytes]) -> bytes:
+    name = m.group(1)
+    code = html.entities.name2codepoint.get(name.decode("ascii"))
+    if name in _XML_ENTITIES or code is None:
+        return m.group(0)
+    return b"&#%d;" % code
+
+
 def split(data: bytes, origin: str) -> list[dict[str, Any]]:
     """Return one flat dict per <item> (child local name -> text; repeated names -> lists);
     SourceError naming `origin` when the payload is not an RSS/Atom feed."""
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
-        raise SourceError(f"{SOURCE}: {origin} is not well-formed XML: {exc}") from exc
+        try:  # "&rsquo;" and other HTML entities XML does not define: read as characters
+            root = ET.fromstring(_HTML_ENTITY.sub(_numeric_entity, data))
+        except ET.ParseError:
+            raise SourceError(f"{SOURCE}: {origin} is not well-formed XML: {exc}") from exc
     tag = _local(root.tag)
     if tag not in {"rss", "rdf", "RDF", "channel", "feed"}:
         raise SourceError(f"{SOURCE}: {origin} should be an RSS feed (<rss>), got <{tag}>")

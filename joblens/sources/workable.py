@@ -7,6 +7,11 @@ carries its `shortcode` (the id in every Workable URL), `title`, `url`/`shortlin
 `telecommuting` (true: remote; false says nothing about on-site or hybrid), and with
 `details=true` its HTML `description` (some accounts add `requirements` and `benefits`).
 The employer is only named at the top, so `split` copies it into each job as "_company".
+
+The newer jobs API (apply.workable.com/api/v3/accounts/<board>/jobs) answers {"total",
+"results": [...]}: the same `shortcode`, `title`, `locations` and `workplace`, with `remote`
+for telecommuting, `published` for the date, and neither the employer nor a URL; its jobs
+get the short link every Workable job has (apply.workable.com/j/<shortcode>).
 """
 
 from __future__ import annotations
@@ -38,13 +43,24 @@ def split(data: bytes, origin: str) -> list[dict[str, Any]]:
     """Return the jobs of an account answer, each with the account name under "_company";
     SourceError naming `origin` for any other payload."""
     doc = load_json(data, origin, SOURCE)
-    if not isinstance(doc, dict) or not isinstance(doc.get("jobs"), list):
+    jobs = next(
+        (
+            doc[k]
+            for k in ("jobs", "results")
+            if isinstance(doc, dict) and isinstance(doc.get(k), list)
+        ),
+        None,
+    )
+    if jobs is None:
         got = f"keys {sorted(doc)[:10]}" if isinstance(doc, dict) else type(doc).__name__
-        raise SourceError(f"{SOURCE}: {origin} should be a widget answer with 'jobs'; got {got}")
+        raise SourceError(
+            f"{SOURCE}: {origin} should be a widget answer with 'jobs' or a jobs answer with "
+            f"'results'; got {got}"
+        )
     company = optional_str(doc.get("name"))
     return [
         {**job, "_company": company} if isinstance(job, dict) else {"_not_an_object": job}
-        for job in doc["jobs"]
+        for job in jobs
     ]
 
 
@@ -52,12 +68,12 @@ def parse(record: dict[str, Any]) -> PostingDraft:
     """Return the draft of one Workable job; ParseError if `shortcode` or `title` is missing."""
     shortcode = required_str(record, "shortcode", source=SOURCE)
     title = required_str(record, "title", source=SOURCE)
-    remote = optional_bool(record.get("telecommuting"))
+    remote = optional_bool(record.get("telecommuting")) or optional_bool(record.get("remote"))
     workplace = optional_str(record.get("workplace")) or optional_str(record.get("workplace_type"))
     return PostingDraft(
         source=SOURCE,
         source_posting_id=shortcode,
-        url=_url(record),
+        url=_url(record) or f"{BASE_URL}/j/{shortcode}",
         title=title,
         company=optional_str(record.get("_company")),
         location_raw=_location(record),
@@ -69,7 +85,9 @@ def parse(record: dict[str, Any]) -> PostingDraft:
         salary_currency=None,
         salary_interval=None,
         description_html_or_text=_description(record),
-        posted_at=to_datetime(record.get("published_on") or record.get("created_at")),
+        posted_at=to_datetime(
+            record.get("published_on") or record.get("created_at") or record.get("published")
+        ),
         country_hint=_country(record),
         extra={
             key: optional_str(record.get(key))

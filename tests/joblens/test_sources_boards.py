@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from joblens.errors import ParseError, SourceError
-from joblens.normalize import postings
+from joblens.normalize import postings, text
 from joblens.sources import (
     PARSERS,
     RawRecord,
@@ -436,3 +436,74 @@ def test_normalized_rows_keep_place_mode_and_pay() -> None:
     assert (kahoot["country"], kahoot["salary_currency"]) == ("NO", "NOK")
     staff = rows["himalayas:https://himalayas.app/companies/initech/jobs/staff-software-engineer"]
     assert (staff["country"], staff["salary_currency"]) == ("US", "USD")
+
+
+# --- real answers the parsers first met in other projects' captures ----------------------
+
+
+def test_workable_jobs_api_answer_is_read_and_linked_by_shortcode() -> None:
+    answer = {
+        "total": 1,
+        "results": [
+            {
+                "shortcode": "AB12CD34EF",
+                "title": "Platform Engineer",
+                "remote": True,
+                "locations": [{"country": "Germany", "countryCode": "DE", "city": "Berlin"}],
+                "published": "2026-09-04T00:00:00.000Z",
+                "workplace": "remote",
+            }
+        ],
+    }
+    (record,) = PARSERS["workable"].split(json.dumps(answer).encode(), "v3.json")
+    draft = PARSERS["workable"].parse(record)
+    assert draft.url == "https://apply.workable.com/j/AB12CD34EF"
+    assert (draft.is_remote, draft.location_raw, draft.country_hint) == (
+        True,
+        "Berlin, Germany",
+        "DE",
+    )
+    assert draft.posted_at == datetime(2026, 9, 4, tzinfo=UTC)
+
+
+def test_an_rss_feed_with_html_entities_is_read_item_by_item() -> None:
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Jobs</title>'
+        b"<item><title>Acme&rsquo;s Data Engineer</title><link>https://jobs.example/1</link>"
+        b"<description>We&nbsp;build &amp; ship.</description></item></channel></rss>"
+    )
+    (record,) = PARSERS["rss"].split(feed, "feed.xml")
+    assert PARSERS["rss"].parse(record).title == "Acme\u2019s Data Engineer"
+
+
+def test_ashby_secondary_locations_are_places_of_the_posting() -> None:
+    record = {
+        "id": "a1",
+        "title": "Account Executive",
+        "jobUrl": "https://jobs.ashbyhq.com/acme/a1",
+        "location": "New York City",
+        "secondaryLocations": [{"location": "Miami"}, {"location": "New York City"}],
+    }
+    assert PARSERS["ashby"].parse(record).location_raw == "New York City | Miami"
+
+
+def test_a_lever_part_cut_inside_a_tag_does_not_swallow_the_parts_after_it() -> None:
+    record = {
+        "id": "l1",
+        "text": "Designer",
+        "hostedUrl": "https://jobs.lever.co/acme/l1",
+        "descriptionBody": "<p>About the role</p><a href",
+        "additional": "<p>Pay: $120,000 - $140,000 USD</p>",
+    }
+    description = PARSERS["lever"].parse(record).description_html_or_text
+    assert "$120,000" in text.clean(description)
+
+
+@pytest.mark.parametrize("company", ["N/A", "-", "nan", "Unknown"])
+def test_a_placeholder_company_is_no_company_and_the_title_may_name_it(company: str) -> None:
+    row = {"site": "indeed", "job_url": "https://ng.example/1", "company": company}
+    raw = RawRecord("jobspy", "jobs.csv", 0, {**row, "title": "Data Analyst at Vennote Ltd"})
+    got, quarantined = postings([raw], run_id="r")
+    assert quarantined.height == 0
+    assert got.row(0, named=True)["company"] == "Vennote Ltd"
+    assert got.row(0, named=True)["title"] == "Data Analyst"
