@@ -96,6 +96,8 @@ def _parse_cached(
     unescaped = html.unescape(raw) if raw and "&" in raw else raw  # "&#x2F;", "&amp;"
     if unescaped and "<" in unescaped:
         unescaped = _untagged(unescaped)
+    if unescaped and _WORKDAY_PLACE.match(unescaped):
+        unescaped = _WORKDAY_PLACE.sub(_workday_place, unescaped)
     mode_in_text, place = _split_mode(unescaped or "")
     hint = _country_code(country_hint) if country_hint else None
     places = _resolve_all(place, hint)
@@ -110,6 +112,16 @@ def _parse_cached(
     return Location(
         raw, found.city, found.region, found.country, found.lat, found.lon, mode, places
     )
+
+
+# Workday's "US-VA-ARLINGTON-1000 ~ ...", "US-CA-San Jose": country, region, city.
+_WORKDAY_PLACE = re.compile(
+    r"^(?P<c>[A-Z]{2,3})-(?P<r>[A-Z]{2})-(?P<city>[A-Za-z][A-Za-z .'-]*?)(?:-\d+)?(?=\s*(?:~|$|,))"
+)
+
+
+def _workday_place(m: re.Match[str]) -> str:
+    return f"{m.group('city').title()}, {m.group('r')}, {m.group('c')}"
 
 
 def _untagged(text: str) -> str:
@@ -296,7 +308,7 @@ class _City:
     lon: float
 
 
-_SEGMENT_SPLIT = re.compile(r"\s*(?:\||;|\n|\s/\s|\bor\b|·|•)\s*", re.I)
+_SEGMENT_SPLIT = re.compile(r"\s*(?:\||;|\n|\s/\s|\s~\s|\bor\b|·|•)\s*", re.I)
 # "San Francisco, CA and New York, NY", "Berlin/Munich"
 _AND_SPLIT = re.compile(r"\s+(?:and|&)\s+|(?<=\w)/(?=\w)", re.I)
 _PART_SPLIT = re.compile(r"\s*(?:,|\s[-–—]\s|/|\(|\)|:|\{|\}|\[|\])\s*")

@@ -5,7 +5,7 @@
 word ("salary", "compensation", "base", "OTE", "stipend", ...) shortly before them;
 `from_range` takes the structured fields of an API. All three return None when there is
 no believable pay; with `strict=True` they raise ParseError saying why instead (an
-annualized amount below 1,000 or above 5,000,000 USD-equivalent is not believable).
+annualized amount below 500 or above 5,000,000 USD-equivalent is not believable).
 Amounts with no interval written are hourly below 300, monthly up to 20,000, else yearly.
 Pay per session, lesson, credit hour or project is an interval of its own: its annual
 amounts are unknown (None), never guessed. "Unpaid" is zero.
@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from joblens.errors import ParseError
+from joblens.normalize.text import repair_mojibake
 
 __all__ = [
     "INTERVALS",
@@ -80,7 +81,8 @@ USD_RATES: dict[str, float] = {k: float(v) for k, v in _rate_table()["rates"].it
 USD_RATES_AS_OF: str = str(_rate_table()["as_of"])
 """The date of the rate table: stored beside every USD amount."""
 
-_MIN_ANNUAL_USD = 1_000.0
+# A learnership stipend of R1,484 a month is about 1,000 USD a year: real pay, kept.
+_MIN_ANNUAL_USD = 500.0
 _MAX_ANNUAL_USD = 5_000_000.0
 _MAX_ANNUAL_UNKNOWN = 20_000_000_000.0
 # An amount written without an interval is hourly below 300, monthly up to 20,000 ("€4.500
@@ -244,15 +246,16 @@ def search(text: str | None, *, default_currency: str | None = None) -> Salary |
 _CURRENCY_CODES = "|".join(sorted(USD_RATES, key=len, reverse=True))
 # Local marks before the amount: Rp (rupiah), RM (ringgit), Rs. (rupee), KSh, S/ (sol).
 _PREFIX = (
-    r"(?:US\$|USD\s?\$|CA\$|C\$|CAD\s?\$|AU\$|A\$|NZ\$|S\$|SG\$|HK\$|R\$|\$|€|£|¥|₹|₱|฿|₩|₺|₪|"
-    r"₦|₫|₴|Rp\.?|RM|Rs\.?|KSh|Ksh|S/\.?|NT\$|"
+    r"(?:US\$|[A-Z]{3}\s?\$|CA\$|C\$|AU\$|A\$|NZ\$|S\$|SG\$|HK\$|R\$|\$|€|£|¥|₹|₱|฿|₩|₺|₪|"
+    r"₦|₫|₴|₽|Rp\.?|RM|Rs\.?|KSh|Ksh|S/\.?|NT\$|(?-i:R)(?=\s?\d)|"
     rf"(?:{_CURRENCY_CODES}))\s?"
 )
 _NUM = r"\d{1,3}(?:[,.\u00a0\u202f]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?"
 # "45.000 € - 55.000 €": continental Europe writes the symbol after the number.
 _SUFFIX = (
     rf"(?:(?:{_CURRENCY_CODES}|euros?|dollars?|pounds?|kr|Kč|Kc|zł|zl|Ft|lei|VNĐ|зл)(?![\w])\.?"
-    r"|€|£|US\$|CA\$|AU\$|R\$|\$|₹|₫|₦|₴|元|円|원|đ(?![^\W\d_])|(?-i:DH|Dhs?)(?![^\W\d_]))"
+    r"|€|£|US\$|CA\$|AU\$|R\$|\$|₹|₫|₦|₴|₽|元|円|원|đ(?![^\W\d_])|(?-i:DH|Dhs?)(?![^\W\d_])"
+    r"|руб\.?|(?-i:р\.))"
 )
 
 
@@ -289,7 +292,7 @@ def _interval_after() -> str:
         rf"(?:\s*(?:/|(?:{per})\.?(?=\s))\s*(?:the\s+)?(?P<iv>{words}){end}"
         rf"|\s*[,/(]?\s*(?P<iv2>{adverbs}){end}"
         # "£5,000 year": an interval noun straight after the amount (a currency is needed).
-        rf"|\s(?P<iv3>{bare})(?![\w-])))?"
+        rf"|\s?(?P<iv3>{bare})(?![\w-])))?"
     )
 
 
@@ -299,7 +302,12 @@ def _interval_later() -> re.Pattern[str]:
     data = _interval_words()
     per = _alternation([w for w in data["per"] if w != "/"])
     words = _alternation([w for ws in data["intervals"].values() for w in ws])
-    return re.compile(rf"^[^\d.;:\n]{{0,30}}?(?:/|\b(?:{per})\s)\s*(?P<iv>{words})(?![\w])", re.I)
+    adverbs = _alternation([w for ws in data["adverbs"].values() for w in ws if len(w) >= 6])
+    # "25K-35K (US) Annually": an adverb a few words later counts too.
+    return re.compile(
+        rf"^[^\d.;:\n]{{0,30}}?(?:(?:/|\b(?:{per})\s)\s*(?P<iv>{words})|\b(?P<adv>{adverbs}))(?![\w])",
+        re.I,
+    )
 
 
 _INTERVAL_AFTER = _interval_after()
@@ -307,11 +315,11 @@ _INTERVAL_LATER = _interval_later()
 _RANGE = re.compile(
     # The lookahead makes the many positions that cannot start an amount fail fast.
     # Not inside a Latin word or a number; CJK text writes amounts against its words (月薪60,000元).
-    r"(?=[$€£¥₹₱฿₩₺₪₦₫₴\d]|[A-Za-z]{1,3}\$|[A-Za-z]{2,3}\.?\s?\d|S/)(?<![0-9A-Za-zÀ-ɏ.,])"
+    r"(?=[$€£¥₹₱฿₩₺₪₦₫₴₽\d]|[A-Za-z]{1,3}\s?\$|[A-Za-z]{1,3}\.?\s?\d|S/)(?<![0-9A-Za-zÀ-ɏ.,])"
     + _amount(1)
     # "to", "and", and the words for it in the boards' languages ("de 2.001 a 3.000",
     # "entre R$ 1.518,00 e R$ 2.882,13", "zwischen 50.000 und 60.000").
-    + r"(?:\s*(?:-|–|—|‒|~|～|〜|至|到|to|and|bis|a|à|au|až|do|até|e|y|und|et|och|tot|до)\s*"
+    + r"(?:,?\s*(?:-|–|—|‒|~|～|〜|至|到|to|and|bis|a|à|au|až|do|até|e|y|und|et|och|tot|до)\s*"
     + _amount(2)
     + r")?"
     + _INTERVAL_AFTER,
@@ -342,6 +350,11 @@ _INTERVAL_BEFORE = _interval_before()
 _DURATION_AFTER = re.compile(
     rf"\s*(?:{_alternation(_interval_words()['durations'])})(?![^\W\d_])", re.I
 )
+
+
+def _bound_before(before: str) -> bool:
+    up_to, from_, *_ = _bound_words()
+    return bool(up_to.search(before[-30:]) or from_.search(before[-30:]))
 
 
 def _written_amount(number: str) -> bool:
@@ -428,7 +441,13 @@ def _candidates(text: str, default_currency: str | None, *, need_pay_word: bool)
             not_pay.append(found)
             continue
         (labelled if _PAY_WORDS.search(before) else out).append(found)
-    return labelled + out + not_pay
+    # "Coef : 477 soit un brut mensuel de 2 184.66€": money with its currency written
+    # before a bare number (a stable sort keeps the text order otherwise).
+    return [*_marked_first(labelled), *_marked_first(out), *_marked_first(not_pay)]
+
+
+def _marked_first(found: list[_Found]) -> list[_Found]:
+    return sorted(found, key=lambda f: f[2] is None)
 
 
 def _scan(text: str) -> Iterator[re.Match[str]]:
@@ -467,6 +486,7 @@ def _not_pay_before(before: str) -> bool:
 
 def _prepare(text: str) -> str:
     """Return pay text in the one form the amount pattern reads (see the module doc)."""
+    text = repair_mojibake(text)
     if "\\" in text:
         text = _MD_ESCAPE.sub(r"\1", text)
     if "**" in text:
@@ -592,7 +612,7 @@ def _read_match(
         interval = _interval_said_before(before)
     if interval is None and not need_pay_word:
         later = _INTERVAL_LATER.search(text[m.end() : m.end() + 60])
-        interval = normalize_interval(later.group("iv")) if later else None
+        interval = normalize_interval(later.group("iv") or later.group("adv")) if later else None
     has_pay_word = bool(_PAY_WORDS.search(before))
     if need_pay_word and (
         not has_pay_word
@@ -610,8 +630,8 @@ def _read_match(
             range_or_k
             or m.group(0).strip() == text.strip()
             or bool(_GROSS_NET_AFTER.match(text, m.end()))
-            # "Salário: 3.800,00": a written amount right after a pay word.
-            or (has_pay_word and _written_amount(m.group("n1")))
+            # "Salário: 3.800,00", "Up to 85,000": a written amount after a pay or bound word.
+            or ((has_pay_word or _bound_before(before)) and _written_amount(m.group("n1")))
         )
     if not (has_currency or interval or (range_or_k and (has_pay_word or not need_pay_word))):
         return None
@@ -757,6 +777,10 @@ _SYMBOLS = {
     "₦": "NGN",
     "₫": "VND",
     "₴": "UAH",
+    "₽": "RUB",
+    "РУБ": "RUB",
+    "Р": "RUB",
+    "R": "ZAR",
 }
 
 
@@ -786,6 +810,8 @@ def _currency_hint(text: str) -> str | None:
     salary_currency_hints.json): "superannuation" makes a bare "$" Australian, "for the
     Netherlands" makes unmarked amounts euros. None when nothing implies one."""
     taiwan, yuan = _yuan_words()
+    if _CJK.search(text):
+        text = _CJK_W.sub("万", text)  # "20-30W" is 万 too
     if any(w in text for w in yuan) and _CJK.search(text) and "円" not in text:
         return "TWD" if any(w in text for w in taiwan) else "CNY"
     for pattern, code, dollar_only in _hint_patterns():

@@ -183,3 +183,27 @@ def _tidy_spaces(text: str) -> str:
     if "\n\n\n" in text:
         text = _MANY_NL.sub("\n\n", text)
     return text.strip()
+
+
+# UTF-8 read as Windows-1252 or Latin-1: "â‚¬" or "â\x82¬" for "€", "Â£" for "£", "â€“" for "–".
+_MOJIBAKE = re.compile(
+    r"[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2122]{1,3}"
+)
+
+
+def repair_mojibake(text: str) -> str:
+    """Return text with UTF-8 sequences that were decoded as Windows-1252 or Latin-1 put
+    back ("â‚¬13.25" -> "€13.25"); text without such runs is returned as it is."""
+    if not _MOJIBAKE.search(text):
+        return text
+    return _MOJIBAKE.sub(_repaired, text)
+
+
+def _repaired(m: re.Match[str]) -> str:
+    run = m.group()
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            return run.encode(encoding).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+    return run

@@ -401,6 +401,9 @@ def test_a_hyphenated_twin_city_area_gives_its_first_city(
         ("Canada, BC, Surrey", "Surrey", "CA", None),
         ("Woerden, Provincie Utrecht", "Woerden", "NL", None),
         ("Outside Germany", None, None, None),
+        # Workday's country-region-city codes; city nicknames of job boards.
+        ("US-TX-AUSTIN-500 ~ 500 Congress Ave ~ AUSTIN", "Austin", "US", None),
+        ("SLC Metro Area", "Salt Lake City", "US", None),
     ],
 )
 def test_places_and_modes_as_boards_of_many_countries_write_them(

@@ -393,6 +393,19 @@ def test_a_grade_number_before_a_dash_is_not_the_minimum() -> None:
         ("$88,000 - $95,500 a year8 hour shift", 88_000, 95_500, "USD", "year"),
         ("$98,000-104,000, + 11.5% super", 98_000, 104_000, "AUD", None),
         ("2\\.5 LPA \\- 6 LPA", 250_000, 600_000, "INR", "year"),
+        # Roubles and rand, UK day rates, comparison signs, a code before a dollar sign.
+        ("от 55 000 ₽ на руки", 55_000, None, "RUB", None),
+        ("R9,500, – R12,000, depending on experience", 9_500, 12_000, "ZAR", None),
+        ("R 1,350.00 per month - Stipend", 1_350, 1_350, "ZAR", "month"),
+        ("400 - 475 pd Inside IR35", 400, 475, None, "day"),
+        ("<=160k", None, 160_000, None, None),
+        ("Up to 72,000 plus 15% bonus", None, 72_000, None, None),
+        ("Approx. NZD $4,100/month", 4_100, 4_100, "NZD", "month"),
+        ("$58,400 to $66,020.5YEAR annually", 58_400, 66_020.5, "USD", "year"),
+        ("OTE: 30K-40K (US) Annually", 30_000, 40_000, None, "year"),
+        ("Coef : 400 soit 2 045.20€ brut mensuel", 2_045.2, 2_045.2, "EUR", "month"),
+        # UTF-8 read as Windows-1252 on the way: "â‚¬" is "€".
+        ("â‚¬18.50 - â‚¬21.00/hour", 18.5, 21, "EUR", "hour"),
     ],
 )
 def test_pay_as_boards_around_the_world_write_it(
