@@ -257,7 +257,8 @@ class Ranker:
         for (a, b), first in zip(runs, starts.tolist(), strict=False):
             t_cos = t_vectors @ self._t_semantic[a:b].T
             # Summed in the ranking precision (the margin counts that rounding too).
-            t_scores = (t_cands @ self._t_rest[a:b].T).add_(t_cos, alpha=self._half_semantic)
+            t_scores = t_cands @ self._t_rest[a:b].T
+            _add_scaled(t_scores, t_cos, self._half_semantic)
             for rows, cols, value in _within(nearby, first, first + b - a):
                 t_rows, t_cols = (torch.from_numpy(x).to(self._device) for x in (rows, cols))
                 t_scores[t_rows, t_cols] += self._w_location * value
@@ -561,3 +562,16 @@ def rank_candidates(
     return ranked.head(top).with_columns(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("rank")
     )
+
+
+_ADD_ROWS = 32
+
+
+def _add_scaled(scores: Any, cosines: Any, alpha: float) -> None:
+    """scores += alpha * cosines, in place, a few rows at a time: one call over a bf16
+    block makes a full-size float32 temporary and copies it back (the same sums)."""
+    if scores.device.type != "cpu" or scores.dtype == cosines.dtype:
+        scores.add_(cosines, alpha=alpha)
+        return
+    for row in range(0, scores.shape[0], _ADD_ROWS):
+        scores[row : row + _ADD_ROWS].add_(cosines[row : row + _ADD_ROWS], alpha=alpha)

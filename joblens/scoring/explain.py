@@ -135,7 +135,7 @@ def _skill_hits(
     for row, skills in enumerate(cand_skills):
         codes = [index.skills[s] for s in skills if s in index.skills]
         have[row, codes] = True
-    hit = have[ci[pair], index.skill_codes[pos]]
+    hit = have[np.repeat(ci, counts), index.skill_codes[pos]]  # ci[pair], without a gather
     return pair, pos, hit
 
 
@@ -173,17 +173,29 @@ def exact_factors(
     salary = np.where(floor <= 0, 1.0, ratio)
     out["salary"] = np.where(np.isnan(job_usd) | np.isnan(floor), NEUTRAL, salary)
     out["freshness"] = jobs.freshness[ji].astype(np.float64)
-    cand_occ = index.occupation_codes(cands.occupation, len(cands.ids))[ci]
-    job_occ = index.occupation[ji]
-    shared = ((cand_occ == job_occ) & (job_occ >= 0)).sum(axis=1)
-    known = (cand_occ[:, 0] >= 0) & (job_occ[:, 0] >= 0)
-    out["occupation"] = np.where(known, OCCUPATION_SHARE * shared, NEUTRAL)
+    out["occupation"] = _occupation(index, cands, ci, ji)
     mode = jobs.mode[ji].astype(np.int64)
     allowed = (mode < 0) | cands.accepts[ci, np.maximum(mode, 0)]
     if settings.place_filter != "none":
         c_country = index.lookup(cands.country)[ci]
         allowed &= ~placed_out(index.country[ji], c_country, mode == REMOTE_MODE, settings)
     return out, allowed
+
+
+def _occupation(
+    index: JobIndex, cands: CandidateAttributes, ci: np.ndarray, ji: np.ndarray
+) -> np.ndarray:
+    """The occupation factor per pair: the share of codes both hold where both are known,
+    else NEUTRAL; the code rows are compared only for those pairs."""
+    cand_codes = index.occupation_codes(cands.occupation, len(cands.ids))
+    known = (cand_codes[ci, 0] >= 0) & (index.occupation[ji, 0] >= 0)
+    out = np.full(len(ji), NEUTRAL, dtype=np.float64)
+    if known.any():
+        kc, kj = ci[known], ji[known]
+        job_occ = index.occupation[kj]
+        shared = ((cand_codes[kc] == job_occ) & (job_occ >= 0)).sum(axis=1)
+        out[known] = OCCUPATION_SHARE * shared
+    return out
 
 
 def _location(

@@ -297,11 +297,17 @@ def embeddings(frame: pl.DataFrame, *, what: str) -> np.ndarray:
     col = _vectors(frame)
     lengths = col.list.len().fill_null(0).to_numpy()
     dim = embedding_width(frame, what=what)
-    out = np.zeros((n, dim), dtype=np.float32)
     present = lengths > 0
-    if dim and present.any():
-        flat = col.filter(pl.Series(present)).explode().cast(pl.Float32).to_numpy()
-        out[present] = np.nan_to_num(flat.reshape(-1, dim))
+    if dim and present.all():
+        # Every row has its vector (the usual case): one matrix, no second copy.
+        out = np.array(col.explode().cast(pl.Float32).to_numpy().reshape(n, dim))
+        if not np.isfinite(out).all():
+            out = np.nan_to_num(out)
+    else:
+        out = np.zeros((n, dim), dtype=np.float32)
+        if dim and present.any():
+            flat = col.filter(pl.Series(present)).explode().cast(pl.Float32).to_numpy()
+            out[present] = np.nan_to_num(flat.reshape(-1, dim))
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     np.divide(out, norms, out=out, where=norms > 0)
     return out
