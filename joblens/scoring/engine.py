@@ -117,9 +117,10 @@ class Ranker:
         dim: int,
         stats: ScoringStats | None = None,
         order: np.ndarray | None = None,
+        semantic: np.ndarray | None = None,
     ) -> None:
         """Keep the jobs' block (rows of `job_matrix`, whose first `dim` columns are the
-        unit embeddings; `bias`) resident, in `order`."""
+        unit embeddings, or `semantic` [J, dim] when given; `bias`) resident, in `order`."""
         self.block: PlaceBlock | None = None
         self.stats = stats or ScoringStats()
         self._w_location = settings.w_location
@@ -152,8 +153,9 @@ class Ranker:
         self._dim = dim
         order = np.arange(self.n_jobs) if order is None else order
         # Jobs are rows [J, D] in `order`; products use the transposed view (no copy).
+        vectors = job_matrix[:, :dim] if semantic is None else semantic
         if self.backend == "numpy":
-            self._semantic = np.ascontiguousarray(job_matrix[order, :dim])
+            self._semantic = np.ascontiguousarray(vectors[order])
             self._rest = np.empty((self.n_jobs, width + pad), dtype=np.float32)
             self._rest[:, : width - 3] = job_matrix[order, dim:]
             self._rest[:, width - 3 :] = extra[order]
@@ -162,7 +164,8 @@ class Ranker:
 
             t_order = torch.from_numpy(order)
             t_all = torch.from_numpy(job_matrix)
-            self._t_semantic = t_all[:, :dim][t_order].contiguous().to(self._device)
+            t_vectors = torch.from_numpy(np.ascontiguousarray(vectors))
+            self._t_semantic = t_vectors[t_order].contiguous().to(self._device)
             t_rest = torch.empty((self.n_jobs, width + pad), dtype=dtype, device=self._device)
             t_rest[:, : width - 3] = t_all[:, dim:].to(dtype)[t_order].to(self._device)
             t_rest[:, width - 3 :] = torch.from_numpy(extra).to(dtype)[t_order].to(self._device)
@@ -404,12 +407,18 @@ def match(
         job_attrs.embedding = np.zeros((jobs.height, cand_dim), dtype=np.float32)
     if not cand_dim and vocab.dim:
         cand_attrs.embedding = np.zeros((candidates.height, vocab.dim), dtype=np.float32)
-    job_matrix, bias = features.job_block_from(job_attrs, vocab, settings)
+    job_matrix, bias = features.job_block_from(job_attrs, vocab, settings, with_semantic=False)
     layout = place_layout(cand_attrs, job_attrs, settings)
     stats = stats or ScoringStats()
     # Resident once, in the layout's order: each block ranks against views of it.
     ranker = Ranker(
-        job_matrix, bias, settings=settings, dim=vocab.dim, stats=stats, order=layout.order
+        job_matrix,
+        bias,
+        settings=settings,
+        dim=vocab.dim,
+        stats=stats,
+        order=layout.order,
+        semantic=job_attrs.embedding,
     )
     del job_matrix
     scorer = _BlockScorer(ranker, explain.JobIndex(job_attrs), vocab, settings, chunk_size)

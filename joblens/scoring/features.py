@@ -597,15 +597,21 @@ def _salary_hats(usd: np.ndarray, knots: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def job_block_from(
-    jobs: JobAttributes, vocab: Vocabulary, settings: ScoringSettings
+    jobs: JobAttributes,
+    vocab: Vocabulary,
+    settings: ScoringSettings,
+    *,
+    with_semantic: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return (matrix [J, D] float32, bias [J] float32) for already extracted job attributes."""
+    """Return (matrix [J, D] float32, bias [J] float32) for already extracted job attributes;
+    without `with_semantic` the embedding columns stay zero (a caller that reads
+    `jobs.embedding` itself saves copying 100,000 x 384 floats)."""
     lay = vocab.layout()
     n = len(jobs.ids)
     mat = np.zeros((n, vocab.width), dtype=np.float32)
     bias = np.full(n, settings.w_semantic * 0.5, dtype=np.float64)
     bias += settings.w_freshness * jobs.freshness
-    if jobs.embedding.shape[1]:
+    if jobs.embedding.shape[1] and with_semantic:
         mat[:, lay["semantic"]] = jobs.embedding
     rows = np.arange(n)
     counts = np.array([len(skills) for skills in jobs.skills], dtype=np.int64)
