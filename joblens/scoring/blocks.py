@@ -1,14 +1,13 @@
 """Place blocks: the jobs a candidate can be ranked against, and its location factor there.
 
 Of the score, only the location factor and the place filter depend on where the candidate
-is. Candidates are grouped into blocks by (country, located, accepts remote work, accepts
-on-site or hybrid work); a block's jobs are those its candidates' hard filters can keep:
+is. Candidates are grouped into blocks by (country, located, accepts remote work); a block's
+jobs are those its candidates' hard filters can keep:
 
 - with `place_filter = "country"` and a known country: the jobs of that country and those
   of unknown country; remote jobs of another country only without remote_same_country_only;
 - without a known country (or with `place_filter = "none"`): every job;
-- remote jobs only when the block accepts remote work, on-site and hybrid ones only when it
-  accepts either (the mode filter removes them else); jobs of unknown mode always.
+- remote jobs only when the block accepts remote work (the mode filter removes them else).
 
 So a candidate is scored against its country, the remote jobs open to it and the jobs of
 unknown place, not against all of them; `PlaceLayout.order` keeps the jobs sorted so that
@@ -51,16 +50,14 @@ Nearby = tuple[np.ndarray, np.ndarray, float]
 @dataclass(frozen=True, order=True)
 class BlockKey:
     """What a block's candidates share: country key (None unknown), whether they have any
-    known place (a city or a country), whether they accept remote work, and whether they
-    accept on-site or hybrid work (remote-only candidates are never scored against those)."""
+    known place (a city or a country), whether they accept remote work."""
 
     country: str | None
     located: bool
     remote: bool
-    on_site: bool = True
 
-    def sort_key(self) -> tuple[str, bool, bool, bool]:
-        return (self.country or "", self.located, self.remote, self.on_site)
+    def sort_key(self) -> tuple[str, bool, bool]:
+        return (self.country or "", self.located, self.remote)
 
 
 @dataclass
@@ -137,38 +134,30 @@ def place_layout(
     countries: dict[str, int] = {}
     j_country = _codes(jobs.country, countries)
     remote = jobs.mode == REMOTE_MODE
-    on_site = jobs.mode >= 0  # on-site or hybrid (remote is excluded just below)
-    on_site &= ~remote
     # Jobs sorted so that every block's jobs are one or two runs: by country (unknown
-    # first), within one on-site/hybrid, then of unknown mode, then remote; with remote
-    # jobs open abroad, those first.
-    tier = np.where(remote, 2, np.where(on_site, 0, 1))
+    # first), remote after on-site within one; with remote jobs open abroad, those first.
     if settings.place_filter == "country" and not settings.remote_same_country_only:
-        order = np.lexsort((tier, j_country, np.where(remote, 0, 1)))
+        order = np.lexsort((j_country, np.where(remote, 0, 1)))
     elif settings.place_filter == "country":
-        order = np.lexsort((tier, j_country))
+        order = np.lexsort((remote, j_country))
     else:
-        order = np.argsort(tier, kind="stable")
+        order = np.argsort(remote, kind="stable")
     members: dict[BlockKey, list[int]] = defaultdict(list)
-    for row, (country, located, accepts, local) in enumerate(
+    for row, (country, located, accepts) in enumerate(
         zip(
             cands.country,
             cands.located.tolist(),
             cands.accepts[:, REMOTE_MODE].tolist(),
-            _on_site_accepted(cands, REMOTE_MODE),
             strict=True,
         )
     ):
-        members[BlockKey(country, bool(located), bool(accepts), bool(local))].append(row)
+        members[BlockKey(country, bool(located), bool(accepts))].append(row)
     placed = ~remote & jobs.located
     out = []
     for key in sorted(members, key=BlockKey.sort_key):
         code = -1 if key.country is None else countries.setdefault(key.country, len(countries))
         allowed = ~placed_out(j_country, np.full(len(jobs.ids), code), remote, settings)
-        # The mode filter's part that whole blocks share: remote jobs only for candidates
-        # who take remote work, on-site and hybrid ones only for those who take either.
-        wanted = (remote <= key.remote) & (on_site <= key.on_site)
-        runs = _runs((allowed & wanted)[order])
+        runs = _runs((allowed & (remote <= key.remote))[order])
         if len(runs) > _MAX_RUNS:
             runs = _runs(allowed[order])
         block_jobs = np.concatenate([order[a:b] for a, b in runs] or [np.zeros(0, np.int64)])
@@ -177,13 +166,6 @@ def place_layout(
             _index_places(block, jobs, placed[block_jobs])
         out.append(block)
     return PlaceLayout(order.astype(np.int64), out)
-
-
-def _on_site_accepted(cands: CandidateAttributes, remote_mode: int) -> list[bool]:
-    """Per candidate, whether any mode but remote is accepted (on-site or hybrid)."""
-    others = [i for i in range(cands.accepts.shape[1]) if i != remote_mode]
-    accepted: np.ndarray = np.asarray(cands.accepts[:, others].any(axis=1), dtype=bool)
-    return [bool(x) for x in accepted]
 
 
 def _index_places(block: PlaceBlock, jobs: JobAttributes, placed: np.ndarray) -> None:
