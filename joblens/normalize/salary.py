@@ -246,7 +246,7 @@ def search(text: str | None, *, default_currency: str | None = None) -> Salary |
 _CURRENCY_CODES = "|".join(sorted(USD_RATES, key=len, reverse=True))
 # Local marks before the amount: Rp (rupiah), RM (ringgit), Rs. (rupee), KSh, S/ (sol).
 _PREFIX = (
-    r"(?:US\$|[A-Z]{3}\s?\$|CA\$|C\$|AU\$|A\$|NZ\$|S\$|SG\$|HK\$|R\$|\$|€|£|¥|₹|₱|฿|₩|₺|₪|"
+    rf"(?:US\$|(?:{_CURRENCY_CODES})\s?\$|CA\$|C\$|AU\$|A\$|NZ\$|S\$|SG\$|HK\$|R\$|\$|€|£|¥|₹|₱|฿|₩|₺|₪|"
     r"₦|₫|₴|₽|Rp\.?|RM|Rs\.?|KSh|Ksh|S/\.?|NT\$|(?-i:R)(?=\s?\d)|"
     rf"(?:{_CURRENCY_CODES}))\s?"
 )

@@ -401,6 +401,7 @@ def test_a_grade_number_before_a_dash_is_not_the_minimum() -> None:
         ("<=160k", None, 160_000, None, None),
         ("Up to 72,000 plus 15% bonus", None, 72_000, None, None),
         ("Approx. NZD $4,100/month", 4_100, 4_100, "NZD", "month"),
+        ("Looking for $95,000+", 95_000, None, "USD", None),  # "for" is no currency code
         ("$58,400 to $66,020.5YEAR annually", 58_400, 66_020.5, "USD", "year"),
         ("OTE: 30K-40K (US) Annually", 30_000, 40_000, None, "year"),
         ("Coef : 400 soit 2 045.20€ brut mensuel", 2_045.2, 2_045.2, "EUR", "month"),
