@@ -100,6 +100,14 @@ def _parse_cached(
         unescaped = _WORKDAY_PLACE.sub(_workday_place, unescaped)
     mode_in_text, place = _split_mode(unescaped or "")
     hint = _country_code(country_hint) if country_hint else None
+    departement = _DEPARTEMENT.search(place)
+    if (
+        departement
+        and hint in (None, "FR")
+        and not any(c.isdigit() for c in place[: departement.start()])
+    ):
+        # "Roissy-en-France - 95", "Craponne (69)": a French town and its département.
+        place, hint = place[: departement.start()] + ", France", "FR"
     places = _resolve_all(place, hint)
     found = places[0] if places else None
     if found is None and hint:
@@ -122,6 +130,9 @@ _WORKDAY_PLACE = re.compile(
 
 def _workday_place(m: re.Match[str]) -> str:
     return f"{m.group('city').title()}, {m.group('r')}, {m.group('c')}"
+
+
+_DEPARTEMENT = re.compile(r"\s*(?:\s[-–]\s*|\()(?:0[1-9]|[1-8]\d|9[0-5]|2[AB])\)?\s*\.?$")
 
 
 def _untagged(text: str) -> str:
@@ -865,6 +876,9 @@ def _resolve_parts_left(parts: list[str], hint: str | None) -> Place | None:
             continue  # "Salt Lake, Kolkata, West Bengal": a locality, not Salt Lake City
         if first_is_area and not constraints and not _is_city_state(cities[0], name):
             break  # "Ontario" alone is the province, not Ontario, California
+        by_alternate = name not in _index().cities and name in _index().alt_cities
+        if first_is_area and by_alternate and name not in _ALIASES:
+            break  # "Oklahoma, United States": the state; "Oklahoma" is Oklahoma City's alias
         best = _best_city_in(cities, after, hint)
         if best is not None:
             if i + 1 < len(parts) and _constraint(parts[i + 1]) is None:

@@ -404,6 +404,10 @@ def test_a_hyphenated_twin_city_area_gives_its_first_city(
         # Workday's country-region-city codes; city nicknames of job boards.
         ("US-TX-AUSTIN-500 ~ 500 Congress Ave ~ AUSTIN", "Austin", "US", None),
         ("SLC Metro Area", "Salt Lake City", "US", None),
+        # A French town and its département number; a state named before its country.
+        ("Grenoble (38)", "Grenoble", "FR", None),
+        ("Villefranche-de-Lauragais - 31", "Villefranche-de-Lauragais", "FR", None),
+        ("Oklahoma, United States", None, "US", None),
     ],
 )
 def test_places_and_modes_as_boards_of_many_countries_write_them(
