@@ -130,7 +130,7 @@ def _normalize(
     if company is None:
         # "Data Analyst at Vennote Technologies" with no company field: the title says it.
         at = _TITLE_AT_COMPANY.match(title)
-        if at:
+        if at and at.group("company").casefold() not in _not_companies():
             title, company = at.group("title"), at.group("company")
     if company is None and url is None and not standalone:
         # A title alone names no opening: there is nothing to apply to or dedupe on.
@@ -262,8 +262,19 @@ def _one_line(value: str | None) -> str | None:
 
 @functools.cache
 def _placeholders() -> frozenset[str]:
+    return frozenset(_placeholder_file()["values"])
+
+
+@functools.cache
+def _not_companies() -> frozenset[str]:
+    return frozenset(_placeholder_file()["not_companies"])
+
+
+@functools.cache
+def _placeholder_file() -> dict[str, Any]:
     path = Path(__file__).with_name("data") / "placeholders.json"
-    return frozenset(json.loads(path.read_text(encoding="utf-8"))["values"])
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
 
 
 _TITLE_AT_COMPANY = re.compile(

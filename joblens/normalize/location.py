@@ -176,7 +176,7 @@ _NOISE = re.compile(
     r"|\b(?:preferred|preferably)\b|\(\s*\)"  # "San Francisco Preferred" (Ashby)
     r"|\banywhere\b"  # "Anywhere, U.S.": says where, names no place
     r"|\b(?:full|part)[- ]?time\b|\bonly\b"  # "US Only"
-    r"|\boutside\b.*$"  # "Outside Kenya": where the job is not
+    r"|\boutside\b(?!\s*ir\s?35)[^,;|/()]*"  # "Outside Kenya": where the job is not
     r"|\s\+\s*\d+\b.*$|\band\s+\d+\s+(?:more|others?)\b.*$"  # "+ 7 dalších lokalit"
     r"|\+\s*\d+\s*(?:more\s+)?(?:locations?|places|others?)",  # "California+126 locations"
     re.I,
@@ -331,7 +331,7 @@ _POSTCODE = re.compile(
     r"|\b\d{4,6}(?:-\d{4})?\b"  # US ZIP, Germany, France, Switzerland, Australia, India PIN
 )
 # "Armonk, NY Austin, TX Durham, NC": US or Canadian places one after another, no separator.
-_STATE_THEN_CITY = re.compile(r"(?<=,\s)([A-Z]{2})\s+(?=[A-Z][a-z])")
+_STATE_THEN_CITY = re.compile(r"(?<=,\s)([A-Z]{2})\s+(?=[A-Z][a-z][\w.' -]*,\s*[A-Z]{2}\b)")
 
 
 def _split_after_state(m: re.Match[str]) -> str:
@@ -433,8 +433,8 @@ def _parts(segment: str) -> list[tuple[str, str]]:
         cut = raw.rstrip().endswith(("...", "…"))
         raw = _POSTCODE.sub(" ", raw).strip(" .,'\"-–—*…")
         key = _fold(raw)
-        if cut:  # "Belo Horiz... - MG": a name a board cut short; unread when ambiguous
-            key = _truncated_city(key, [_fold(p) for p in pieces[index + 1 :]]) or ""
+        if cut and not _known(key):  # "Belo Horiz... - MG": cut short; unread when ambiguous
+            key = _truncated_city(key, [_fold(p) for p in pieces[index + 1 : index + 3]]) or ""
         if key and not key.replace(" ", "").isdigit():
             pairs.append((key, raw))
     out: list[tuple[str, str]] = []
@@ -1095,12 +1095,17 @@ def _cities_exact(name: str) -> list[_City]:
     if stripped and stripped != name:
         stripped = _ALIASES.get(stripped, stripped)
         found = index.cities.get(stripped) or index.alt_cities.get(stripped)
-        if not found and stripped.endswith("s") and len(stripped) >= 5:
+        if not found and _NORDIC_MUNICIPALITY.search(name) and stripped.endswith("s"):
             # "Stockholms stad", "Göteborgs kommun": a Nordic genitive before the area word
             found = index.cities.get(stripped[:-1]) or index.alt_cities.get(stripped[:-1])
         if found:
             return found
+    if name.endswith(" city") and len(name) > 9:  # "Taguig City" where the gazetteer says Taguig
+        return index.cities.get(name[:-5]) or index.alt_cities.get(name[:-5]) or []
     return []
+
+
+_NORDIC_MUNICIPALITY = re.compile(r"s (?:stad|kommun|kommune)$")
 
 
 @lru_cache(maxsize=4096)

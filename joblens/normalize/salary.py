@@ -247,7 +247,7 @@ _CURRENCY_CODES = "|".join(sorted(USD_RATES, key=len, reverse=True))
 # Local marks before the amount: Rp (rupiah), RM (ringgit), Rs. (rupee), KSh, S/ (sol).
 _PREFIX = (
     rf"(?:US\$|(?:{_CURRENCY_CODES})\s?\$|CA\$|C\$|AU\$|A\$|NZ\$|S\$|SG\$|HK\$|R\$|\$|€|£|¥|₹|₱|฿|₩|₺|₪|"
-    r"₦|₫|₴|₽|Rp\.?|RM|Rs\.?|KSh|Ksh|S/\.?|NT\$|(?-i:R)(?=\s?\d)|"
+    r"₦|₫|₴|₽|Rp\.?|RM|Rs\.?|KSh|Ksh|S/\.?|NT\$|(?-i:R)(?=\s?\d{1,3}[ ,.\u00a0]\d{3})|"
     rf"(?:{_CURRENCY_CODES}))\s?"
 )
 _NUM = r"\d{1,3}(?:[,.\u00a0\u202f]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?"
@@ -319,14 +319,15 @@ _RANGE = re.compile(
     + _amount(1)
     # "to", "and", and the words for it in the boards' languages ("de 2.001 a 3.000",
     # "entre R$ 1.518,00 e R$ 2.882,13", "zwischen 50.000 und 60.000").
-    + r"(?:,?\s*(?:-|–|—|‒|~|～|〜|至|到|to|and|bis|a|à|au|až|do|até|e|y|und|et|och|tot|до)\s*"
+    + r"(?:,?\s*(?P<join>-|–|—|‒|~|～|〜|至|到|"
+    + r"to|and|bis|a|à|au|až|do|até|e|y|und|et|och|tot|до)\s*"
     + _amount(2)
     + r")?"
     + _INTERVAL_AFTER,
     re.I,
 )
 # Cheap on purpose (it scans whole descriptions): any 3-capital word, filtered after.
-_SYMBOL = re.compile(r"[$€£¥₹₱฿₩₺₪]")
+_SYMBOL = re.compile(r"[$€£¥₹₱฿₩₺₪₦₫₴₽元円원]")
 _EURO = re.compile(r"\b[Ee]uros?\b")
 _PAY_WORDS = re.compile(
     r"\b(?:salary|salaries|compensation|pay|paid|base|range|ote|wage|wages|rate|rates|stipend|"
@@ -353,8 +354,20 @@ _DURATION_AFTER = re.compile(
 
 
 def _bound_before(before: str) -> bool:
-    up_to, from_, *_ = _bound_words()
-    return bool(up_to.search(before[-30:]) or from_.search(before[-30:]))
+    """Whether a spelled-out bound ("up to", "starting at", "mindestens") ends `before`;
+    short ones ("do", "ab", "da", "until") are too often words of other meanings."""
+    return bool(_long_bound().search(before[-30:]))
+
+
+@lru_cache(maxsize=1)
+def _long_bound() -> re.Pattern[str]:
+    data = json.loads((Path(__file__).with_name("data") / "pay_bounds.json").read_text("utf-8"))
+    words = [w for key in ("up_to", "from") for w in data[key] if len(w) >= 4 and w != "until"]
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?:^|[^\w])(?:{alternation})\s*:?\s*$", re.I)
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")  # "2025" alone, or "from 2025", is a year
 
 
 def _written_amount(number: str) -> bool:
@@ -405,7 +418,7 @@ _NOT_PAY_BEFORE = re.compile(
 )
 _NOT_PAY_AFTER = re.compile(
     # "150,000 + bonus", "€100,000 plus bonuses": pay with extras on top is still the pay.
-    r"^(?!\s*(?:\+|plus\b|&|and\b))\W{0,3}(?:(?:in|of)\s+)?(?:\w+[\s-]+)?(?:bonus(?:es)?|budget|allowance|funding|revenue|"
+    r"^(?!\W*(?:\+|plus\b|&|and\b))\W{0,3}(?:(?:in|of)\s+)?(?:\w+[\s-]+)?(?:bonus(?:es)?|budget|allowance|funding|revenue|"
     r"raised|valuation|customers|users|employees|in (?:annual )?sales|arr)\b",
     re.I,
 )
@@ -425,7 +438,6 @@ def _candidates(text: str, default_currency: str | None, *, need_pay_word: bool)
         scrubbed = _NOT_PAY.sub(lambda m: " " * len(m.group()), scrubbed)
     out: list[_Found] = []
     labelled: list[_Found] = []
-    not_pay: list[_Found] = []
     matches = _near_money(scrubbed) if need_pay_word else _scan(scrubbed)
     for m in matches:
         found = _read_match(m, scrubbed, default_currency, need_pay_word=need_pay_word)
@@ -437,13 +449,11 @@ def _candidates(text: str, default_currency: str | None, *, need_pay_word: bool)
         before = scrubbed[max(0, m.start() - _CONTEXT_CHARS) : m.start()]
         after = scrubbed[m.end() : m.end() + 40]
         if _NOT_PAY_AFTER.search(after) or _not_pay_before(before):
-            # "$2,000 referral bonus": money, not the pay; read only when nothing else is.
-            not_pay.append(found)
-            continue
+            continue  # "$2,000 referral bonus": money, not the pay
         (labelled if _PAY_WORDS.search(before) else out).append(found)
     # "Coef : 477 soit un brut mensuel de 2 184.66€": money with its currency written
     # before a bare number (a stable sort keeps the text order otherwise).
-    return [*_marked_first(labelled), *_marked_first(out), *_marked_first(not_pay)]
+    return [*_marked_first(labelled), *_marked_first(out)]
 
 
 def _marked_first(found: list[_Found]) -> list[_Found]:
@@ -525,6 +535,7 @@ def _drop_repeated_interval(m: re.Match[str]) -> str:
 
 # "18,000/-25,000/-": the mark then the range's dash, glued.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
 _CJK_W = re.compile(r"(?<=\d)[Ww](?![A-Za-z])")
 _NO_CENTS_MARK = re.compile(r"(?<=\d)(?:\s?/-|\.-(?!\d))(?=(\d)?)")
 _MD_ESCAPE = re.compile(r"\\([$\-–*_.,()\[\]~+#])")
@@ -628,10 +639,14 @@ def _read_match(
     if not need_pay_word:
         range_or_k = (
             range_or_k
-            or m.group(0).strip() == text.strip()
+            or (m.group(0).strip() == text.strip() and not _YEAR.fullmatch(m.group("n1")))
             or bool(_GROSS_NET_AFTER.match(text, m.end()))
             # "Salário: 3.800,00", "Up to 85,000": a written amount after a pay or bound word.
-            or ((has_pay_word or _bound_before(before)) and _written_amount(m.group("n1")))
+            or (
+                (has_pay_word or _bound_before(before))
+                and _written_amount(m.group("n1"))
+                and not _YEAR.fullmatch(m.group("n1"))
+            )
         )
     if not (has_currency or interval or (range_or_k and (has_pay_word or not need_pay_word))):
         return None
@@ -647,8 +662,13 @@ def _read_match(
     if one_written and low < 1000 <= high and 1 <= high / (low * 1000) <= 10:
         low *= 1000
     bounds: tuple[float | None, float | None] = (low, high)
-    if not m.group("n2"):
-        bounds = _open_bounds(low, before, text[m.end() : m.end() + 20], bool(m.group("plus1")))
+    # "€35.000 e 14 mensilità", "$80,000 y 15 días": a word-joined smaller number is a count
+    # after the pay, not the top of a range.
+    worded = bool(m.group("join")) and m.group("join").isalpha()
+    if not m.group("n2") or (worded and high < low):
+        first_end = max(m.end(g) for g in ("n1", "m1", "s1", "plus1") if m.group(g))
+        end = first_end if m.group("n2") else m.end()
+        bounds = _open_bounds(low, before, text[end : end + 20], bool(m.group("plus1")))
     currency = _currency_of(marks, default_currency)
     return (bounds[0], bounds[1], currency, interval, m.group(0).strip())
 
@@ -798,22 +818,24 @@ def _hint_patterns() -> tuple[tuple[re.Pattern[str], str, bool], ...]:
 
 
 @lru_cache(maxsize=1)
-def _yuan_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(words of Taiwan's dollar, words of unmarked Chinese pay) from the hints file."""
+def _yuan_words() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(words of Taiwan's dollar, of unmarked Chinese pay, of Japanese pay): hints file."""
     path = Path(__file__).with_name("data") / "salary_currency_hints.json"
     yuan = json.loads(path.read_text(encoding="utf-8"))["yuan"]
-    return tuple(yuan["TWD"]), tuple(yuan["words"])
+    return tuple(yuan["TWD"]), tuple(yuan["words"]), tuple(yuan["JPY"])
 
 
 def _currency_hint(text: str) -> str | None:
     """Return the currency that the words of a short pay string imply (data file
     salary_currency_hints.json): "superannuation" makes a bare "$" Australian, "for the
     Netherlands" makes unmarked amounts euros. None when nothing implies one."""
-    taiwan, yuan = _yuan_words()
+    taiwan, yuan, japan = _yuan_words()
     if _CJK.search(text):
         text = _CJK_W.sub("万", text)  # "20-30W" is 万 too
-    if any(w in text for w in yuan) and _CJK.search(text) and "円" not in text:
-        return "TWD" if any(w in text for w in taiwan) else "CNY"
+        if _KANA.search(text) or any(w in text for w in japan):
+            return "JPY"  # "年収500万～800万", "月給25万〜30万": yen
+        if any(w in text for w in yuan):
+            return "TWD" if any(w in text for w in taiwan) else "CNY"
     for pattern, code, dollar_only in _hint_patterns():
         if pattern.search(text):
             if dollar_only and "$" not in text:
@@ -916,7 +938,10 @@ def _implied_interval(high: float, currency: str | None = None) -> str:
     usd = to_usd(high, currency) if currency else None
     size = high if usd is None else usd
     if size < _HOURLY_BELOW:
-        return "hour"
+        # "Rs 20,000", "KSh 30,000", "Rp 4.000.000": thousands of a currency worth little are
+        # a month's pay where a month's pay is believable; "1,200 円" stays an hour's.
+        monthly = usd is not None and high >= 1000 and size * 12 >= _MIN_ANNUAL_USD
+        return "month" if monthly else "hour"
     return "month" if size <= _MONTHLY_UP_TO else "year"
 
 

@@ -90,7 +90,8 @@ def _description(record: dict[str, Any]) -> str:
         optional_str(record.get("additional")) or optional_str(record.get("additionalPlain")) or ""
     )
     # A part cut inside a tag ("...<a href") would swallow every part after it once joined.
-    return "\n".join(_UNCLOSED_TAG.sub("", p) for p in parts if p)
+    return "\n".join(_UNCLOSED_TAG.sub("", p) if _TAG.search(p) else p for p in parts if p)
 
 
 _UNCLOSED_TAG = re.compile(r"<[^<>]*$")
+_TAG = re.compile(r"<[A-Za-z/][^<>]*>")  # HTML parts only: plain text may hold "(<10 people)"

@@ -408,6 +408,11 @@ def test_a_hyphenated_twin_city_area_gives_its_first_city(
         ("Grenoble (38)", "Grenoble", "FR", None),
         ("Villefranche-de-Lauragais - 31", "Villefranche-de-Lauragais", "FR", None),
         ("Oklahoma, United States", None, "US", None),
+        # Reviewed: "X City" with an area word, full names before "...", IR35.
+        ("Kansas City Metro", "Kansas City", "US", None),
+        ("London...", "London", "GB", None),
+        ("Outside IR35 - London", "London", "GB", None),
+        ("The Hamptons", None, None, None),
     ],
 )
 def test_places_and_modes_as_boards_of_many_countries_write_them(

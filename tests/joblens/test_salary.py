@@ -350,7 +350,7 @@ def test_a_grade_number_before_a_dash_is_not_the_minimum() -> None:
         # Czech day, a card label glued to the interval, a bare interval noun.
         ("výdělek až 3 500 Kč/den", None, 3_500, "CZK", "day"),
         ("Pay $17.50 - $18.25 / hourBenefits", 17.5, 18.25, "USD", "hour"),
-        ("Relocation: £4,000 year", 4_000, 4_000, "GBP", "year"),
+        ("Stipend: £4,000 year", 4_000, 4_000, "GBP", "year"),
         # German compounds name the interval; floors and "mindestens" leave the top open.
         ("Das Bruttojahresgehalt beträgt EUR 61.300", 61_300, 61_300, "EUR", "year"),
         ("Bruttomonatsgehalt ab EUR 2.800 (Vollzeit)", 2_800, None, "EUR", "month"),
@@ -370,6 +370,7 @@ def test_a_grade_number_before_a_dash_is_not_the_minimum() -> None:
         ("1.5-2.5万·13薪", 15_000, 25_000, "CNY", None),
         ("6千-1.2万/月", 6_000, 12_000, "CNY", "month"),
         ("年薪本科：20-30W", 200_000, 300_000, "CNY", "year"),
+        ("年収500万～800万", 5_000_000, 8_000_000, "JPY", "year"),
         ("時薪185~200元", 185, 200, "TWD", "hour"),
         ("月薪50,000元以上", 50_000, None, "CNY", "month"),
         ("時給1,150円～1,300円", 1_150, 1_300, "JPY", "hour"),
@@ -417,11 +418,47 @@ def test_pay_as_boards_around_the_world_write_it(
     assert (got.min, got.max, got.currency, got.interval) == (low, high, currency, interval)
 
 
-def test_a_bonus_is_read_only_when_no_other_money_is_there() -> None:
+def test_a_bonus_is_never_the_pay() -> None:
     both = salary.parse("Referral bonus $1,000; salary $80,000 - $90,000")
     assert both is not None and (both.min, both.max) == (80_000, 90_000)
-    alone = salary.parse("Sign-on bonus: up to $3,000")
-    assert alone is not None and (alone.min, alone.max) == (None, 3_000)
+    assert salary.parse("$5,000 signing bonus") is None
+    assert salary.parse("$10,000 relocation allowance") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2025", "Starting 2025", "Contract until 2026", "until 31.12.2025", "Up to 3,500 employees"],
+)
+def test_years_dates_and_head_counts_are_not_pay(text: str) -> None:
+    assert salary.parse(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [
+        ("€35.000 e 14 mensilità", 35_000, "EUR"),
+        ("$80,000 y 15 días de vacaciones", 80_000, "USD"),
+        ("R$ 3.000,00 e 13º salário", 3_000, "BRL"),
+    ],
+)
+def test_a_smaller_number_after_a_joining_word_is_a_count_not_the_top(
+    text: str, amount: float, currency: str
+) -> None:
+    got = salary.parse(text)
+    assert got is not None and (got.min, got.max, got.currency) == (amount, amount, currency)
+
+
+@pytest.mark.parametrize(
+    ("text", "interval"), [("Rs 20,000", "month"), ("KSh 30,000", "month"), ("1,200円", "hour")]
+)
+def test_thousands_of_a_currency_worth_little_are_a_month(text: str, interval: str) -> None:
+    got = salary.parse(text)
+    assert got is not None and got.interval is None and got.assumed_interval == interval
+
+
+def test_descriptions_find_pay_in_the_new_currency_marks() -> None:
+    got = salary.search("Salary: ₦200,000 per month, paid on the 25th.")
+    assert got is not None and (got.min, got.currency, got.interval) == (200_000, "NGN", "month")
 
 
 def test_hours_of_work_are_not_pay() -> None:

@@ -499,6 +499,26 @@ def test_a_lever_part_cut_inside_a_tag_does_not_swallow_the_parts_after_it() -> 
     assert "$120,000" in text.clean(description)
 
 
+def test_a_lever_plain_part_keeps_its_angle_brackets() -> None:
+    record = {
+        "id": "l2",
+        "text": "Analyst",
+        "hostedUrl": "https://jobs.lever.co/acme/l2",
+        "descriptionPlain": "We are small (<10 people). Salary: $120,000 - $150,000 base.",
+    }
+    assert "$150,000" in PARSERS["lever"].parse(record).description_html_or_text
+
+
+def test_a_title_at_a_phrase_keeps_its_title() -> None:
+    row = {"site": "indeed", "job_url": "https://ex.example/2", "company": "N/A"}
+    raw = RawRecord("jobspy", "jobs.csv", 0, {**row, "title": "Attorney at Law"})
+    got, _ = postings([raw], run_id="r")
+    assert (got.row(0, named=True)["title"], got.row(0, named=True)["company"]) == (
+        "Attorney at Law",
+        None,
+    )
+
+
 @pytest.mark.parametrize("company", ["N/A", "-", "nan", "Unknown"])
 def test_a_placeholder_company_is_no_company_and_the_title_may_name_it(company: str) -> None:
     row = {"site": "indeed", "job_url": "https://ng.example/1", "company": company}
