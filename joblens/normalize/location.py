@@ -594,8 +594,9 @@ def _fold_keep_case(text: str) -> str:
     """Return text with accents gone but case kept, so in-words match ("à" is "a")."""
     if text.isascii():
         return text
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
 
 
 def _split_tail(key: str, raw: str) -> list[tuple[str, str]]:
@@ -1144,10 +1145,7 @@ _CA_ADMIN1 = {admin1: code for code, (admin1, _) in _CA_PROVINCES.items()}
 
 def _fold(text: str) -> str:
     """Return a lookup key: lower case, accents and punctuation gone, spaces single."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = _NON_WORD.sub(" ", text.lower()).replace("'", "")
+    text = _NON_WORD.sub(" ", _fold_keep_case(text).lower()).replace("'", "")
     return " ".join(text.split())
 
 

@@ -63,17 +63,20 @@ PER_UNIT: frozenset[str] = frozenset(INTERVALS) - frozenset(_PER_YEAR)
 """Intervals that are pay per piece of work, not per time: never annualized."""
 
 
-@lru_cache(maxsize=1)
-def _interval_words() -> dict[str, Any]:
-    path = Path(__file__).with_name("data") / "pay_intervals.json"
+@lru_cache(maxsize=8)
+def _data(name: str) -> dict[str, Any]:
+    """One of this package's data files (data/<name>), read once."""
+    path = Path(__file__).with_name("data") / name
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+def _interval_words() -> dict[str, Any]:
+    return _data("pay_intervals.json")
 
 
 def _rate_table() -> dict[str, Any]:
-    path = Path(__file__).with_name("data") / "usd_rates.json"
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    return _data("usd_rates.json")
 
 
 USD_RATES: dict[str, float] = {k: float(v) for k, v in _rate_table()["rates"].items()}
@@ -361,7 +364,7 @@ def _bound_before(before: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _long_bound() -> re.Pattern[str]:
-    data = json.loads((Path(__file__).with_name("data") / "pay_bounds.json").read_text("utf-8"))
+    data = _data("pay_bounds.json")
     words = [w for key in ("up_to", "from") for w in data[key] if len(w) >= 4 and w != "until"]
     alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?:^|[^\w])(?:{alternation})\s*:?\s*$", re.I)
@@ -677,7 +680,7 @@ def _read_match(
 def _bound_words() -> tuple[
     re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]
 ]:
-    data = json.loads((Path(__file__).with_name("data") / "pay_bounds.json").read_text("utf-8"))
+    data = _data("pay_bounds.json")
 
     def words(key: str) -> str:
         return "|".join(re.escape(w) for w in sorted(data[key], key=len, reverse=True))
@@ -806,8 +809,7 @@ _SYMBOLS = {
 
 @lru_cache(maxsize=1)
 def _hint_patterns() -> tuple[tuple[re.Pattern[str], str, bool], ...]:
-    path = Path(__file__).with_name("data") / "salary_currency_hints.json"
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data = _data("salary_currency_hints.json")
     out = []
     for kind, dollar_only in (("dollar", True), ("country", False)):
         for code, words in data[kind].items():
@@ -820,8 +822,7 @@ def _hint_patterns() -> tuple[tuple[re.Pattern[str], str, bool], ...]:
 @lru_cache(maxsize=1)
 def _yuan_words() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(words of Taiwan's dollar, of unmarked Chinese pay, of Japanese pay): hints file."""
-    path = Path(__file__).with_name("data") / "salary_currency_hints.json"
-    yuan = json.loads(path.read_text(encoding="utf-8"))["yuan"]
+    yuan = _data("salary_currency_hints.json")["yuan"]
     return tuple(yuan["TWD"]), tuple(yuan["words"]), tuple(yuan["JPY"])
 
 
