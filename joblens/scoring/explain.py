@@ -223,10 +223,10 @@ def _location(
     value += LOCATION_NEARBY * near
     value = np.where(index.located[ji] & cands.located[ci], value, NEUTRAL)
     remote = index.jobs.mode[ji] == REMOTE_MODE
-    remote_value = np.ones(len(ji))
+    remote_value = np.where(cands.stated()[ci], 1.0, NEUTRAL)
     if settings.remote_same_country_only:
         differ = (j_country >= 0) & (c_country >= 0) & (j_country != c_country)
-        remote_value = np.where(differ, 0.0, 1.0)
+        remote_value = np.where(differ, 0.0, remote_value)
     return np.where(remote, remote_value, value)
 
 

@@ -31,8 +31,11 @@ The exact factor definitions, shared with `reference.py` and `explain.py`:
 
 - semantic: (1 + cosine) / 2; a missing embedding counts as cosine 0 (neutral 0.5).
 - skills: share of the job's distinct skills the candidate has; a job without skills: 0.5.
-- location: remote job -> 1 (the mode filter already removed candidates who refuse remote;
-  with remote_same_country_only, 0 when both countries are known and differ).
+- location: remote job -> 1 for a candidate who says it accepts remote work (the mode filter
+  already removed those who refuse it), 0.5 for one whose CV names no work mode (an unknown
+  preference, like every unknown here: the job still ranks, below the jobs known to be in
+  the candidate's city); with remote_same_country_only, 0 when both countries are known and
+  differ.
   Otherwise the job's location is "known" when it has a city or a country, the candidate's
   likewise: either unknown -> 0.5; else 0.5 * same city (country + city name) + 0.3 * same
   country + 0.2 * nearby (both have lat/lon and their 0.5-degree grid cells touch, ~50 km:
@@ -359,6 +362,13 @@ class CandidateAttributes:
     level: np.ndarray
     floor_usd: np.ndarray
     occupation: list[list[str]] = field(default_factory=list)  # occupation_keys; [] unknown
+    modes_stated: np.ndarray | None = None  # bool [C]: the CV names its work modes; None: all
+
+    def stated(self) -> np.ndarray:
+        """Return which candidates state their work modes (unknown preference: False)."""
+        if self.modes_stated is None:
+            return np.ones(len(self.ids), dtype=bool)
+        return self.modes_stated
 
     def take(self, rows: np.ndarray) -> CandidateAttributes:
         """Return the attributes of candidates `rows` (integer positions), in that order."""
@@ -374,6 +384,7 @@ class CandidateAttributes:
             level=self.level[rows],
             floor_usd=self.floor_usd[rows],
             occupation=[self.occupation[i] for i in pick] if self.occupation else [],
+            modes_stated=self.stated()[rows],
         )
 
     @property
@@ -467,11 +478,13 @@ def candidate_attributes(candidates: pl.DataFrame) -> CandidateAttributes:
     ids = _ids(candidates, "candidate_id", "candidates")
     city, country, cell = _places(candidates)
     accepts = np.ones((len(ids), len(WORK_MODES)), dtype=bool)
+    stated = np.zeros(len(ids), dtype=bool)
     for row, (cid, modes) in enumerate(
         zip(ids, _string_lists(candidates, "work_modes"), strict=True)
     ):
         if modes:
             accepts[row] = False
+            stated[row] = True
             for m in modes:
                 accepts[row, _mode(m, f"candidate {cid}")] = True
     levels = _strings(candidates, "seniority")
@@ -490,6 +503,7 @@ def candidate_attributes(candidates: pl.DataFrame) -> CandidateAttributes:
             _floats(candidates, "salary_floor_annual"), _strings(candidates, "salary_currency")
         ),
         occupation=_occupations(candidates),
+        modes_stated=stated,
     )
 
 
@@ -702,7 +716,7 @@ def candidate_block_from(
             )
         mat[:, lay["semantic"]] = cands.embedding * (settings.w_semantic * 0.5)
     w_loc = settings.w_location
-    located = cands.located
+    located, stated = cands.located, cands.stated()
     neighbours = [(dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
     for row in range(n):
         cols = [
@@ -712,12 +726,13 @@ def candidate_block_from(
         if cands.accepts[row, REMOTE_MODE]:
             remote = lay["remote"]
             country = cands.country[row]
+            w_remote = w_loc if stated[row] else w_loc * NEUTRAL
             if not vocab.remote_by_country or country is None:
-                mat[row, remote] = w_loc
+                mat[row, remote] = w_remote
             else:
-                mat[row, remote.stop - 1] = w_loc  # remote jobs of unknown country
+                mat[row, remote.stop - 1] = w_remote  # remote jobs of unknown country
                 if country in vocab.countries:
-                    mat[row, remote.start + vocab.countries[country]] = w_loc
+                    mat[row, remote.start + vocab.countries[country]] = w_remote
         if not located[row]:
             mat[row, lay["somewhere"].start] = w_loc * NEUTRAL
             continue

@@ -106,7 +106,9 @@ def _location(candidate: Row, job: Row, settings: ScoringSettings) -> float:
             and job_country != cand_country
         ):
             return 0.0
-        return 1.0
+        # A CV that names no work mode leaves remote work an unknown preference: neutral.
+        stated = any(m for m in candidate.get("work_modes") or ())
+        return 1.0 if stated else NEUTRAL
     job_city = city_key(_text(job, "city"), _text(job, "country"))
     cand_city = city_key(_text(candidate, "city"), _text(candidate, "country"))
     if (job_city is None and _country(job) is None) or (

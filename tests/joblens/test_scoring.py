@@ -373,7 +373,7 @@ def _f(cand: dict[str, Any], job: dict[str, Any], **kw: Any) -> dict[str, float]
 
 def test_location_prefers_same_city_then_nearby_then_same_country() -> None:
     toronto = {"city": "Toronto", "country": "CA", "lat": 43.65, "lon": -79.38}
-    cand = _cand(**toronto)
+    cand = _cand(**toronto, work_modes=["onsite", "hybrid", "remote"])
     same = _f(cand, _job(**toronto, work_mode="onsite"))["location"]
     nearby = _f(cand, _job(city="Mississauga", country="CA", lat=43.59, lon=-79.64))["location"]
     country = _f(cand, _job(city="Ottawa", country="CA", lat=45.42, lon=-75.70))["location"]
@@ -390,6 +390,12 @@ def test_location_prefers_same_city_then_nearby_then_same_country() -> None:
         _f(cand, _job(work_mode="remote", country="DE"), remote_same_country_only=False)["location"]
         == 1.0
     )
+    # A CV that names no work mode: remote jobs still rank, at the neutral 0.5 of an unknown
+    # preference, below the jobs of the candidate's own city.
+    silent = _cand(**toronto)
+    assert _f(silent, _job(work_mode="remote", country="CA"))["location"] == 0.5
+    assert _f(silent, _job(**toronto, work_mode="onsite"))["location"] == 1.0
+    assert _f(silent, _job(work_mode="remote", country="DE"))["location"] == 0.0
     assert _f(cand, _job(work_mode="onsite"))["location"] == 0.5  # job location unknown
     assert _f(_cand(), _job(**toronto))["location"] == 0.5  # candidate location unknown
 
@@ -398,7 +404,9 @@ def test_location_prefers_same_city_then_nearby_then_same_country() -> None:
 def test_engine_and_reference_read_country_spellings_alike(remote_rule: bool) -> None:
     # " ca" and "CA" are one country on both paths: same city + same country, and remote
     # jobs in the candidate's own country pass remote_same_country_only.
-    cands = _frame([_cand(city=" Toronto", country=" ca")], CANDIDATES)
+    cands = _frame(
+        [_cand(city=" Toronto", country=" ca", work_modes=["onsite", "remote"])], CANDIDATES
+    )
     jobs = _frame(
         [
             _job(job_id="onsite", city="Toronto", country="CA", work_mode="onsite"),
