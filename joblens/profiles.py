@@ -10,7 +10,9 @@ Rules, in order of trust:
 - headline: an explicit "Objective:/Headline:/Target role:" line, else the short line under
   the name, else the first sentence of the first paragraph, else the newest job title.
 - location: a "Location:/Based in" line, the part after "·" on the headline line, or
-  "... position in <place>"; resolved by `joblens.normalize.location.parse`.
+  "... position in <place>"; resolved by `joblens.normalize.location.parse`. A CV that names
+  no place but asks its pay in a currency of one country ("60K CAD") is placed in that
+  country, city unknown (normalize/data/currency_countries.json; never USD or EUR).
 - work modes: "remote only" -> remote; "on-site only" -> onsite; "hybrid or remote" ->
   hybrid+remote; "on-site or hybrid" -> onsite+hybrid; "open to remote" ("remote work/roles",
   or "Remote" as the place in the CV's header lines) -> all three; a CV that says nothing
@@ -74,6 +76,13 @@ _YEARS = re.compile(
 def _words() -> dict[str, list[str]]:
     path = Path(__file__).parent / "normalize" / "data" / "cv_words.json"
     data: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+@cache
+def _currency_countries() -> dict[str, str]:
+    path = Path(__file__).parent / "normalize" / "data" / "currency_countries.json"
+    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))["countries"]
     return data
 
 
@@ -183,6 +192,9 @@ def parse(text: str, *, candidate_id: str) -> dict[str, object]:
     if level is None and years is not None:
         level = seniority.from_years(years)
     pay = _salary(lines)
+    country = place.country if place else None
+    if country is None and pay is not None and pay.currency:
+        country = _currency_countries().get(pay.currency)
     return {
         "candidate_id": candidate_id,
         "name": name,
@@ -190,7 +202,7 @@ def parse(text: str, *, candidate_id: str) -> dict[str, object]:
         "location_raw": redact(location_raw) if location_raw else None,
         "city": place.city if place else None,
         "region": place.region if place else None,
-        "country": place.country if place else None,
+        "country": country,
         "lat": place.lat if place else None,
         "lon": place.lon if place else None,
         "work_modes": _work_modes(text, lines),

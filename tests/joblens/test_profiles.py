@@ -172,3 +172,27 @@ def test_a_cv_without_a_place_of_its_own_is_placed_at_its_newest_job() -> None:
     row = profiles.parse(text, candidate_id="c10")
     assert row["headline"] == "Analista de Sistemas"
     assert (row["city"], row["country"]) == ("Fortaleza", "BR")  # the newest job's, not Recife
+
+
+@pytest.mark.parametrize(
+    ("pay_line", "country"),
+    [
+        ("Expected salary: 60K CAD", "CA"),
+        ("Salary expectation: £45,000 per year", "GB"),
+        ("Expected salary: 18 LPA", "IN"),
+        ("Expected salary: USD 120,000", None),  # paid in USD the world over: no country
+        ("Expected salary: €50,000", None),  # twenty countries pay in euros
+    ],
+)
+def test_a_cv_without_a_place_is_placed_in_the_country_of_its_currency(
+    pay_line: str, country: str | None
+) -> None:
+    text = f"# Ana Silva\n**Data Analyst**\n\nSQL, Tableau, Python.\n{pay_line}\n"
+    row = profiles.parse(text, candidate_id="c11")
+    assert (row["city"], row["country"], row["location_raw"]) == (None, country, None)
+
+
+def test_a_named_place_wins_over_the_currency() -> None:
+    text = "# Ana Silva\n**Data Analyst** · Lisbon, Portugal\n\nSQL.\nExpected salary: 60K CAD\n"
+    row = profiles.parse(text, candidate_id="c12")
+    assert (row["city"], row["country"]) == ("Lisbon", "PT")
