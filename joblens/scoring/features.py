@@ -10,9 +10,9 @@ Column blocks, in order (the candidate side carries the weights):
 
     semantic   embedding dims     cand w_sem/2 * e_c         job e_j          (+ w_sem/2 in bias)
     skills     job skill vocab    cand w_skill * multi-hot    job multi-hot / |job skills|
-    city       job city keys      cand w_loc * 0.5 one-hot    job one-hot (non-remote jobs)
+    city       job city keys      cand w_loc * 0.2 one-hot    job one-hot (non-remote jobs)
     country    job countries      cand w_loc * 0.3 one-hot    job one-hot (non-remote jobs)
-    cell       job grid cells     cand w_loc * 0.2 on 3x3     job one-hot (non-remote jobs)
+    cell       job grid cells     cand w_loc * 0.5 on 3x3     job one-hot (non-remote jobs)
     somewhere  1 column           cand w_loc * 0.5 if the candidate's location is unknown
     remote     1 (or 1 per country + 1 with remote_same_country_only)
     seniority  6 levels + unknown cand w_sen * kernel row     job one-hot
@@ -37,11 +37,14 @@ The exact factor definitions, shared with `reference.py` and `explain.py`:
   the candidate's city); with remote_same_country_only, 0 when both countries are known and
   differ.
   Otherwise the job's location is "known" when it has a city or a country, the candidate's
-  likewise: either unknown -> 0.5; else 0.5 * same city (country + city name) + 0.3 * same
-  country + 0.2 * nearby (both have lat/lon and their 0.5-degree grid cells touch, ~50 km:
+  likewise: either unknown -> 0.5; else 0.2 * same city (country + city name) + 0.3 * same
+  country + 0.5 * nearby (both have lat/lon and their 0.5-degree grid cells touch, ~50 km:
   a coarse stand-in for distance that stays a dot product). Names compare stripped and
   case-folded (" ca" is "CA"); blank is unknown. Same city with coordinates scores 1, a
-  nearby town 0.5, elsewhere in the country 0.3, abroad 0.
+  town within commuting distance 0.8 (a commute is most of what a place is worth to an
+  on-site job), elsewhere in the country 0.3, abroad 0. A city the location parser finds
+  always has the gazetteer's coordinates. Measured on a synthetic world (seed 9001, hashing
+  embedder): NDCG@10 0.7959 with 0.5/0.3/0.2, 0.8018 with 0.2/0.3/0.5.
 - seniority: 1 - |level distance| / 4, clipped at 0; unknown on either side -> 0.5.
 - salary: r = job annual max in USD (the min when the max is missing) / candidate floor in
   USD; 1 when r >= 1, falling linearly to 0 at r = 0.6; a floor <= 0 -> 1; unknown on either
@@ -116,9 +119,9 @@ FACTORS: tuple[str, ...] = (
 )
 """The factor names, in the order of the MATCHES columns and of the settings' weights."""
 NEUTRAL = 0.5
-LOCATION_SAME_CITY = 0.5
+LOCATION_SAME_CITY = 0.2
 LOCATION_SAME_COUNTRY = 0.3
-LOCATION_NEARBY = 0.2
+LOCATION_NEARBY = 0.5
 CELL_DEGREES = 0.5
 SALARY_ZERO_RATIO = 0.6
 SALARY_BLOCK_ERROR = 0.031
