@@ -22,6 +22,7 @@ from joblens.scoring.features import (
     LOCATION_NEARBY,
     LOCATION_SAME_CITY,
     LOCATION_SAME_COUNTRY,
+    LOCATION_UNPLACED,
     LON_CELLS,
     NEUTRAL,
     OCCUPATION_SHARE,
@@ -221,7 +222,9 @@ def _location(
         & (np.minimum(dcol, LON_CELLS - dcol) <= 1)
     )
     value += LOCATION_NEARBY * near
-    value = np.where(index.located[ji] & cands.located[ci], value, NEUTRAL)
+    c_located = cands.located[ci]
+    value = np.where(index.located[ji] & c_located, value, NEUTRAL)
+    value = np.where(~index.located[ji] & c_located, LOCATION_UNPLACED, value)
     remote = index.jobs.mode[ji] == REMOTE_MODE
     remote_value = np.where(cands.stated()[ci], 1.0, NEUTRAL)
     if settings.remote_same_country_only:

@@ -13,7 +13,9 @@ Column blocks, in order (the candidate side carries the weights):
     city       job city keys      cand w_loc * 0.2 one-hot    job one-hot (non-remote jobs)
     country    job countries      cand w_loc * 0.3 one-hot    job one-hot (non-remote jobs)
     cell       job grid cells     cand w_loc * 0.5 on 3x3     job one-hot (non-remote jobs)
-    somewhere  1 column           cand w_loc * 0.5 if the candidate's location is unknown
+    somewhere  2 columns: a placed  cand w_loc * 0.5 on both if job 1 on the first if placed,
+               job, an unplaced one its location is unknown, else on the second if its place
+                                  0.3 on the second only     is unknown (non-remote jobs)
     remote     1 (or 1 per country + 1 with remote_same_country_only)
     seniority  6 levels + unknown cand w_sen * kernel row     job one-hot
     salary     log knots + unknown cand w_sal * kernel at knots  job hat weights (2 knots)
@@ -37,7 +39,10 @@ The exact factor definitions, shared with `reference.py` and `explain.py`:
   the candidate's city); with remote_same_country_only, 0 when both countries are known and
   differ.
   Otherwise the job's location is "known" when it has a city or a country, the candidate's
-  likewise: either unknown -> 0.5; else 0.2 * same city (country + city name) + 0.3 * same
+  likewise: the candidate's unknown -> 0.5; the job's unknown (the candidate's known) -> 0.3,
+  as if elsewhere in the candidate's country: a job whose place nobody wrote is rarely in
+  the candidate's city, and ranks below the jobs known to be near (measured on a seed-9001
+  world, hashing embedder: NDCG@10 0.8018 with 0.5, 0.8051 with 0.3); else 0.2 * same city (country + city name) + 0.3 * same
   country + 0.5 * nearby (both have lat/lon and their 0.5-degree grid cells touch, ~50 km:
   a coarse stand-in for distance that stays a dot product). Names compare stripped and
   case-folded (" ca" is "CA"); blank is unknown. Same city with coordinates scores 1, a
@@ -83,6 +88,7 @@ __all__ = [
     "LOCATION_NEARBY",
     "LOCATION_SAME_CITY",
     "LOCATION_SAME_COUNTRY",
+    "LOCATION_UNPLACED",
     "LON_CELLS",
     "NEUTRAL",
     "OCCUPATION_SHARE",
@@ -122,6 +128,8 @@ NEUTRAL = 0.5
 LOCATION_SAME_CITY = 0.2
 LOCATION_SAME_COUNTRY = 0.3
 LOCATION_NEARBY = 0.5
+LOCATION_UNPLACED = 0.3
+"""The location factor of a non-remote job of unknown place for a candidate of known place."""
 CELL_DEGREES = 0.5
 SALARY_ZERO_RATIO = 0.6
 SALARY_BLOCK_ERROR = 0.031
@@ -585,7 +593,7 @@ class Vocabulary:
             "city": len(self.cities),
             "country": len(self.countries),
             "cell": len(self.cells),
-            "somewhere": 1,
+            "somewhere": 2,  # placed, unplaced (non-remote jobs)
             "remote": len(self.countries) + 1 if self.remote_by_country else 1,
             "seniority": len(SENIORITY_LEVELS) + 1,
             "salary": len(self.salary_knots) + 1,
@@ -646,8 +654,8 @@ def job_block_from(
     else:
         remote_col = np.zeros(n, dtype=np.int64)
     mat[rows[remote], lay["remote"].start + remote_col[remote]] = 1.0
-    bias += np.where(~remote & ~jobs.located, settings.w_location * NEUTRAL, 0.0)
     mat[rows[placed], lay["somewhere"].start] = 1.0
+    mat[rows[~remote & ~jobs.located], lay["somewhere"].start + 1] = 1.0
     has = placed & (country >= 0)
     mat[rows[has], lay["country"].start + country[has]] = 1.0
     if vocab.places:
@@ -737,8 +745,9 @@ def candidate_block_from(
                 if country in vocab.countries:
                     mat[row, remote.start + vocab.countries[country]] = w_remote
         if not located[row]:
-            mat[row, lay["somewhere"].start] = w_loc * NEUTRAL
+            mat[row, lay["somewhere"]] = w_loc * NEUTRAL
             continue
+        mat[row, lay["somewhere"].start + 1] = w_loc * LOCATION_UNPLACED
         city, country, cell = cands.city[row], cands.country[row], cands.cell[row]
         if city in vocab.cities:
             mat[row, lay["city"].start + vocab.cities[city]] = w_loc * LOCATION_SAME_CITY  # type: ignore[index]

@@ -111,10 +111,10 @@ def _location(candidate: Row, job: Row, settings: ScoringSettings) -> float:
         return 1.0 if stated else NEUTRAL
     job_city = city_key(_text(job, "city"), _text(job, "country"))
     cand_city = city_key(_text(candidate, "city"), _text(candidate, "country"))
-    if (job_city is None and _country(job) is None) or (
-        cand_city is None and _country(candidate) is None
-    ):
+    if cand_city is None and _country(candidate) is None:
         return NEUTRAL
+    if job_city is None and _country(job) is None:
+        return 0.3  # a job of unknown place: as if elsewhere in the candidate's country
     value = 0.0
     if job_city is not None and job_city == cand_city:
         value += LOCATION_SAME_CITY

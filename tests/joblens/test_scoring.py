@@ -396,7 +396,8 @@ def test_location_prefers_same_city_then_nearby_then_same_country() -> None:
     assert _f(silent, _job(work_mode="remote", country="CA"))["location"] == 0.5
     assert _f(silent, _job(**toronto, work_mode="onsite"))["location"] == 1.0
     assert _f(silent, _job(work_mode="remote", country="DE"))["location"] == 0.0
-    assert _f(cand, _job(work_mode="onsite"))["location"] == 0.5  # job location unknown
+    # A job whose place is unknown counts as elsewhere in the country: below a nearby town.
+    assert _f(cand, _job(work_mode="onsite"))["location"] == country == 0.3
     assert _f(_cand(), _job(**toronto))["location"] == 0.5  # candidate location unknown
 
 
