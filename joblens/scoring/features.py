@@ -42,9 +42,10 @@ The exact factor definitions, shared with `reference.py` and `explain.py`:
   likewise: the candidate's unknown -> 0.5; the job's unknown (the candidate's known) -> 0.3,
   as if elsewhere in the candidate's country: a job whose place nobody wrote is rarely in
   the candidate's city, and ranks below the jobs known to be near (measured on a seed-9001
-  world, hashing embedder: NDCG@10 0.8018 with 0.5, 0.8051 with 0.3); else 0.2 * same city (country + city name) + 0.3 * same
-  country + 0.5 * nearby (both have lat/lon and their 0.5-degree grid cells touch, ~50 km:
-  a coarse stand-in for distance that stays a dot product). Names compare stripped and
+  world, hashing embedder: NDCG@10 0.8018 with 0.5, 0.8051 with 0.3); else 0.2 * same
+  city (country + city name) + 0.3 * same country + 0.5 * nearby (both have lat/lon and
+  their 0.5-degree grid cells touch, ~50 km: a coarse stand-in for distance that stays a
+  dot product). Names compare stripped and
   case-folded (" ca" is "CA"); blank is unknown. Same city with coordinates scores 1, a
   town within commuting distance 0.8 (a commute is most of what a place is worth to an
   on-site job), elsewhere in the country 0.3, abroad 0. A city the location parser finds
