@@ -816,12 +816,35 @@ def rank_candidates_cmd(
     lake: LakeOpt = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Candidates per job")] = 10,
     config: ConfigOpt = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            "--truth",
+            exists=True,
+            dir_okay=False,
+            help="TSV of id<TAB>family (CV and ad stems): print MAP and P@10 instead",
+        ),
+    ] = None,
+    cvs: Annotated[
+        Path | None,
+        typer.Option(
+            "--cvs",
+            exists=True,
+            file_okay=False,
+            help="With --truth: the CV folder, whose full texts the TF-IDF baseline reads",
+        ),
+    ] = None,
 ) -> None:
     """Rank the lake's current candidates for each job ad of a folder (.txt, .md, .pdf,
     .docx); print one JSON object per line, best first per job: {"job", "candidate_id",
     "rank", "score", and the factors: semantic, skills, location, seniority, salary,
     freshness, occupation, matched_skills, missing_skills}. An ad that cannot be read is named on
-    stderr and the others go on."""
+    stderr and the others go on.
+
+    With --truth (job families of CVs and ads): every candidate is ranked for each ad, place
+    aside (families say nothing of it), and the lines are {"job", "family", "relevant", "ap",
+    "p_at_10"}, then one summary {"jobs", "candidates", "map", "p_at_10", "baselines":
+    {"semantic", "tfidf"}}."""
     from datetime import UTC, datetime
 
     from joblens.embed import make_embedder
@@ -859,6 +882,9 @@ def rank_candidates_cmd(
             pl.Series("isco", [i for _, i in found], dtype=pl.String),
         )
         now = datetime.now(UTC)
+        if truth is not None:
+            _rank_against_truth(pool, frame, texts, truth, cvs, settings.scoring, now)
+            return
         for i in range(frame.height):
             t0 = time.perf_counter()
             ranked = engine.rank_candidates(
@@ -876,6 +902,41 @@ def rank_candidates_cmd(
     except JobLensError as exc:
         _fail(str(exc))
     sys.stdout.flush()
+
+
+def _rank_against_truth(
+    pool: pl.DataFrame,
+    ads: pl.DataFrame,
+    texts: list[str],
+    truth: Path,
+    cvs: Path | None,
+    scoring: Any,
+    now: Any,
+) -> None:
+    """`rank candidates --truth`: MAP and P@10 of the ranking and its baselines."""
+    from joblens import cv_documents, recruiter_eval
+
+    families = recruiter_eval.read_families(truth)
+    cv_texts: dict[str, str] | None = None
+    if cvs is not None:
+        cv_texts = {}
+        for path in sorted(cvs.iterdir()):
+            try:
+                cv_texts[path.stem] = cv_documents.read(path, cvs)
+            except JobLensError as exc:
+                err_console.print(f"[yellow]baseline skips[/yellow] {escape(str(exc))}")
+    ad_texts = dict(zip(ads["job_id"].to_list(), texts, strict=True))
+    rows, summary = recruiter_eval.evaluate(
+        pool, ads, ad_texts, families, settings=scoring, now=now, cv_texts=cv_texts
+    )
+    for row in rows:
+        sys.stdout.write(json.dumps(row) + "\n")
+    base = summary["baselines"]
+    err_console.print(
+        f"{summary['jobs']} ads x {summary['candidates']} candidates: MAP {summary['map']} "
+        f"(semantic {base['semantic']['map']}, TF-IDF {base['tfidf']['map']})"
+    )
+    _emit_json(summary)
 
 
 def _print_ranked(title: str, rows: pl.DataFrame, *, who: str) -> None:

@@ -113,3 +113,77 @@ def test_rank_candidates_without_a_lake_says_so(tmp_path: Path) -> None:
     )
     assert out.exit_code == 1
     assert "no lake at" in out.output
+
+
+def _ap(ranked: list[str], relevant: set[str]) -> float:
+    # Average precision written out by hand: precision at each relevant hit, over all relevant.
+    found, precisions = 0, []
+    for position in range(len(ranked)):
+        if ranked[position] in relevant:
+            found += 1
+            precisions.append(found / (position + 1))
+    return sum(precisions) / len(relevant)
+
+
+def test_rank_candidates_against_job_families(tmp_path: Path, lake_with_candidates: Path) -> None:
+    jobs = tmp_path / "ads"
+    jobs.mkdir()
+    # Place is no part of a family truth: a Leeds ward ad still finds the Manchester nurse.
+    (jobs / "ward.txt").write_text(
+        "Title: Ward Nurse\nLocation: Leeds, UK\nPatient care and vital signs on a ward.\n",
+        encoding="utf-8",
+    )
+    (jobs / "kitchen.txt").write_text(
+        "Title: Sous Chef\nLocation: Lyon, France\nA sous chef: food safety and menu planning.\n",
+        encoding="utf-8",
+    )
+    (jobs / "unlabelled.txt").write_text("Title: Welder\nWelding.\n", encoding="utf-8")
+    truth = tmp_path / "families.tsv"
+    truth.write_text(
+        "id\tfamily\nnurse-manchester\tcare\nnurse-leeds\tcare\ndata-berlin\tdata\n"
+        "chef-paris\tkitchen\nward\tcare\nkitchen\tkitchen\n",
+        encoding="utf-8",
+    )
+    out = runner.invoke(
+        app,
+        [
+            "rank", "candidates", "--jobs", str(jobs), "--lake", str(lake_with_candidates),
+            "--truth", str(truth),
+        ],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    lines = [json.loads(x) for x in out.stdout.strip().splitlines()]
+    per_ad, summary = {r["job"]: r for r in lines[:-1]}, lines[-1]
+    assert set(per_ad) == {"ward", "kitchen"} and summary["ads_without_family"] == 1
+    assert per_ad["ward"]["relevant"] == 2 and per_ad["kitchen"]["relevant"] == 1
+    assert per_ad["ward"]["ap"] == 1.0 and per_ad["kitchen"]["ap"] == 1.0
+    assert summary["map"] == 1.0 and summary["candidates"] == 4
+    assert set(summary["baselines"]) == {"semantic", "tfidf"}
+    assert summary["baseline_text"] == "profile summaries"
+
+
+def test_average_precision_counts_what_the_ranking_never_reached() -> None:
+    from joblens.recruiter_eval import average_precision
+
+    assert average_precision(["a", "x", "b"], {"a", "b"}) == _ap(["a", "x", "b"], {"a", "b"})
+    assert average_precision(["x", "a"], {"a", "b"}) == pytest.approx(0.25)  # b never came
+    assert average_precision(["x", "y"], set()) == 0.0
+
+
+def test_a_truth_file_without_families_is_a_clear_error(
+    tmp_path: Path, lake_with_candidates: Path
+) -> None:
+    jobs = tmp_path / "ads"
+    jobs.mkdir()
+    (jobs / "ward.txt").write_text("Title: Ward Nurse\nPatient care.\n", encoding="utf-8")
+    truth = tmp_path / "families.tsv"
+    truth.write_text("cv\tlabel\nnurse-leeds\tcare\n", encoding="utf-8")
+    out = runner.invoke(
+        app,
+        [
+            "rank", "candidates", "--jobs", str(jobs), "--lake", str(lake_with_candidates),
+            "--truth", str(truth),
+        ],
+    )  # fmt: skip
+    assert out.exit_code != 0
+    assert "family" in out.output and "Traceback" not in out.output
