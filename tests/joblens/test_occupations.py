@@ -162,3 +162,47 @@ def test_titles_that_match_no_occupation_are_alike_to_nothing(index: OccupationI
     # Each is itself (same text), but not like the other or a nurse through ESCO profiles.
     others = [score for q, hits in enumerate(best) for c, score in hits if c != q]
     assert max(others) < 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        # A label that opens with an acronym repeats it, capitalised, inside its own sentence.
+        (
+            "ICT project manager project manager scrum master IT project manager ICT project "
+            "managers schedule, control and direct the resources to achieve the objectives of "
+            "ICT projects.",
+            "ICT project manager",
+        ),
+        # An alternative label that writes the label out again is not where the text starts.
+        (
+            "ICT account manager IT account manager ICT account manager IT service delivery "
+            "manager ICT account managers build business relationships with ICT customers.",
+            "ICT account manager",
+        ),
+        ("weaver loom operator Weavers operate weaving machines.", "weaver"),
+        ("nanny au pair Nannies provide care services.", "nanny"),
+        # A short word is not an inflection of another that shares one letter ("ICT" and
+        # "install"), nor is a label's own word written again after it.
+        (
+            "ICT technician ICT technician IT officer ICT technicians install, maintain and "
+            "operate information systems and any ICT related equipment.",
+            "ICT technician",
+        ),
+        ("animal handler animal keeper Animal handlers work with animals.", "animal handler"),
+    ],
+)
+def test_an_esco_export_text_splits_at_its_own_description(text: str, label: str) -> None:
+    from joblens.occupations.build import split_occupation
+
+    got, alt, description = split_occupation(text)
+    assert got == label
+    assert description.split()[0][:3].lower() == label[:3].lower()  # "Nannies" for "nanny"
+    assert f"{got} {alt} {description}".split() == text.split()  # nothing lost
+
+
+def test_no_shipped_occupation_is_named_by_a_bare_acronym() -> None:
+    from joblens.occupations import load_occupations
+
+    labels = [o.label for o in load_occupations()]
+    assert "ICT" not in labels and "ICT project manager" in labels
