@@ -169,11 +169,84 @@ def _json_resume_text(name: str, text: str) -> str:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CvFileError(f"{name}: not valid JSON ({exc})", field="file") from exc
+    if isinstance(doc, dict) and not isinstance(doc.get("basics"), dict):
+        doc = as_json_resume(doc)
     if not isinstance(doc, dict) or not isinstance(doc.get("basics"), dict):
         raise CvFileError(
-            f"{name}: JSON without a JSON Resume 'basics' object; not a CV", field="file"
+            f"{name}: JSON that is no CV: neither a JSON Resume 'basics' object nor a name or "
+            "title with work history or skills",
+            field="file",
         )
     return json_resume_text(doc)
+
+
+_WORK_KEYS = ("work", "experience", "experiences", "employment", "jobs", "positions")
+_PERSON_KEYS = ("info", "personal", "personal_info", "profile", "contact", "header")
+_TITLE_KEYS = ("label", "title", "headline", "position", "role", "job_title")
+_SUMMARY_KEYS = ("summary", "about", "objective", "profile_summary", "bio")
+
+
+def _first(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    return next((obj[k] for k in keys if obj.get(k)), None)
+
+
+def as_json_resume(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """A CV written as JSON in another shape than JSON Resume ({"name", "title", "experience":
+    [{"role", "company", "dates"}], "skills": {...}}, or the person under "info"), recast as
+    JSON Resume; None when it holds no name or title, or neither work history nor skills (a
+    config file, a data dump: not a CV)."""
+    keys = {k.lower(): v for k, v in doc.items()}
+    person: dict[str, Any] = next(
+        (keys[k] for k in _PERSON_KEYS if isinstance(keys.get(k), dict)), {}
+    )
+    merged = {**{k.lower(): v for k, v in person.items()}, **keys}
+    name, title = merged.get("name"), _first(merged, _TITLE_KEYS)
+    listed: list[Any] = next((keys[k] for k in _WORK_KEYS if isinstance(keys.get(k), list)), [])
+    work = [w for w in listed if isinstance(w, dict)]
+    skills = keys.get("skills")
+    if not (isinstance(name, str) or isinstance(title, str)) or not (work or skills):
+        return None
+    location = merged.get("location")
+    summary = _first(merged, _SUMMARY_KEYS)
+    return {
+        "basics": {
+            "name": name if isinstance(name, str) else None,
+            "label": title if isinstance(title, str) else None,
+            "location": location if isinstance(location, (str, dict)) else None,
+            "summary": summary if isinstance(summary, str) else None,
+        },
+        "work": [_as_position(w) for w in work],
+        "skills": _as_skills(skills),
+    }
+
+
+def _as_position(job: dict[str, Any]) -> dict[str, Any]:
+    keys = {k.lower(): v for k, v in job.items()}
+    dates = str(_first(keys, ("startdate", "start", "from", "dates", "date", "time")) or "")
+    years = [m.group(0) for m in _YEAR.finditer(dates)]
+    end = str(_first(keys, ("enddate", "end", "to")) or "")
+    notes = _first(keys, ("highlights", "bullets", "responsibilities", "achievements"))
+    return {
+        "position": _first(keys, ("position", "title", "role", "job_title")),
+        "name": _first(keys, ("name", "company", "organization", "employer")),
+        "startDate": years[0] if years else "",
+        "endDate": end or (years[-1] if len(years) > 1 else ""),
+        "highlights": [str(n) for n in notes] if isinstance(notes, list) else [],
+        "summary": _first(keys, ("summary", "description")),
+    }
+
+
+def _as_skills(skills: object) -> list[Any]:
+    """Skills as JSON Resume lists them: strings, {"name", "keywords"}, or a dict of lists."""
+    if isinstance(skills, dict):
+        return [{"keywords": v if isinstance(v, list) else [v]} for v in skills.values()]
+    out: list[Any] = []
+    for item in skills if isinstance(skills, list) else []:
+        if isinstance(item, dict) and not item.get("keywords"):
+            words = _first({k.lower(): v for k, v in item.items()}, ("items", "skills", "list"))
+            item = {"name": item.get("name"), "keywords": words if isinstance(words, list) else []}
+        out.append(item)
+    return out
 
 
 def json_resume_text(doc: dict[str, Any]) -> str:

@@ -32,6 +32,7 @@ import re
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from joblens.errors import ParseError
 from joblens.normalize import location, salary, seniority, skills
@@ -144,13 +145,100 @@ def clean_markup(text: str) -> str:
     """The words of a CV without its site markup: front matter, comments, template tags (the
     values of their attributes kept: `{{< item header="2020-heute" badge="C# Entwickler" >}}`
     reads "2020-heute, C# Entwickler"), HTML tags, emoji codes, rules and link targets."""
-    text = _FRONT_MATTER.sub("", text.replace("\r\n", "\n"))
+    text = text.replace("\r\n", "\n")
+    front = _FRONT_MATTER.match(text)
+    if front:
+        body = text[front.end() :]
+        # A site page that keeps the whole CV in its front matter (Hugo's `sections:` blocks,
+        # an `[[experience]]` widget) has next to nothing below it: read the front matter.
+        kept = _front_matter_text(front.group(0), front.group(1)) if len(body.split()) < 20 else ""
+        text = kept + "\n" + body
     text = _COMMENT.sub("", text)
     text = _TEMPLATE.sub(_template_values, text)
     text = _HTML_TAG.sub(lambda m: "" if m.group(2).lower() in _INLINE_TAGS else "\n", text)
     text = _SHORTCODE_EMOJI.sub("", text)
     text = _RULE_LINE.sub("", text)
     return _MD_LINK.sub(r"\1", text)
+
+
+# Front-matter keys that say how a page is laid out, never what a CV says.
+_LAYOUT_KEYS = frozenset(
+    {
+        "type", "block", "design", "columns", "widget", "headless", "active", "weight",
+        "date_format", "icon", "icon_pack", "image", "url", "link", "id", "draft", "layout",
+        "permalink", "hide", "include", "css_class", "css_style", "spacing", "background",
+        "author_profile", "toc", "share", "comments", "order", "slug", "aliases", "menu",
+        "company_url", "company_logo", "redirect_from", "sitemap", "classes", "lastmod",
+    }
+)  # fmt: skip
+
+
+def _front_matter_text(block: str, fence: str) -> str:
+    """The words of a front matter (YAML between '---', TOML between '+++'): its values in
+    order, one per line, a job ({"title", "company", "date_start", ...}) as one line the
+    profile reads as a position; "" when it does not parse."""
+    inner = block.strip()[len(fence) : -len(fence)]
+    try:
+        if fence == "+++":
+            import tomllib
+
+            data: Any = tomllib.loads(inner)
+        else:
+            import yaml
+
+            data = yaml.safe_load(inner)
+    except Exception:  # a syntax error (real pages have them): read it line by line
+        return _front_lines(inner)
+    lines: list[str] = []
+    if isinstance(data, dict):  # the page's own title and summary describe the page
+        data = {k: v for k, v in data.items() if str(k).lower() not in _PAGE_KEYS}
+    _front_values(data, lines)
+    return "\n".join(lines)
+
+
+_PAGE_KEYS = frozenset({"title", "summary", "description", "subtitle"})
+_FRONT_LINE = re.compile(r"""^\s*([\w-]+)\s*[=:]\s*[."']*(.*?)["']*\s*$""")
+
+
+def _front_lines(inner: str) -> str:
+    """The values of a front matter that does not parse: `key = "value"` and `key: value`
+    lines (layout keys skipped), and the text lines between them."""
+    out: list[str] = []
+    for line in inner.splitlines():
+        if line.strip().startswith(("#", "[")):
+            out.append("")  # a comment or a table header: a break between entries
+            continue
+        m = _FRONT_LINE.match(line)
+        if m and (m.group(1).lower() in _LAYOUT_KEYS or m.group(1).lower().startswith("date")):
+            continue
+        value = m.group(2) if m else line.strip()
+        if value.strip('"') and value.lower() not in ("true", "false"):
+            out.append(value.strip('"'))
+    return "\n".join(out)
+
+
+def _front_values(data: Any, lines: list[str]) -> None:
+    if isinstance(data, list):
+        for item in data:
+            _front_values(item, lines)
+        return
+    if not isinstance(data, dict):
+        if isinstance(data, (str, int, float)) and str(data).strip():
+            lines.append(str(data).strip())
+        return
+    keys = {str(k).lower(): v for k, v in data.items()}
+    role = keys.get("title") or keys.get("position") or keys.get("role")
+    employer = keys.get("company") or keys.get("organization") or keys.get("employer")
+    if isinstance(role, str) and isinstance(employer, str):
+        start = str(keys.get("date_start") or keys.get("start") or keys.get("from") or "")[:4]
+        end = str(keys.get("date_end") or keys.get("end") or keys.get("to") or "")[:4]
+        span = f"{start} - {end or 'present'}" if start else ""
+        lines.append(", ".join(x for x in (role, employer, span) if x))
+        keys = {k: v for k, v in keys.items() if v not in (role, employer)}
+    for key, value in keys.items():
+        if key in _LAYOUT_KEYS or key.startswith("date"):
+            continue
+        _front_values(value, lines)
 
 
 def _template_values(match: re.Match[str]) -> str:

@@ -213,3 +213,43 @@ def test_an_unclosed_template_tag_does_not_hang_the_profile() -> None:
     profiles.clean_markup("{{" + " " * 3000 + "Data Engineer")
     profiles.clean_markup("{{ a " * 20000)
     assert time.perf_counter() - started < 5.0
+
+
+def test_a_cv_written_as_json_of_its_own_shape_reads_as_a_cv(tmp_path: Path) -> None:
+    doc = {
+        "name": "Alan Escobar",
+        "title": "IT Support Specialist",
+        "contact": {"location": "San Ramon, CA"},
+        "summary": "Tier 1 support at a managed service provider.",
+        "skills": [{"label": "Systems", "items": ["Linux", "Microsoft 365"]}],
+        "experience": [{"role": "IT Technician", "company": "MSP Inc", "dates": "2023 - Present"}],
+    }
+    (tmp_path / "alan.json").write_text(json.dumps(doc), encoding="utf-8")
+    text = cv_documents.read(tmp_path / "alan.json", tmp_path)
+    assert "Headline: IT Support Specialist" in text and "Location: San Ramon, CA" in text
+    assert "IT Technician, MSP Inc, 2023 - present" in text and "Linux" in text
+    # A JSON file with a name but no work history and no skills is no CV.
+    (tmp_path / "package.json").write_text('{"name": "app", "version": "1.0"}', encoding="utf-8")
+    with pytest.raises(CvFileError, match="no CV"):
+        cv_documents.read(tmp_path / "package.json", tmp_path)
+
+
+def test_a_site_page_that_keeps_its_cv_in_the_front_matter_is_read() -> None:
+    from joblens import profiles
+
+    yaml_page = (
+        "---\ntitle: Curriculum Vitae\ntype: landing\nsections:\n  - block: markdown\n"
+        "    content:\n      title: Experience\n      text: |\n"
+        "        **Data Engineer**, *Northwind* · 2021 – present\n"
+        "        Built pipelines in Python and SQL.\n    design:\n      columns: '1'\n---\n"
+    )
+    row = profiles.parse(yaml_page, candidate_id="y")
+    assert row["headline"] == "Data Engineer" and {"python", "sql"} <= set(row["skills"])
+    # A TOML widget with a syntax error (as a real one had) is read line by line.
+    toml_page = (
+        '+++\nwidget = "experience"\nweight = 40\n\n[[experience]]\n'
+        '  title = "Senior Data Analyst"\n  company = ."nuts.com"\n  date_start = "2021-06-01"\n'
+        '  description = """\n- Built dashboards in Tableau and Excel.\n"""\n+++\n'
+    )
+    row = profiles.parse(toml_page, candidate_id="t")
+    assert row["headline"] == "Senior Data Analyst" and "tableau" in row["skills"]
