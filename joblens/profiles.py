@@ -327,7 +327,13 @@ def _lines(text: str | None) -> list[str]:
 _LABELLED_NAME = re.compile(
     r"^(?:name|full name|nome|nombre|nom|imię i nazwisko)\s*:\s*(.+)$", re.I
 )
-_I_AM = re.compile(r"\bI(?:'m| am) (?:an? |the )?([^,.;:]{3,60})", re.I)
+# "I am a data engineer", "I am currently the Head Chef at Breakside": the role ends
+# before where ("at", "for", "in", "with") or the sentence.
+_I_AM = re.compile(
+    r"\bI(?:'m| am)(?: (?:currently|now|presently|also|working as|employed as))* (?:an? |the )?"
+    r"([^,.;:]{3,60}?)(?=\s+(?:at|for|in|with|based)\b|[,.;:]|$)",
+    re.I,
+)
 _ROLE_BEFORE = re.compile(
     r"^(.{3,60}?)\s+(?:with|who|speciali[sz]ed|focused|passionate|experienced in)\b", re.I
 )
@@ -431,6 +437,8 @@ def _headline(lines: list[str], name: str | None) -> tuple[str | None, str | Non
         header.append(line)
     for line in header:
         role, place = _split_role(_first_sentence(line))
+        if role and _I_AM.match(role):  # a sentence about oneself is prose, not a title
+            continue
         if role and _looks_like_title(role) and not _is_heading(role):
             return role, place
     found = _experience_title(lines) or _prose_role(lines) or _latest_title(lines)
@@ -445,7 +453,7 @@ def _first_sentence(line: str) -> str:
 def _prose_role(lines: list[str]) -> str | None:
     for line in lines[:25]:
         sentence = _first_sentence(line.split(":", 1)[-1].strip())
-        for pattern in (_ROLE_BEFORE, _I_AM):
+        for pattern in (_I_AM, _ROLE_BEFORE):
             m = pattern.search(sentence)
             if m and _has_occupation_word(m.group(1)) and len(m.group(1).split()) <= 6:
                 return m.group(1).strip()

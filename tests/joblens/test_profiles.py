@@ -196,3 +196,19 @@ def test_a_named_place_wins_over_the_currency() -> None:
     text = "# Ana Silva\n**Data Analyst** · Lisbon, Portugal\n\nSQL.\nExpected salary: 60K CAD\n"
     row = profiles.parse(text, candidate_id="c12")
     assert (row["city"], row["country"]) == ("Lisbon", "PT")
+
+
+@pytest.mark.parametrize(
+    ("bio", "headline"),
+    [
+        (
+            "I am currently the Head Chef at Breakside Brewery in Portland, Oregon. I started "
+            "my culinary career at age 14.",
+            "Head Chef",
+        ),
+        ("I am a data engineer with 5 years of Spark and SQL.", "data engineer"),
+        ("I'm the lead designer for Acme. I use Figma every day.", "lead designer"),
+    ],
+)
+def test_a_bio_in_prose_names_the_role_without_where_it_is_held(bio: str, headline: str) -> None:
+    assert profiles.parse(bio, candidate_id="bio")["headline"] == headline
