@@ -36,6 +36,8 @@ def _same_word(a: str, b: str) -> bool:
     """'weaver' ~ 'Weavers', 'nanny' ~ 'Nannies': equal but for an inflected ending (of at most
     two letters, after at least three in common: 'ICT' is not 'install')."""
     a, b = a.lower().strip(",()"), b.lower().strip(",()")
+    if "/" in a and a.count("/") == b.count("/"):  # 'waiters/head' ~ 'waiter/head'
+        return all(_same_word(x, y) for x, y in zip(a.split("/"), b.split("/"), strict=True))
     n = min(len(a), len(b))
     common = 0
     while common < n and a[common] == b[common]:

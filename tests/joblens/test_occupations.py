@@ -190,6 +190,11 @@ def test_titles_that_match_no_occupation_are_alike_to_nothing(index: OccupationI
             "ICT technician",
         ),
         ("animal handler animal keeper Animal handlers work with animals.", "animal handler"),
+        # Paired forms inflect part by part.
+        (
+            "waiter/waitress waiting staff table waiter Waiters/waitresses serve guests.",
+            "waiter/waitress",
+        ),
     ],
 )
 def test_an_esco_export_text_splits_at_its_own_description(text: str, label: str) -> None:
@@ -206,3 +211,4 @@ def test_no_shipped_occupation_is_named_by_a_bare_acronym() -> None:
 
     labels = [o.label for o in load_occupations()]
     assert "ICT" not in labels and "ICT project manager" in labels
+    assert "waiter/waitress" in labels and "masseur/masseuse" in labels
