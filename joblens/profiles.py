@@ -343,6 +343,7 @@ _MONTH_ONLY = re.compile(r"^(?:[A-Za-zÀ-ÿ]{3,10}\.?)?$")
 
 
 def _plain(line: str) -> str:
+    line = re.sub(r"^\s*\d{1,2}[.)]\s+", "", line)  # "1. Summary": a numbered contents line
     return " ".join(re.sub(r"[^\w\s'-]", " ", line.lower()).replace("-", " ").split())
 
 
@@ -390,10 +391,15 @@ def _is_experience_heading(line: str) -> bool:
     return _plain(line) in _heading_names()["experience"]
 
 
+# Contact data as `joblens.normalize.redact` leaves it, and the marks CVs put before it.
+_CONTACT_MARK = re.compile(r"\[(?:email|phone|address|url|profile)\]|[📍📞📧✉☎📱]")
+
+
 def _is_contact(line: str) -> bool:
     low = line.lower()
     return (
         "@" in line
+        or bool(_CONTACT_MARK.search(line))
         or "http" in low
         or "www." in low
         or bool(re.search(r"\d{3}", line))
@@ -574,9 +580,12 @@ def _latest_title(lines: list[str]) -> str | None:
     return best[1] if best else None
 
 
+_PIN = re.compile(r"📍\s*([^|·•📞📧✉☎📱\[]+)")
+
+
 def _location_raw(lines: list[str]) -> str | None:
     for line in lines[:15]:
-        m = _LABELLED_LOCATION.match(line)
+        m = _LABELLED_LOCATION.match(line) or _PIN.search(line)  # "📍 Göteborg, Sweden | ..."
         if m:
             return m.group(1).strip().rstrip(".")
     for line in lines[:15]:

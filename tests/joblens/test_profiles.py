@@ -212,3 +212,14 @@ def test_a_named_place_wins_over_the_currency() -> None:
 )
 def test_a_bio_in_prose_names_the_role_without_where_it_is_held(bio: str, headline: str) -> None:
     assert profiles.parse(bio, candidate_id="bio")["headline"] == headline
+
+
+def test_a_cv_header_of_marks_and_headings_is_not_taken_for_the_role() -> None:
+    text = (
+        "# Arnab Dey\n📍 Göteborg, Sweden | 📞 [phone] | 📧 [email]\n\n## Personal Profile\n\n"
+        "Cloud engineer with 8 years of AWS, Terraform and Kubernetes.\n\n## Contents\n"
+        "1. Summary\n2. Skills\n"
+    )
+    row = profiles.parse(text, candidate_id="pin")
+    assert row["headline"] == "Cloud engineer"
+    assert (row["city"], row["country"]) == ("Gothenburg", "SE")  # the gazetteer's name
