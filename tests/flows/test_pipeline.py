@@ -36,8 +36,10 @@ def test_pipeline_flow_runs_end_to_end(
         ("score", "completed"),
         ("analyze", "completed"),
     ]
-    # Top 5 per candidate; fewer only where the hard filters (work mode) leave fewer jobs.
-    assert 4 <= summary["rows"]["matches"] <= 4 * 5
+    # Top 5 per candidate; fewer only where the hard filters leave fewer jobs: in this
+    # 80-job world the remote-only candidate, placed in India by the rupees it asks for, has
+    # no remote job open to India.
+    assert 3 <= summary["rows"]["matches"] <= 4 * 5
     assert summary["rows"]["analyses"] > 0
     # The example matches name their jobs (the child flows' commits are visible to it).
     assert summary["examples"] and all(e["title"] and e["company"] for e in summary["examples"])
@@ -50,11 +52,12 @@ def test_pipeline_flow_runs_end_to_end(
     assert norms.to_series().is_between(0.99, 1.01).all()
     # Analysts can query the lake through DuckDB, from the published file too.
     got = lake.query("SELECT count(*) AS n FROM matches WHERE rank = 1")["n"][0]
-    assert got == 4
+    matched = lake.query("SELECT count(DISTINCT candidate_id) AS n FROM matches")["n"][0]
+    assert got == matched == 3  # one best match per candidate that has any
     con = duckdb.connect(
         str(lake.duckdb_path), read_only=True, config={"file_search_path": str(lake.root)}
     )
-    assert con.sql("SELECT count(*) FROM matches WHERE rank = 1").fetchall() == [(4,)]
+    assert con.sql("SELECT count(*) FROM matches WHERE rank = 1").fetchall() == [(3,)]
     con.close()
 
     import anyio
