@@ -13,9 +13,10 @@ Column blocks, in order (the candidate side carries the weights):
     city       job city keys      cand w_loc * 0.2 one-hot    job one-hot (non-remote jobs)
     country    job countries      cand w_loc * 0.3 one-hot    job one-hot (non-remote jobs)
     cell       job grid cells     cand w_loc * 0.5 on 3x3     job one-hot (non-remote jobs)
-    somewhere  2 columns: a placed  cand w_loc * 0.5 on both if job 1 on the first if placed,
-               job, an unplaced one its location is unknown, else on the second if its place
-                                  0.3 on the second only     is unknown (non-remote jobs)
+    somewhere  2 columns          cand w_loc * 0.5 on both    job 1 on the first when its
+               (placed, unplaced) when its place is unknown, place is known, on the second
+                                  else w_loc * 0.3 on the     when not (non-remote jobs)
+                                  second
     remote     1 (or 1 per country + 1 with remote_same_country_only)
     seniority  6 levels + unknown cand w_sen * kernel row     job one-hot
     salary     log knots + unknown cand w_sal * kernel at knots  job hat weights (2 knots)
