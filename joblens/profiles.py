@@ -74,17 +74,20 @@ _YEARS = re.compile(
 
 
 @cache
+def _data(name: str) -> dict[str, Any]:
+    """A data file of joblens/normalize/data, read once."""
+    path = Path(__file__).parent / "normalize" / "data" / name
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
 def _words() -> dict[str, list[str]]:
-    path = Path(__file__).parent / "normalize" / "data" / "cv_words.json"
-    data: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    return _data("cv_words.json")
 
 
-@cache
 def _currency_countries() -> dict[str, str]:
-    path = Path(__file__).parent / "normalize" / "data" / "currency_countries.json"
-    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))["countries"]
-    return data
+    countries: dict[str, str] = _data("currency_countries.json")["countries"]
+    return countries
 
 
 def _present_words() -> str:

@@ -121,9 +121,16 @@ def truth_settings(settings: ScoringSettings) -> ScoringSettings:
     return settings.model_copy(update={"place_filter": "none", "w_location": 0.0})
 
 
-def _summary(ranked: list[list[str]], relevant: list[set[str]]) -> dict[str, float]:
-    aps = [average_precision(r, rel) for r, rel in zip(ranked, relevant, strict=True)]
-    p10 = [_precision_at(r, rel) for r, rel in zip(ranked, relevant, strict=True)]
+def _per_ad(ranked: list[list[str]], relevant: list[set[str]]) -> list[tuple[float, float]]:
+    """(AP, P@10) of each ad's ranking."""
+    return [
+        (average_precision(r, rel), _precision_at(r, rel))
+        for r, rel in zip(ranked, relevant, strict=True)
+    ]
+
+
+def _summary(per_ad: list[tuple[float, float]]) -> dict[str, float]:
+    aps, p10 = zip(*per_ad, strict=True)
     return {"map": round(float(np.mean(aps)), 4), "p_at_10": round(float(np.mean(p10)), 4)}
 
 
@@ -173,25 +180,26 @@ def evaluate(
     def order(scores: np.ndarray) -> list[list[str]]:
         return [[ids[k] for k in np.argsort(-row, kind="stable")] for row in scores]
 
+    mine = _per_ad(ours, relevant)
     rows = [
         {
             "job": job,
             "family": families[job],
             "relevant": len(rel),
-            "ap": round(average_precision(r, rel), 4),
-            "p_at_10": round(_precision_at(r, rel), 4),
+            "ap": round(ap, 4),
+            "p_at_10": round(p10, 4),
         }
-        for job, r, rel in zip(job_ids, ours, relevant, strict=True)
+        for job, rel, (ap, p10) in zip(job_ids, relevant, mine, strict=True)
     ]
     summary = {
         "jobs": len(job_ids),
         "candidates": len(ids),
         "candidates_without_family": candidates.height - pool.height,
         "ads_without_family": ads_in - len(job_ids),
-        **_summary(ours, relevant),
+        **_summary(mine),
         "baselines": {
-            "semantic": _summary(order(semantic), relevant),
-            "tfidf": _summary(order(tfidf), relevant),
+            "semantic": _summary(_per_ad(order(semantic), relevant)),
+            "tfidf": _summary(_per_ad(order(tfidf), relevant)),
         },
         "baseline_text": "cv files" if cv_texts else "profile summaries",
     }

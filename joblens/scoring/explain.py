@@ -226,7 +226,7 @@ def _location(
     value = np.where(index.located[ji] & c_located, value, NEUTRAL)
     value = np.where(~index.located[ji] & c_located, LOCATION_UNPLACED, value)
     remote = index.jobs.mode[ji] == REMOTE_MODE
-    remote_value = np.where(cands.stated()[ci], 1.0, NEUTRAL)
+    remote_value = np.where(cands.stated[ci], 1.0, NEUTRAL)
     if settings.remote_same_country_only:
         differ = (j_country >= 0) & (c_country >= 0) & (j_country != c_country)
         remote_value = np.where(differ, 0.0, remote_value)

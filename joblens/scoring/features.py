@@ -374,14 +374,8 @@ class CandidateAttributes:
     accepts: np.ndarray  # bool [C, 3], by WORK_MODES; all True when none are given
     level: np.ndarray
     floor_usd: np.ndarray
+    stated: np.ndarray  # bool [C]: the CV names its work modes (else an unknown preference)
     occupation: list[list[str]] = field(default_factory=list)  # occupation_keys; [] unknown
-    modes_stated: np.ndarray | None = None  # bool [C]: the CV names its work modes; None: all
-
-    def stated(self) -> np.ndarray:
-        """Return which candidates state their work modes (unknown preference: False)."""
-        if self.modes_stated is None:
-            return np.ones(len(self.ids), dtype=bool)
-        return self.modes_stated
 
     def take(self, rows: np.ndarray) -> CandidateAttributes:
         """Return the attributes of candidates `rows` (integer positions), in that order."""
@@ -396,8 +390,8 @@ class CandidateAttributes:
             accepts=self.accepts[rows],
             level=self.level[rows],
             floor_usd=self.floor_usd[rows],
+            stated=self.stated[rows],
             occupation=[self.occupation[i] for i in pick] if self.occupation else [],
-            modes_stated=self.stated()[rows],
         )
 
     @property
@@ -515,8 +509,8 @@ def candidate_attributes(candidates: pl.DataFrame) -> CandidateAttributes:
         floor_usd=_usd(
             _floats(candidates, "salary_floor_annual"), _strings(candidates, "salary_currency")
         ),
+        stated=stated,
         occupation=_occupations(candidates),
-        modes_stated=stated,
     )
 
 
@@ -729,7 +723,7 @@ def candidate_block_from(
             )
         mat[:, lay["semantic"]] = cands.embedding * (settings.w_semantic * 0.5)
     w_loc = settings.w_location
-    located, stated = cands.located, cands.stated()
+    located, stated = cands.located, cands.stated
     neighbours = [(dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
     for row in range(n):
         cols = [
