@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import polars as pl
 import typer
@@ -23,6 +23,9 @@ from joblens import settings as joblens_settings
 from joblens.errors import JobLensError
 from joblens.lake import Lake, check_name
 from joblens.scoring.features import FACTORS
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # Under load the temporary Prefect server misses its default start-up timeout.
@@ -910,8 +913,8 @@ def _rank_against_truth(
     texts: list[str],
     truth: Path,
     cvs: Path | None,
-    scoring: Any,
-    now: Any,
+    scoring: joblens_settings.ScoringSettings,
+    now: datetime,
 ) -> None:
     """`rank candidates --truth`: MAP and P@10 of the ranking and its baselines."""
     from joblens import cv_documents, recruiter_eval
