@@ -175,7 +175,8 @@ _MODE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _NOISE = re.compile(
     r"\((?:hq|headquarters|travel required|office|main office|preferred)\)|\bhq\b"
-    r"|\b(?:preferred|preferably)\b|\(\s*\)|\([^()]{1,40}\barea\)"  # "(Rittenhouse area)"  # "San Francisco Preferred" (Ashby)
+    r"|\b(?:preferred|preferably)\b|\(\s*\)"  # "San Francisco Preferred" (Ashby)
+    r"|\([^()]{1,40}\barea\)"  # "(Rittenhouse area)": Indeed's neighbourhood aside
     r"|\banywhere\b"  # "Anywhere, U.S.": says where, names no place
     r"|\b(?:full|part)[- ]?time\b|\bonly\b"  # "US Only"
     r"|\boutside\b(?!\s*ir\s?35)[^,;|/()]*"  # "Outside Kenya": where the job is not

@@ -253,7 +253,9 @@ _CURRENCY_CODES = "|".join(sorted(USD_RATES, key=len, reverse=True))
 # Local marks before the amount: Rp (rupiah), RM (ringgit), Rs. (rupee), KSh, S/ (sol).
 _PREFIX = (
     rf"(?:US\$|(?:{_CURRENCY_CODES})\s?\$|CA\$|C\$|AU\$|A\$|NZ\$|S\$|SG\$|HK\$|R\$|\$|€|£|¥|₹|₱|฿|₩|₺|₪|"
-    r"₦|₫|₴|₽|Rp\.?|RM|Rs\.?|KSh|Ksh|S/\.?|NT\$|(?-i:R)(?=\s?\d{1,3}[ ,.\u00a0]\d{3}|\d{4,7}(?:\.\d{2})?\s*(?:[-–/]|to\b|per\b|$))|"
+    r"₦|₫|₴|₽|Rp\.?|RM|Rs\.?|KSh|Ksh|S/\.?|NT\$|"
+    # The rand before grouped thousands, or a 4-7 digit amount a range or interval follows.
+    r"(?-i:R)(?=\s?\d{1,3}[ ,.\u00a0]\d{3}|\d{4,7}(?:\.\d{2})?\s*(?:[-–/]|to\b|per\b|$))|"
     rf"(?:{_CURRENCY_CODES}))\s?"
 )
 _NUM = r"\d{1,3}(?:[,.\u00a0\u202f]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?"
