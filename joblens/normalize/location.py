@@ -40,6 +40,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from joblens.normalize.text import repair_mojibake
+
 __all__ = [
     "Location",
     "Place",
@@ -98,7 +100,11 @@ def _parse_cached(
         unescaped = _untagged(unescaped)
     if unescaped and _WORKDAY_PLACE.match(unescaped):
         unescaped = _WORKDAY_PLACE.sub(_workday_place, unescaped)
+    if unescaped and not unescaped.isascii():
+        unescaped = repair_mojibake(unescaped)
     mode_in_text, place = _split_mode(unescaped or "")
+    if _fold(place) in _words().in_words:
+        place = ""  # "Remote in Remote": the mode words gone, "in" is no India
     hint = _country_code(country_hint) if country_hint else None
     departement = _DEPARTEMENT.search(place)
     if (
@@ -159,7 +165,14 @@ def _words_file() -> dict[str, Any]:
 _MODE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("hybrid", re.compile(r"\bhybrid\b(?:\s*(?:work|role|remote))?", re.I)),
     # "(On-site in the office 3 days per week)": in the office part of the week is hybrid.
-    ("hybrid", re.compile(r"\b[1-4](?:\s*(?:-|to)\s*[2-4])?\s*days?\s*(?:a|per|/)\s*week\b", re.I)),
+    (
+        "hybrid",
+        re.compile(
+            r"\b[1-4](?:\s*(?:-|to|bis|à|a)\s*[2-4])?\s*(?:days?|tage?n?|jours?|d[ií]as|dni)\s*"
+            r"(?:a|per|/|pro|par|por|na|w)\s*(?:week|woche|semaine|semana|tydzie[nń])\b",
+            re.I,
+        ),
+    ),
     # "No Remote" before "remote": the role is on site.
     ("onsite", re.compile(r"\bno[- ]remote\b|\bnot remote\b|\bremote:?\s*no\b", re.I)),
     (
@@ -276,13 +289,21 @@ _PART_REMOTE = re.compile(r"(?<![\d.])[1-9]\d?\s?%\s*(?:remote|home[\s-]?office)
 
 def _split_mode(text: str) -> tuple[str | None, str]:
     """Return (work mode named in the text, the text without the mode words)."""
-    mode = None
+    text = _FIELD_GAP.sub(", ", text)  # "Inside Sales Associate  Richmond, VA": two fields
     text = _GLUED_MODE.sub(" ", text)  # "Miles ITRemote", "+1 locationRemote"
+    modes = []
     for name, pattern in _mode_patterns():
         if pattern.search(text):
-            mode = mode or name
+            modes.append(name)
             text = pattern.sub(" ", text)
+    mode = modes[0] if modes else None
+    if "remote" in modes and len(set(modes)) > 1 and _ALTERNATIVES.search(text):
+        mode = "remote"  # "(Remote, In-Office, or Hybrid)": remote is on offer
     return mode, _NOISE.sub(" ", text)
+
+
+_FIELD_GAP = re.compile(r"(?<=[^\s,;])[ \t]{2,}(?=[^\s,;])")
+_ALTERNATIVES = re.compile(r"\b(?:or|oder|ou|o)\b|/", re.I)
 
 
 def _mode_from_type(value: str | None) -> str | None:
@@ -322,10 +343,11 @@ class _City:
     lon: float
 
 
-_SEGMENT_SPLIT = re.compile(r"\s*(?:\||;|\n|\s/\s|\s~\s|\bor\b|·|•)\s*", re.I)
+_SEGMENT_SPLIT = re.compile(r"\s*(?:\||;|\n|\s/\s|\s~\s|\b(?:or|oder|ou)\b|·|•)\s*", re.I)
 # "San Francisco, CA and New York, NY", "Berlin/Munich"
 _AND_SPLIT = re.compile(r"\s+(?:and|&)\s+|(?<=\w)[/&](?=\w)", re.I)
-_PART_SPLIT = re.compile(r"\s*(?:,|\s[-–—]\s|/|\(|\)|:|\{|\}|\[|\])\s*")
+# "Saudi Arabia- Tabuk": a dash against the word before it parts too.
+_PART_SPLIT = re.compile(r"\s*(?:,|\s[-–—]\s|(?<=\w)[-–—]\s|/|\(|\)|:|\{|\}|\[|\])\s*")
 _POSTCODE = re.compile(
     r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"  # UK: EC1A 1BB, B20 2DT
     r"|\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"  # Canada: M5V 3L9
@@ -373,6 +395,9 @@ def _segment_places(segment: str, hint: str | None) -> list[Place]:
     one ("San Francisco, CA and New York, NY"), not inside a name ("Trinidad and Tobago",
     "Newcastle, Tyne and Wear")."""
     if _AND_SPLIT.search(segment) and not _names_with_and(segment):
+        same = _one_city_two_names(_AND_SPLIT.split(segment))
+        if same is not None:
+            return [same]
         pieces = [_resolve_text(piece, hint) for piece in _AND_SPLIT.split(segment)]
         if all(pieces):
             return [p for p in pieces if p is not None]
@@ -384,6 +409,20 @@ def _segment_places(segment: str, hint: str | None) -> list[Place]:
     if place is None:
         return []
     return _city_list(parts, place) or [place]
+
+
+def _one_city_two_names(pieces: list[str]) -> Place | None:
+    """Return the one city two names written side by side both name ("Valencia/València",
+    "Bombay/Mumbai"), or None when they name different places."""
+    if len(pieces) != 2 or _fold(pieces[0]) == _fold(pieces[1]):
+        return None
+    first, second = (_cities_named(_fold(p)) for p in pieces)
+    shared = [c for c in first if any(c is other for other in second)]
+    return _as_place(shared[0]) if shared else None
+
+
+def _as_place(city: _City) -> Place:
+    return Place(city.name, _region_code(city), city.country, city.lat, city.lon)
 
 
 def _city_list(parts: list[str], place: Place) -> list[Place] | None:
@@ -795,6 +834,7 @@ def _town_name(key: str, raw: str, country: str) -> str | None:
         or len(words) > 4
         or any(ch.isdigit() for ch in key)
         or key in table.not_towns
+        or any(w in table.not_town_words for w in words)
         or all(w in table.directions for w in words)
         or key in _CONTINENTS
         or _constraint(key)
@@ -1400,6 +1440,8 @@ class _Words:
     city_names_en: dict[str, str]  # gazetteer name -> English name ("Köln": "Cologne")
     near: re.Pattern[str]  # "Garching b. München": the town before a near word
     region_words: re.Pattern[str]  # "state", "provincie", "estado de" (folded)
+    in_words: frozenset[str]  # "in", "en", "at" (folded)
+    not_town_words: frozenset[str]  # "engineer", "hotel", "province": never in a town's name
 
 
 @cache
@@ -1428,6 +1470,8 @@ def _words() -> _Words:
             re.I,
         ),
         re.compile(r"\b(?:" + "|".join(re.escape(_fold(w)) for w in data["region_words"]) + r")\b"),
+        frozenset(_fold(w) for w in data["in_words"]),
+        frozenset(_fold(w) for w in data["not_town_words"]),
     )
 
 

@@ -351,7 +351,12 @@ def _interval_before() -> re.Pattern[str]:
     """An interval word shortly before the amount ("monthly pay of", "wynagrodzenie
     miesięczne od"): the adverbs of data/pay_intervals.json that are plain words."""
     data = _interval_words()
-    words = [w for ws in data["adverbs"].values() for w in ws if w.isalpha() and len(w) >= 5]
+    words = [
+        w
+        for ws in data["adverbs"].values()
+        for w in ws
+        if w.replace(" ", "").isalpha() and len(w) >= 5
+    ]
     return re.compile(rf"\b({_alternation(words)})\b[^.\n]{{0,60}}$", re.I)
 
 
@@ -532,7 +537,7 @@ def _prepare(text: str) -> str:
 # "$110,092 p.a. – $118,412 p.a.": an interval written on both ends splits the range.
 _INTERVAL_INSIDE = re.compile(
     r"(?<=\d)\s*(p\.a\.|per annum|per year|a year|/yr|/year|/hr|/hour|per hour|/month|per month)\s*"
-    r"(?=[-–—]\s*\S{0,3}\d)",
+    r"(?=(?:[-–—]|to\b)\s*\S{0,3}\d)",
     re.I,
 )
 

@@ -194,9 +194,27 @@ _MOJIBAKE = re.compile(
 def repair_mojibake(text: str) -> str:
     """Return text with UTF-8 sequences that were decoded as Windows-1252 or Latin-1 put
     back ("â‚¬13.25" -> "€13.25"); text without such runs is returned as it is."""
-    if not _MOJIBAKE.search(text):
-        return text
-    return _MOJIBAKE.sub(_repaired, text)
+    if "¬" in text or "‚" in text:
+        text = _MAC_MOJIBAKE.sub(_mac_repaired, text)
+    for _ in range(4):  # "MontrÃÂÃÂ©al": text mis-decoded again at every hop
+        if not _MOJIBAKE.search(text):
+            break
+        repaired = _MOJIBAKE.sub(_repaired, text)
+        if repaired == text:
+            break
+        text = repaired
+    return text
+
+
+# UTF-8 read as Mac Roman: "¬£" for "£", "‚Äì" for "–", "‚Ç¨" for "€".
+_MAC_MOJIBAKE = re.compile(r"¬[^\x00-\x7f]|‚[^\x00-\x7f]{2}")
+
+
+def _mac_repaired(m: re.Match[str]) -> str:
+    try:
+        return m.group().encode("mac_roman").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return m.group()
 
 
 def _repaired(m: re.Match[str]) -> str:

@@ -474,3 +474,38 @@ def test_us_places_listed_without_separators_are_each_kept() -> None:
         ("Austin", "TX"),
         ("Durham", "NC"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Full Stack Developer II (Remote, In-Office, or Hybrid)", "remote"),  # on offer
+        ("Hybrid remote in Tampa, FL", "hybrid"),
+        ("gewünscht: 3 Tage pro Woche vor Ort beim Kunden", "hybrid"),
+        ("Remote in Remote", "remote"),
+    ],
+)
+def test_the_work_mode_when_several_are_named(text: str, want: str) -> None:
+    got = parse(text)
+    assert got.work_mode == want
+    assert got.country is None or text.startswith("Hybrid")  # "in" alone is not India
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Bombay/Mumbai", [("Mumbai", "IN")]),  # two names of one city
+        (
+            "Graz oder Wien oder Linz",
+            [("Graz", "AT"), ("Vienna", "AT"), ("Linz", "AT")],
+        ),
+        ("(Saudi Arabia- Tabuk)", [("Tabuk", "SA")]),
+        ("Inside Sales Associate  Richmond, VA  120k", [("Richmond", "US")]),
+        ("AI Researcher (100% Remote - India)", [(None, "IN")]),  # a job, not a town
+    ],
+)
+def test_lists_alternates_and_cells_that_carry_more_than_the_place(
+    text: str, want: list[tuple[str | None, str]]
+) -> None:
+    got = parse(text)
+    assert [(p.city, p.country) for p in got.places] == want

@@ -101,13 +101,15 @@ DATA = TRUTH.parent
         ("parse_truth_holdout3", "location", 0.77),
         ("parse_truth_holdout4", "salary", 0.97),
         ("parse_truth_holdout4", "location", 0.77),
+        ("parse_truth_holdout5", "salary", 0.92),
+        ("parse_truth_holdout5", "location", 0.69),
     ],
 )
 def test_the_development_splits_keep_the_accuracy_they_reached(
     split: str, kind: str, floor: float
 ) -> None:
     """Every split tuned on keeps its exact rate: a parser change that fixes one string
-    and breaks others shows here. The held-out split (parse_truth_holdout5) is not here."""
+    and breaks others shows here. Every split here has been tuned on; the next held-out set is still to be built."""
     result = CliRunner().invoke(
         app, ["parse", kind, "--truth", str(DATA / split / f"{kind}.jsonl")]
     )

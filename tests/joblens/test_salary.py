@@ -465,3 +465,29 @@ def test_hours_of_work_are_not_pay() -> None:
     got = salary.parse("Bolsa para 30 horas por semana: R$ 1.500,00 a R$ 2.000,00")
     assert got is not None and (got.min, got.max, got.currency) == (1_500, 2_000, "BRL")
     assert salary.parse("40 hours per week") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("₹ 1,75,000 - 6,00,000 P.A. ", (175_000, 600_000, "INR", "year")),  # Indian grouping
+        ("Salary : 2.5 lacks to 6.5 lacks", (250_000, 650_000, "INR", None)),  # misspelt lakh
+        ("₹ 1,001 - 1,501 /month", (1_001, 1_501, "INR", "month")),  # an intern's stipend
+        ("18.000.000 VNĐ - 28.000.000 VNĐ một tháng", (18e6, 28e6, "VND", "month")),
+        ("R33 333.00 - R35 167.00 Per Month", (33_333, 35_167, "ZAR", "month")),
+        ("Salary: ¬£65,000 ‚Äì ¬£75,000", (65_000, 75_000, "GBP", None)),  # read as Mac Roman
+        ("Competitive day rate of £500 - £510 (Inside IR35).", (500, 510, "GBP", "day")),
+        ("~$2000/month to $15000/month ++", (2_000, 15_000, "USD", "month")),
+        ("Less than 75,000", (None, 75_000, None, None)),
+    ],
+)
+def test_pay_as_real_boards_of_india_vietnam_south_africa_and_the_uk_write_it(
+    text: str, want: tuple[float | None, float | None, str | None, str | None]
+) -> None:
+    got = salary.parse(text)
+    assert got is not None and (got.min, got.max, got.currency, got.interval) == want
+
+
+def test_a_stated_minimum_later_in_the_sentence_leaves_the_top_open() -> None:
+    got = salary.parse("Mindestens liegt das Jahresbruttogehalt bei EUR 43.000 (Vollzeit).")
+    assert got is not None and (got.min, got.max, got.currency) == (43_000, None, "EUR")
