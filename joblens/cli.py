@@ -644,6 +644,87 @@ def matches(
 
 
 @app.command()
+def profile(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="CV files, or folders of CVs, to read (without --truth)"),
+    ] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            "--truth",
+            help="Score against hand-labelled CVs (truth.jsonl: id, file, headlines, city, "
+            "region, country, work_mode)",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Show how JobLens reads CVs: one JSON object per CV (headline, place, work modes,
+    seniority, years, skills, salary floor), as `run ingest-candidates` would land it.
+
+    With --truth: each field's rate over the labelled CVs (headline, city, region, country,
+    work_mode), the all-fields rate, the first-line baseline's headline rate and the misses,
+    as one JSON object.
+    """
+    from joblens import cv_documents, profile_eval, profiles
+
+    def read(path: Path) -> dict[str, Any]:
+        text = cv_documents.read(path, path.parent)
+        return profiles.parse(text, candidate_id=path.stem)
+
+    def first_line(path: Path) -> str | None:
+        try:
+            text = profiles.clean_markup(cv_documents.read(path, path.parent))
+        except JobLensError:
+            return None
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return lines[1] if len(lines) > 1 else None
+
+    if truth is not None:
+        try:
+            result = profile_eval.score(truth, read, first_line)
+        except JobLensError as exc:
+            _fail(str(exc))
+        for miss in result["misses"]:
+            console.print(f"[yellow]miss[/yellow] {escape(json.dumps(miss, ensure_ascii=False))}")
+        _emit_json({k: v for k, v in result.items() if k != "misses"})
+        return
+    files = [f for p in paths or [] for f in (sorted(p.iterdir()) if p.is_dir() else [p])]
+    if not files:
+        _fail("profile what? give CV files or folders, or --truth truth.jsonl")
+    for path in files:
+        try:
+            row = read(path)
+        except JobLensError as exc:
+            row = {"candidate_id": path.stem, "error": str(exc)}
+        keep = (
+            "candidate_id",
+            "name",
+            "headline",
+            "location_raw",
+            "city",
+            "region",
+            "country",
+            "work_modes",
+            "seniority",
+            "years_experience",
+            "skills",
+            "salary_floor_annual",
+            "salary_currency",
+        )
+        sys.stdout.write(
+            json.dumps(
+                {k: row.get(k) for k in keep if k in row}
+                | ({"error": row["error"]} if "error" in row else {}),
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+    sys.stdout.flush()
+
+
+@app.command()
 def candidates(
     job: Annotated[str, typer.Option("--job", help="Job id")],
     lake: LakeOpt = None,

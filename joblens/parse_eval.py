@@ -21,7 +21,7 @@ from typing import Any
 
 from joblens.errors import ConfigError
 
-__all__ = ["FIELDS", "accuracy", "occupation_recall", "read_truth"]
+__all__ = ["FIELDS", "accuracy", "occupation_recall", "read_truth", "same_field"]
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "salary": ("min", "max", "currency", "interval"),
@@ -29,8 +29,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def read_truth(path: Path) -> list[dict[str, Any]]:
-    """The labelled lines of a truth file; ConfigError naming the line that is not JSON."""
+def read_truth(path: Path, *, required: str = "text") -> list[dict[str, Any]]:
+    """The labelled lines of a truth file; ConfigError naming the line that is not JSON or
+    lacks the `required` key."""
     rows = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -39,8 +40,8 @@ def read_truth(path: Path) -> list[dict[str, Any]]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{path} line {number} is not JSON: {exc.msg}") from exc
-        if not isinstance(row, dict) or "text" not in row:
-            raise ConfigError(f"{path} line {number}: expected an object with a text")
+        if not isinstance(row, dict) or required not in row:
+            raise ConfigError(f"{path} line {number}: expected an object with a {required}")
         rows.append(row)
     return rows
 
@@ -56,7 +57,7 @@ def accuracy(
     misses = []
     for row in rows:
         got = parse(row["text"])
-        wrong = [f for f in fields if _scored(f, row) and not _same(f, got.get(f), row.get(f))]
+        wrong = [f for f in fields if _scored(f, row) and not same_field(f, got.get(f), row.get(f))]
         for f in fields:
             right[f] += f not in wrong
         if wrong:
@@ -80,7 +81,8 @@ def _scored(field: str, row: dict[str, Any]) -> bool:
     return field != "region" or row.get("country") in ("US", "CA")
 
 
-def _same(field: str, got: Any, want: Any) -> bool:
+def same_field(field: str, got: Any, want: Any) -> bool:
+    """Whether a parsed value matches its label (amounts within 0.5%, cities folded)."""
     if want is None or got is None:
         return want is None and got is None
     if isinstance(want, int | float) and not isinstance(want, bool):
