@@ -22,6 +22,7 @@ import json
 import re
 import unicodedata
 from pathlib import Path
+from datetime import date
 from typing import Any
 
 from joblens.errors import ParseError
@@ -31,7 +32,7 @@ __all__ = ["MAX_BYTES", "SUFFIXES", "CvFileError", "read"]
 
 MAX_BYTES = 10_000_000  # a CV is a few pages; anything larger is not one
 MAX_UNPACKED_BYTES = 50_000_000  # what a .docx may unpack to
-SUFFIXES = (".txt", ".text", ".md", ".markdown", ".pdf", ".docx", ".json")
+SUFFIXES = (".txt", ".text", ".md", ".markdown", ".pdf", ".docx", ".json", ".yaml", ".yml")
 _TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 # Share of characters that may be neither printable nor whitespace in a text file.
 _MAX_CONTROL_SHARE = 0.01
@@ -64,6 +65,8 @@ def read(path: Path, folder: Path) -> str:
     text = decode(path.name, data)
     if suffix == ".json":
         return _json_resume_text(path.name, text)
+    if suffix in (".yaml", ".yml"):
+        return _yaml_cv_text(path.name, text)
     return text
 
 
@@ -169,21 +172,149 @@ def _json_resume_text(name: str, text: str) -> str:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CvFileError(f"{name}: not valid JSON ({exc})", field="file") from exc
-    if isinstance(doc, dict) and not isinstance(doc.get("basics"), dict):
-        doc = as_json_resume(doc)
-    if not isinstance(doc, dict) or not isinstance(doc.get("basics"), dict):
-        raise CvFileError(
-            f"{name}: JSON that is no CV: neither a JSON Resume 'basics' object nor a name or "
-            "title with work history or skills",
-            field="file",
-        )
-    return json_resume_text(doc)
+    return _data_cv_text(name, doc, "JSON")
+
+
+def _yaml_cv_text(name: str, text: str) -> str:
+    import yaml
+
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CvFileError(f"{name}: not valid YAML ({exc})", field="file") from exc
+    return _data_cv_text(name, doc, "YAML")
+
+
+def _data_cv_text(name: str, doc: Any, kind: str) -> str:
+    """The text of a CV written as data: JSON Resume, a shape as_json_resume recasts, else
+    any nesting that names a person (every key and value, in order, as labelled lines)."""
+    if isinstance(doc, dict) and isinstance(doc.get("basics"), dict):
+        return json_resume_text(doc)
+    recast = as_json_resume(doc) if isinstance(doc, dict) else None
+    if recast is not None:
+        return json_resume_text(recast)
+    if _names_person(doc):
+        return "\n".join(_data_lines(doc)).strip() + "\n"
+    raise CvFileError(
+        f"{name}: {kind} that is no CV: neither a JSON Resume 'basics' object nor a name or "
+        "title with work history or skills",
+        field="file",
+    )
+
+
+def _names_person(doc: Any, depth: int = 0) -> bool:
+    """Whether data holds a person's name within two levels, beside a role or a history."""
+    if depth > 2:
+        return False
+    if isinstance(doc, dict):
+        keys = {str(k).lower() for k in doc}
+        if keys & set(_NAME_KEYS) and keys & _CV_PARTS:
+            return True  # rendercv's {"cv": {"name", "location", "sections": {...}}} too
+        return any(_names_person(v, depth + 1) for v in doc.values())
+    if isinstance(doc, list):
+        return any(_names_person(v, depth + 1) for v in doc[:20])
+    return False
+
+
+def _data_lines(value: Any, key: str = "", depth: int = 0) -> list[str]:
+    """CV data as the lines the rules profiler reads: "Name: ...", "Headline: ...",
+    "Location: ...", a heading per nested key, a position per dated job."""
+    lines: list[str] = [] if not key else ["", _humanized(key)]
+    if isinstance(value, dict):
+        keys = {str(k).lower(): v for k, v in value.items()}
+        first, last = keys.get("firstname") or keys.get("first_name"), keys.get("lastname")
+        if isinstance(first, str) and isinstance(last, str):
+            lines.append(f"Name: {first} {last}")
+        if depth and isinstance(_first(keys, _TITLE_KEYS), str) and _is_dated(keys):
+            # A job: "Research Associate, CCRC, 2021 - present", as JSON Resume's reads.
+            lines.append(_json_position(_as_position(value)))
+            value = {k: v for k, v in value.items() if not _scalar(v)}
+        for k, v in value.items():
+            if _scalar(v):
+                if str(v).strip() and str(k).lower() not in _SPLIT_NAME_KEYS:
+                    lines.append(f"{_label(str(k))}: {v}")
+            else:
+                lines += _data_lines(v, str(k), depth + 1)
+    elif isinstance(value, list):
+        if all(_scalar(v) for v in value):
+            lines.append(", ".join(str(v) for v in value))
+        else:
+            for item in value:
+                lines += _data_lines(item, "", depth + 1)
+    elif _scalar(value):
+        lines.append(str(value))
+    return lines
+
+
+_SPLIT_NAME_KEYS = ("firstname", "first_name", "lastname", "last_name")
+
+
+def _scalar(value: Any) -> bool:
+    # YAML reads "2022-03-01" as a date.
+    return isinstance(value, str | int | float | date) and not isinstance(value, bool)
+
+
+def _is_dated(keys: dict[str, Any]) -> bool:
+    dated = (
+        "startdate",
+        "start",
+        "start_date",
+        "from",
+        "dates",
+        "date",
+        "years",
+        "period",
+        "duration",
+    )
+    return any(k in keys for k in dated) or any(k in keys for k in ("company", "employer"))
+
+
+def _label(key: str) -> str:
+    low = key.lower()
+    if low in _NAME_KEYS:
+        return "Name"
+    if low in _TITLE_KEYS:
+        return "Headline"
+    if low in ("location", "city", "address"):
+        return "Location"
+    return _humanized(key)
+
+
+def _humanized(key: str) -> str:
+    """ "experienceList" -> "Experience List", "work_history" -> "Work History"."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", key).replace("_", " ").split()
+    return " ".join(w[:1].upper() + w[1:] for w in words)
 
 
 _WORK_KEYS = ("work", "experience", "experiences", "employment", "jobs", "positions")
-_PERSON_KEYS = ("info", "personal", "personal_info", "profile", "contact", "header")
+_PERSON_KEYS = (
+    "info",
+    "personal",
+    "personal_info",
+    "profile",
+    "contact",
+    "header",
+    "about",
+    "base",
+    "cv",
+)
 _TITLE_KEYS = ("label", "title", "headline", "position", "role", "job_title")
 _SUMMARY_KEYS = ("summary", "about", "objective", "profile_summary", "bio")
+_NAME_KEYS = ("name", "fullname", "full_name", "firstname", "first_name")
+# Keys beside a name that make data a CV (a package.json's name has "dependencies").
+_CV_PARTS = frozenset(
+    {
+        *_TITLE_KEYS,
+        *_WORK_KEYS,
+        "bio",
+        "summary",
+        "sections",
+        "skills",
+        "education",
+        "experiencelist",
+        "educationlist",
+    }
+)
 
 
 def _first(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
@@ -222,9 +353,10 @@ def as_json_resume(doc: dict[str, Any]) -> dict[str, Any] | None:
 
 def _as_position(job: dict[str, Any]) -> dict[str, Any]:
     keys = {k.lower(): v for k, v in job.items()}
-    dates = str(_first(keys, ("startdate", "start", "from", "dates", "date", "time")) or "")
+    dated = ("startdate", "start", "start_date", "from", "dates", "date", "time", "years", "period")
+    dates = str(_first(keys, dated) or "")
     years = [m.group(0) for m in _YEAR.finditer(dates)]
-    end = str(_first(keys, ("enddate", "end", "to")) or "")
+    end = str(_first(keys, ("enddate", "end", "end_date", "to")) or "")
     notes = _first(keys, ("highlights", "bullets", "responsibilities", "achievements"))
     return {
         "position": _first(keys, ("position", "title", "role", "job_title")),

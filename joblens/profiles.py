@@ -148,7 +148,7 @@ def clean_markup(text: str) -> str:
     """The words of a CV without its site markup: front matter, comments, template tags (the
     values of their attributes kept: `{{< item header="2020-heute" badge="C# Entwickler" >}}`
     reads "2020-heute, C# Entwickler"), HTML tags, emoji codes, rules and link targets."""
-    text = text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n").replace("\u2019", "'")  # "I’m": the apostrophe of prose
     front = _FRONT_MATTER.match(text)
     if front:
         body = text[front.end() :]
@@ -334,7 +334,8 @@ _LABELLED_NAME = re.compile(
 # before where ("at", "for", "in", "with") or the sentence.
 _I_AM = re.compile(
     r"\bI(?:'m| am)(?: (?:currently|now|presently|also|working as|employed as))* (?:an? |the )?"
-    r"([^,.;:]{3,60}?)(?=\s+(?:at|for|in|with|based)\b|[,.;:]|$)",
+    r"([^,.;:]{3,60}?)(?=\s+(?:at|for|in|with|based|focused|who|speciali[sz]ed|passionate)\b"
+    r"|[,.;:]|$)",
     re.I,
 )
 _ROLE_BEFORE = re.compile(
@@ -444,14 +445,43 @@ def _headline(lines: list[str], name: str | None) -> tuple[str | None, str | Non
         if ":" in line:
             continue
         header.append(line)
+    # A header line naming a role wins; a Title Cased line that names none ("Global Good
+    # Fund", "C#, Python, TypeScript", "Sarajevo, BIH") only when the work history and the
+    # summary name no role either.
+    fallback: tuple[str | None, str | None] | None = None
     for line in header:
         role, place = _split_role(_first_sentence(line))
-        if role and _I_AM.match(role):  # a sentence about oneself is prose, not a title
-            continue
-        if role and _looks_like_title(role) and not _is_heading(role):
-            return role, place
-    found = _experience_title(lines) or _prose_role(lines) or _latest_title(lines)
-    return found, None
+        if not role or _I_AM.match(role) or _is_heading(role) or not _could_be_role(role):
+            continue  # a sentence about oneself is prose, not a title
+        if _names_role(role) and (_looks_like_title(role) or len(role.split()) <= 3):
+            return role, place  # "Student" alone is a role too
+        if fallback is None and _looks_like_title(role) and not _is_place(role):
+            fallback = (role, place)
+    found = _experience_title(lines) or _prose_role(lines)
+    if found:
+        return found, None
+    return fallback or (_latest_title(lines), None)
+
+
+def _names_role(text: str) -> bool:
+    """Whether a short text names a role: an ESCO occupation head word ("developer") or one
+    of the roles of data/cv_words.json ESCO lacks ("Student")."""
+    if _has_occupation_word(text):
+        return True
+    roles = _words()["role_words"]
+    return any(w in roles for w in re.findall(r"[\w-]+", text.lower()))
+
+
+def _could_be_role(text: str) -> bool:
+    """False for what is never a role: no letters, an employer's name ("Renesas Electronics
+    America Inc."), a list ("C#, Python, TypeScript")."""
+    if not re.search(r"[^\W\d_]{2}", text) or text.count(",") >= 2:
+        return False
+    organization = _words()["organization_words"]
+    words = [w.strip(".,()").lower() for w in text.split()]
+    return not (words and words[-1] in organization) and not any(
+        w in organization and not _has_occupation_word(text) for w in words
+    )
 
 
 def _first_sentence(line: str) -> str:
@@ -483,7 +513,16 @@ def _experience_title(lines: list[str]) -> str | None:
         title = _title_around(line, m)
         if (not title or _is_place(title)) and i > 0:
             title = re.split(r"\s+(?:—|–|-|at|@|\|)\s+|,\s*", section[i - 1])[0].strip()
-        if title and _looks_like_title(title) and not _is_heading(title):
+        if title and not (_could_be_role(title) and _names_role(title)):
+            # "Renesas Electronics America Inc., Milpitas, CA (2020 – Present)" then the
+            # title on the next line, or the title on the line before the employer's.
+            near = [section[j] for j in (i + 1, i - 1) if 0 <= j < len(section)]
+            for other in near:
+                role = re.split(r"\s+(?:—|–|-|at|@|\|)\s+|,\s*", _DATE_PREFIX.sub("", other))[0]
+                role = role.strip(" *_#")
+                if role and _could_be_role(role) and _names_role(role) and _looks_like_title(role):
+                    return role
+        if title and _looks_like_title(title) and not _is_heading(title) and _could_be_role(title):
             return title
         break
     for line in section[:6]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from joblens import cv_documents, stages
+from joblens import cv_documents, profiles, stages
 from joblens.cv_documents import CvFileError
 
 CV = """Marta Nowak
@@ -253,3 +253,42 @@ def test_a_site_page_that_keeps_its_cv_in_the_front_matter_is_read() -> None:
     )
     row = profiles.parse(toml_page, candidate_id="t")
     assert row["headline"] == "Senior Data Analyst" and "tableau" in row["skills"]
+
+
+def test_a_cv_kept_as_yaml_data_reads_as_a_cv(tmp_path: Path) -> None:
+    # rendercv's layout: the person under "cv", the jobs under "sections".
+    (tmp_path / "dian.yaml").write_text(
+        "cv:\n"
+        "  name: Dian Pratiwi\n"
+        "  location: Bandung, Indonesia\n"
+        "  phone: ''\n"
+        "  sections:\n"
+        "    experience:\n"
+        "      - company: Telkom Indonesia\n"
+        "        position: Data Analyst\n"
+        "        start_date: 2022-03\n"
+        "        end_date: present\n"
+        "        highlights: [Built churn dashboards in Looker]\n"
+        "design:\n  theme: classic\n",
+        encoding="utf-8",
+    )
+    text = cv_documents.read(tmp_path / "dian.yaml", tmp_path)
+    assert "Name: Dian Pratiwi" in text and "Location: Bandung, Indonesia" in text
+    assert "Data Analyst, Telkom Indonesia, 2022 - present" in text
+    assert "Phone:" not in text  # an empty value is no line
+    row = profiles.parse(text, candidate_id="dian")
+    assert (row["headline"], row["city"], row["country"]) == ("Data Analyst", "Bandung", "ID")
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("package.json", '{"name": "app", "dependencies": {"react": "18"}}'),
+        ("config.yaml", "name: build\nsteps:\n  - run: make test\n"),
+        ("broken.yml", "name: [unclosed\n"),
+    ],
+)
+def test_data_files_that_are_not_cvs_are_refused(tmp_path: Path, name: str, content: str) -> None:
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    with pytest.raises(CvFileError, match="no CV|not valid YAML"):
+        cv_documents.read(tmp_path / name, tmp_path)

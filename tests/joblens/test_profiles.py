@@ -223,3 +223,28 @@ def test_a_cv_header_of_marks_and_headings_is_not_taken_for_the_role() -> None:
     row = profiles.parse(text, candidate_id="pin")
     assert row["headline"] == "Cloud engineer"
     assert (row["city"], row["country"]) == ("Gothenburg", "SE")  # the gazetteer's name
+
+
+@pytest.mark.parametrize(
+    ("text", "headline"),
+    [
+        # The employer heads the job and the title follows on its own line.
+        (
+            "# Employment\n## Renesas Electronics America Inc., Milpitas, CA (January 2020 –"
+            " Present)\n### Sr. Manager, Systems Design Engineering\n* Led a team of 8\n",
+            "Sr. Manager",
+        ),
+        # A header list of languages is no role; the work history names one.
+        (
+            "Based in Auckland, New Zealand.\n\n* C#, Python, TypeScript\n\n# Experience\n\n"
+            "* **Insights Manager**, ANZ Bank (2018 - Present)\n",
+            "Insights Manager",
+        ),
+        ("Amila Bahor\nStudent\nSarajevo, BIH\n\nSkills\nJava, C++\n", "Student"),
+        ("I’m a Senior Product Designer focused on clear products.\n", "Senior Product Designer"),
+    ],
+)
+def test_the_headline_is_a_role_never_an_employer_a_list_or_a_place(
+    text: str, headline: str
+) -> None:
+    assert profiles.parse(text, candidate_id="x")["headline"] == headline
