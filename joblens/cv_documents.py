@@ -21,8 +21,8 @@ import io
 import json
 import re
 import unicodedata
-from pathlib import Path
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from joblens.errors import ParseError
@@ -204,12 +204,14 @@ def _data_cv_text(name: str, doc: Any, kind: str) -> str:
 
 def _names_person(doc: Any, depth: int = 0) -> bool:
     """Whether data holds a person's name within two levels, beside a role or a history."""
-    if depth > 2:
+    if depth > 3:
         return False
     if isinstance(doc, dict):
         keys = {str(k).lower() for k in doc}
         if keys & set(_NAME_KEYS) and keys & _CV_PARTS:
             return True  # rendercv's {"cv": {"name", "location", "sections": {...}}} too
+        if keys & set(_TITLE_KEYS) and keys & {"company", "employer", "organization", "location"}:
+            return True  # a job of a history kept without the person's name
         return any(_names_person(v, depth + 1) for v in doc.values())
     if isinstance(doc, list):
         return any(_names_person(v, depth + 1) for v in doc[:20])
@@ -228,7 +230,9 @@ def _data_lines(value: Any, key: str = "", depth: int = 0) -> list[str]:
         if depth and isinstance(_first(keys, _TITLE_KEYS), str) and _is_dated(keys):
             # A job: "Research Associate, CCRC, 2021 - present", as JSON Resume's reads.
             lines.append(_json_position(_as_position(value)))
-            value = {k: v for k, v in value.items() if not _scalar(v)}
+            value = {
+                k: v for k, v in value.items() if not _scalar(v) or _label(str(k)) == "Location"
+            }
         for k, v in value.items():
             if _scalar(v):
                 if str(v).strip() and str(k).lower() not in _SPLIT_NAME_KEYS:
@@ -275,7 +279,7 @@ def _label(key: str) -> str:
         return "Name"
     if low in _TITLE_KEYS:
         return "Headline"
-    if low in ("location", "city", "address"):
+    if low in ("location", "city", "address", "where"):
         return "Location"
     return _humanized(key)
 

@@ -57,7 +57,7 @@ _LABELLED_HEADLINE = re.compile(
     re.I,
 )
 _LABELLED_LOCATION = re.compile(r"^(?:location|based in|address|city)\s*:?\s+(.+)$", re.I)
-_BASED_IN = re.compile(r"\bbased in ([^.;\n]+)", re.I)
+_BASED_IN = re.compile(r"\b(?:based|living|lives|live|located|residing) in ([^.;\n]+)", re.I)
 _POSITION_IN = re.compile(
     r"^(.*?)\s+(?:position|role|job|opportunit(?:y|ies))(?:\s+in\s+(.+))?$", re.I
 )
@@ -333,7 +333,8 @@ _LABELLED_NAME = re.compile(
 # "I am a data engineer", "I am currently the Head Chef at Breakside": the role ends
 # before where ("at", "for", "in", "with") or the sentence.
 _I_AM = re.compile(
-    r"\bI(?:'m| am)(?: (?:currently|now|presently|also|working as|employed as))* (?:an? |the )?"
+    r"\bI(?:'m| am| work as| serve as)(?: (?:currently|now|presently|also|working as|employed as))*"
+    r" (?:an? |the )?"
     r"([^,.;:]{3,60}?)(?=\s+(?:at|for|in|with|based|focused|who|speciali[sz]ed|passionate)\b"
     r"|[,.;:]|$)",
     re.I,
@@ -451,8 +452,9 @@ def _headline(lines: list[str], name: str | None) -> tuple[str | None, str | Non
     fallback: tuple[str | None, str | None] | None = None
     for line in header:
         role, place = _split_role(_first_sentence(line))
-        if not role or _I_AM.match(role) or _is_heading(role) or not _could_be_role(role):
+        if not role or _I_AM.search(line) or _is_heading(role) or not _could_be_role(role):
             continue  # a sentence about oneself is prose, not a title
+        role = _before_with(role)
         if _names_role(role) and (_looks_like_title(role) or len(role.split()) <= 3):
             return role, place  # "Student" alone is a role too
         if fallback is None and _looks_like_title(role) and not _is_place(role):
@@ -472,11 +474,27 @@ def _names_role(text: str) -> bool:
     return any(w in roles for w in re.findall(r"[\w-]+", text.lower()))
 
 
+_YEAR_IN = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _before_with(role: str) -> str:
+    """A role without what follows "with"/"con"/" at " ("Senior Software Engineer con
+    mentalidad de producto", "Solutions Architect at Databricks specializing in ...")."""
+    words = role.split()
+    cut = [
+        i for i, w in enumerate(words) if w.lower() in _words()["with_words"] or w in ("at", "@")
+    ]
+    head = " ".join(words[: cut[0]]) if cut and cut[0] >= 1 else role
+    return head if _names_role(head) else role
+
+
 def _could_be_role(text: str) -> bool:
     """False for what is never a role: no letters, an employer's name ("Renesas Electronics
     America Inc."), a list ("C#, Python, TypeScript")."""
-    if not re.search(r"[^\W\d_]{2}", text) or text.count(",") >= 2:
-        return False
+    if not re.search(r"[^\W\d_]{2}", text) or text.count(",") >= 2 or _YEAR_IN.search(text):
+        return False  # "DESDE 2023" is a date
+    if text.rstrip().endswith(".") and len(text.split()) >= 4:
+        return False  # "Verified applicant references and employment details." is a sentence
     organization = _words()["organization_words"]
     words = [w.strip(".,()").lower() for w in text.split()]
     return not (words and words[-1] in organization) and not any(
@@ -486,17 +504,26 @@ def _could_be_role(text: str) -> bool:
 
 def _first_sentence(line: str) -> str:
     # "Jr." and "Sr." do not end one.
-    return re.split(r"(?<![JS]r)(?<=[a-z)])\.\s", line, maxsplit=1)[0].rstrip(".")
+    return _SENTENCE_END.split(line, maxsplit=1)[0].rstrip(".")
 
 
 def _prose_role(lines: list[str]) -> str | None:
     for line in lines[:25]:
-        sentence = _first_sentence(line.split(":", 1)[-1].strip())
-        for pattern in (_I_AM, _ROLE_BEFORE):
-            m = pattern.search(sentence)
-            if m and _has_occupation_word(m.group(1)) and len(m.group(1).split()) <= 6:
-                return m.group(1).strip()
+        text = line.split(":", 1)[-1].strip()
+        sentences = _SENTENCE_END.split(text)[:3]  # "I'm Alex. I'm a (product) designer."
+        for pattern, where in ((_I_AM, sentences), (_ROLE_BEFORE, sentences[:1])):
+            for sentence in where:
+                m = pattern.search(sentence)
+                role = " ".join(re.sub(r"[()\"“”]", " ", m.group(1)).split()) if m else ""
+                # "I am a PhD Candidate": a role ESCO lacks counts after "I am"; before
+                # "with ..." only an occupation does ("The best of them was ... who").
+                named = _names_role(role) if pattern is _I_AM else _has_occupation_word(role)
+                if role and named and len(role.split()) <= 8:
+                    return role
     return None
+
+
+_SENTENCE_END = re.compile(r"(?<![JS]r)(?<=[a-z)])[.!?]\s+|[!?]\s+")
 
 
 def _experience_title(lines: list[str]) -> str | None:
@@ -518,8 +545,7 @@ def _experience_title(lines: list[str]) -> str | None:
             # title on the next line, or the title on the line before the employer's.
             near = [section[j] for j in (i + 1, i - 1) if 0 <= j < len(section)]
             for other in near:
-                role = re.split(r"\s+(?:—|–|-|at|@|\|)\s+|,\s*", _DATE_PREFIX.sub("", other))[0]
-                role = role.strip(" *_#")
+                role = _title_part(_DATE_PREFIX.sub("", other)).strip(" *_#")
                 if role and _could_be_role(role) and _names_role(role) and _looks_like_title(role):
                     return role
         if title and _looks_like_title(title) and not _is_heading(title) and _could_be_role(title):
@@ -527,8 +553,8 @@ def _experience_title(lines: list[str]) -> str | None:
         break
     for line in section[:6]:
         line = _DATE_PREFIX.sub("", line)
-        role = re.split(r"\s+(?:—|–|-|at|@|\|)\s+|,\s*", line)[0].strip()
-        if role and _looks_like_title(role) and not _is_heading(role):
+        role = _title_part(line)
+        if role and _looks_like_title(role) and not _is_heading(role) and _could_be_role(role):
             return role
     return None
 
@@ -594,13 +620,44 @@ def _split_role(text: str) -> tuple[str | None, str | None]:
     return (text or None), None
 
 
+_DATE_AFTER = re.compile(r"\s+(?:\d{1,2}[/.])?(?:19|20)\d\d\b.*$")
+
+
+def _continues_title(text: str) -> bool:
+    """Whether the part after "Manager," is the rest of the title (a field: "Systems Design
+    Engineering"), not the employer ("ANZ Bank New Zealand Limited"), a place or a date."""
+    words = [w.strip(".,()").lower() for w in text.split()]
+    organization = _words()["organization_words"]
+    return (
+        0 < len(words) <= 5
+        and words[-1] not in organization
+        and not _YEAR_IN.search(text)
+        and not _is_place(text)
+    )
+
+
+def _title_part(text: str) -> str:
+    """The title at the start of a position line, cut at its employer or date ("Data
+    Analyst, Acme"), a comma after a rank word continuing it ("Sr. Manager, Systems Design
+    Engineering", "Director, Product")."""
+    parts = re.split(r"(\s+(?:—|–|-|at|@|\|)\s+|,\s*|\s+\()", text)
+    title = _DATE_AFTER.sub("", parts[0])  # "Associate Recruiter 06/2021 - 6/2022"
+    ranks = _words()["rank_words"]
+    if len(parts) > 2 and parts[1].startswith(",") and title.split():
+        last = title.split()[-1].lower().strip(".")
+        following = parts[2]
+        if last in ranks and _continues_title(following):
+            title = f"{title}, {following}"
+    return title.strip()
+
+
 def _title_around(line: str, m: re.Match[str]) -> str:
     """The title written before a date ("Data Analyst, Acme, 2019 - 2021"), or after it when
     nothing but a month comes before ("Jan 2020-heute, C# Entwickler")."""
     head = line[: m.start()].strip(" ,(-—–:*_")
     if _MONTH_ONLY.match(head):
         head = line[m.end() :].strip(" ,)-—–:*_")
-    return re.split(r"\s+(?:—|–|-|at|@|\|)\s+|,\s*|\s+\(", head)[0].strip(" *_")
+    return _title_part(head).strip(" *_")
 
 
 def _is_place(text: str) -> bool:
@@ -617,7 +674,9 @@ def _latest_title(lines: list[str]) -> str | None:
             continue
         end = 9999 if not _end(m).isdigit() else int(_end(m))
         title = _title_around(line, m)
-        if title and len(title.split()) <= 8 and (best is None or end > best[0]):
+        if not title or _I_AM.search(title) or not _could_be_role(title):
+            continue
+        if len(title.split()) <= 8 and (best is None or end > best[0]):
             best = (end, title)
     return best[1] if best else None
 
@@ -636,7 +695,58 @@ def _location_raw(lines: list[str]) -> str | None:
             return m.group(1).strip()
         if re.match(r"^Greater .+ Area$", line):
             return line
+    return _header_place(lines) or _contact_place(lines) or _first_labelled_place(lines)
+
+
+def _header_place(lines: list[str]) -> str | None:
+    """A line of the header that is a place ("Sarajevo, BIH"; "St. Marys, Kansas, United
+    States - Open to remote work"): short, naming a city, no role."""
+    for line in lines[:10]:
+        if _is_contact(line) or line.startswith("["):
+            continue  # "[profile]", "[phone]": contact marks, not the end of the header
+        if _is_section(line):
+            break
+        head = re.split(r"\s+[-–—|·•]\s+", line)[0].strip()
+        # "City, Region/Country" only: a lone word may be a small town's name ("March").
+        if "," in head and len(head.split()) <= 6 and "[" not in head and _names_place(head):
+            return head
     return None
+
+
+def _names_place(text: str) -> bool:
+    """A place with a country ("St. Marys, Kansas, United States", a town the gazetteer may
+    lack), not a list of skills ("Python, Java")."""
+    if skills.extract(text):
+        return False
+    return location.parse(text).country is not None
+
+
+def _contact_place(lines: list[str]) -> str | None:
+    """The place among a contact line's parts ("Fort Lauderdale, FL [address] | [phone]"),
+    wherever the CV keeps that line."""
+    for line in lines:
+        if "[phone]" not in line and "[email]" not in line:
+            continue
+        for part in re.split(r"\s*[|·•]\s*|\[\w+\]", line):
+            part = part.strip(" ,;")
+            if "," in part and len(part.split()) <= 6 and _is_place(part):
+                return part
+    return None
+
+
+def _first_labelled_place(lines: list[str]) -> str | None:
+    """The first "Location:" line anywhere: CVs written as data label each job's place."""
+    schooling = False
+    for line in lines:
+        if ":" not in line and len(line.split()) <= 4:  # a heading: where the lines are
+            schooling = bool(_SCHOOLING.search(line))
+        m = _LABELLED_LOCATION.match(line)
+        if m and m.group(1).strip() and not schooling:  # a school's place is not one's own
+            return m.group(1).strip().rstrip(".")
+    return None
+
+
+_SCHOOLING = re.compile(r"(?i)educa|formation|formaç|formaci|ausbildung|studium|academic|school")
 
 
 def _latest_place(lines: list[str]) -> str | None:

@@ -756,7 +756,11 @@ def _tail_country_reading(parts: list[str], raws: list[str]) -> Place | None:
             return None
         return Place(None, region, country, None, None)
     for name in parts[:-2][:2]:
-        cities = [c for c in _cities_named(name) if c.country == country]
+        cities = [
+            c
+            for c in _cities_named(name)
+            if c.country == country and _region_code(c) in (None, region)
+        ]  # "St. Marys, Kansas, United States" is not St. Marys, Georgia
         if cities:
             best = _district_city(cities, cities[0], parts[parts.index(name) + 1])
             return Place(best.name, region, country, best.lat, best.lon)

@@ -232,7 +232,7 @@ def test_a_cv_header_of_marks_and_headings_is_not_taken_for_the_role() -> None:
         (
             "# Employment\n## Renesas Electronics America Inc., Milpitas, CA (January 2020 –"
             " Present)\n### Sr. Manager, Systems Design Engineering\n* Led a team of 8\n",
-            "Sr. Manager",
+            "Sr. Manager, Systems Design Engineering",  # a comma after a rank continues it
         ),
         # A header list of languages is no role; the work history names one.
         (
@@ -248,3 +248,57 @@ def test_the_headline_is_a_role_never_an_employer_a_list_or_a_place(
     text: str, headline: str
 ) -> None:
     assert profiles.parse(text, candidate_id="x")["headline"] == headline
+
+
+@pytest.mark.parametrize(
+    ("text", "headline"),
+    [
+        (
+            "About me\n\nI'm Alex. I'm a (product) designer. I believe in research.\n",
+            "product designer",
+        ),
+        ("Welcome! I am a PhD Candidate in Economics at Buffalo.\n", "PhD Candidate"),
+        (
+            "Experience\n\n* **Insights Manager**, ANZ Bank New Zealand Limited (2018 - Present)\n",
+            "Insights Manager",  # the comma starts the employer, not the rest of the title
+        ),
+        (
+            "Experience\n\nAssociate Recruiter/HR Generalist 06/2021 - 6/2022\n"
+            "- Verified applicant references and employment details.\n",
+            "Associate Recruiter/HR Generalist",  # a bullet sentence is never the title
+        ),
+        (
+            "Jane Roe\nSenior Software Engineer con mentalidad de producto\n",
+            "Senior Software Engineer",
+        ),
+    ],
+)
+def test_roles_in_prose_and_titles_cut_where_they_end(text: str, headline: str) -> None:
+    assert profiles.parse(text, candidate_id="x")["headline"] == headline
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "country"),
+    [
+        ("Amila Bahor\nStudent\nSarajevo, BIH\n[email]\n", "Sarajevo", "BA"),
+        (
+            "Ana Moy\nLead Designer\n[profile]\n"
+            "St. Marys, Kansas, United States - Open to remote\n",
+            "St. Marys",
+            "US",
+        ),
+        (
+            "Jo Doe\nHR Generalist\n\nSkills\nSourcing\n\n"
+            "Fort Lauderdale, FL [address] | [phone] | [email]\n",
+            "Fort Lauderdale",
+            "US",
+        ),
+        ("Jo Doe\nI'm a nurse living in Ōtepoti, Dunedin.\n", "Dunedin", "NZ"),
+        ("Jo Doe\nData Analyst\nPython, Java\n", None, None),  # skills, not Java the island
+    ],
+)
+def test_the_place_of_a_cv_header_or_contact_line(
+    text: str, city: str | None, country: str | None
+) -> None:
+    row = profiles.parse(text, candidate_id="x")
+    assert (row["city"], row["country"]) == (city, country)
