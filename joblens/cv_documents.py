@@ -236,7 +236,10 @@ def _data_lines(value: Any, key: str = "", depth: int = 0) -> list[str]:
         for k, v in value.items():
             if _scalar(v):
                 if str(v).strip() and str(k).lower() not in _SPLIT_NAME_KEYS:
-                    lines.append(f"{_label(str(k))}: {v}")
+                    label = _label(str(k))
+                    if label == "Headline" and depth > 1:
+                        label = _humanized(str(k))  # a job's or a section's title, not one's own
+                    lines.append(f"{label}: {v}")
             else:
                 lines += _data_lines(v, str(k), depth + 1)
     elif isinstance(value, list):
@@ -403,6 +406,8 @@ def json_resume_text(doc: dict[str, Any]) -> str:
         lines += ["", "Experience"]
         for job in work:
             lines.append(_json_position(job))
+            if isinstance(job.get("location"), str) and job["location"].strip():
+                lines.append(f"Location: {job['location']}")  # "Remote" says how, too
             lines += [str(h) for h in job.get("highlights") or [] if h]
             if job.get("summary"):
                 lines.append(str(job["summary"]))

@@ -154,7 +154,13 @@ def clean_markup(text: str) -> str:
         body = text[front.end() :]
         # A site page that keeps the whole CV in its front matter (Hugo's `sections:` blocks,
         # an `[[experience]]` widget) has next to nothing below it: read the front matter.
-        kept = _front_matter_text(front.group(0), front.group(1)) if len(body.split()) < 20 else ""
+        # So does an entry of a site's jobs collection ({position, organization, location}).
+        short = len(body.split()) < 20
+        kept = (
+            _front_matter_text(front.group(0), front.group(1))
+            if short or _JOB_FRONT.search(front.group(0))
+            else ""
+        )
         text = kept + "\n" + body
     text = _COMMENT.sub("", text)
     text = _TEMPLATE.sub(_template_values, text)
@@ -200,6 +206,9 @@ def _front_matter_text(block: str, fence: str) -> str:
 
 
 _PAGE_KEYS = frozenset({"title", "summary", "description", "subtitle"})
+_JOB_FRONT = re.compile(
+    r"(?ims)^\s*(?:position|role|job_title)\s*[:=].*^\s*(?:organi[sz]ation|company|employer)\s*[:=]"
+)
 _FRONT_LINE = re.compile(r"""^\s*([\w-]+)\s*[=:]\s*[."']*(.*?)["']*\s*$""")
 
 
@@ -233,15 +242,22 @@ def _front_values(data: Any, lines: list[str]) -> None:
     role = keys.get("title") or keys.get("position") or keys.get("role")
     employer = keys.get("company") or keys.get("organization") or keys.get("employer")
     if isinstance(role, str) and isinstance(employer, str):
-        start = str(keys.get("date_start") or keys.get("start") or keys.get("from") or "")[:4]
-        end = str(keys.get("date_end") or keys.get("end") or keys.get("to") or "")[:4]
+        start = str(_first_of(keys, ("date_start", "date_beg", "start", "from")) or "")[:4]
+        end = str(_first_of(keys, ("date_end", "end", "to")) or "")[:4]
         span = f"{start} - {end or 'present'}" if start else ""
         lines.append(", ".join(x for x in (role, employer, span) if x))
-        keys = {k: v for k, v in keys.items() if v not in (role, employer)}
+        place = keys.get("location")
+        if isinstance(place, str) and place.strip():
+            lines.append(f"Location: {place.strip()}")
+        keys = {k: v for k, v in keys.items() if v not in (role, employer, place)}
     for key, value in keys.items():
         if key in _LAYOUT_KEYS or key.startswith("date"):
             continue
         _front_values(value, lines)
+
+
+def _first_of(keys: dict[str, Any], names: tuple[str, ...]) -> Any:
+    return next((keys[n] for n in names if keys.get(n)), None)
 
 
 def _template_values(match: re.Match[str]) -> str:
@@ -337,6 +353,12 @@ _I_AM = re.compile(
     r" (?:an? |the )?"
     r"([^,.;:]{3,60}?)(?=\s+(?:at|for|in|with|based|focused|who|speciali[sz]ed|passionate)\b"
     r"|[,.;:]|$)",
+    re.I,
+)
+# "Since 2020 I've worked as a Data analyst for ...": the job now, before "I am a writer".
+_WORK_AS = re.compile(
+    r"\bI(?:'ve| have)? (?:been )?work(?:ed|ing)? as (?:an? |the )?"
+    r"([^,.;:]{3,60}?)(?=\s+(?:at|for|in|with|since)\b|[,.;:]|$)",
     re.I,
 )
 _ROLE_BEFORE = re.compile(
@@ -435,8 +457,8 @@ def _headline(lines: list[str], name: str | None) -> tuple[str | None, str | Non
     newest dated title anywhere."""
     for line in lines[:12]:
         m = _LABELLED_HEADLINE.match(line)
-        if m:
-            return _split_role(m.group(1))
+        if m and not _is_heading(m.group(1)) and _could_be_role(m.group(1)):
+            return _split_role(m.group(1))  # not "Title: Resume", a page's own title
     header: list[str] = []
     for line in lines[:10]:
         if _is_section(line):  # the header ends where the body's sections begin
@@ -451,7 +473,7 @@ def _headline(lines: list[str], name: str | None) -> tuple[str | None, str | Non
     # summary name no role either.
     fallback: tuple[str | None, str | None] | None = None
     for line in header:
-        role, place = _split_role(_first_sentence(line))
+        role, place = _split_role(_first_sentence(line).strip("[](), "))
         if not role or _I_AM.search(line) or _is_heading(role) or not _could_be_role(role):
             continue  # a sentence about oneself is prose, not a title
         role = _before_with(role)
@@ -459,7 +481,16 @@ def _headline(lines: list[str], name: str | None) -> tuple[str | None, str | Non
             return role, place  # "Student" alone is a role too
         if fallback is None and _looks_like_title(role) and not _is_place(role):
             fallback = (role, place)
-    found = _experience_title(lines) or _prose_role(lines)
+    # "I'm a software developer in Seattle" atop the CV says the role now; so does a role
+    # the work history names; a work-history title that names none ("Digital Marketing")
+    # comes after a role the summary names.
+    top = _prose_role(lines[:5], first_person=True)
+    if top:
+        return top, None
+    found = _experience_title(lines)
+    if found and _names_role(found):
+        return found, None
+    found = _prose_role(lines) or found
     if found:
         return found, None
     return fallback or (_latest_title(lines), None)
@@ -495,6 +526,16 @@ def _could_be_role(text: str) -> bool:
         return False  # "DESDE 2023" is a date
     if text.rstrip().endswith(".") and len(text.split()) >= 4:
         return False  # "Verified applicant references and employment details." is a sentence
+    stripped = text.strip()
+    if stripped[:1] in (">", '"', "“", "·", "•"):
+        return False  # a quote or a list's item
+    first = stripped.split()[0].lower() if stripped.split() else ""
+    if first in ("i", "i'm", "we", "my", "our") or (
+        first.endswith("ed")
+        and first not in _words()["title_ed_words"]
+        and len(stripped.split()) >= 3
+    ):
+        return False  # "I Turn Moving Parts Into ...", "Planned and designed the roadmap"
     organization = _words()["organization_words"]
     words = [w.strip(".,()").lower() for w in text.split()]
     return not (words and words[-1] in organization) and not any(
@@ -507,17 +548,24 @@ def _first_sentence(line: str) -> str:
     return _SENTENCE_END.split(line, maxsplit=1)[0].rstrip(".")
 
 
-def _prose_role(lines: list[str]) -> str | None:
+def _prose_role(lines: list[str], *, first_person: bool = False) -> str | None:
+    """A role a summary names: "I work as ...", "I'm a ...", and (unless `first_person`)
+    "Senior Designer with ..."."""
     for line in lines[:25]:
         text = line.split(":", 1)[-1].strip()
         sentences = _SENTENCE_END.split(text)[:3]  # "I'm Alex. I'm a (product) designer."
-        for pattern, where in ((_I_AM, sentences), (_ROLE_BEFORE, sentences[:1])):
+        patterns = ((_WORK_AS, sentences), (_I_AM, sentences), (_ROLE_BEFORE, sentences[:1]))
+        if first_person:
+            patterns = patterns[:2]
+        for pattern, where in patterns:
             for sentence in where:
                 m = pattern.search(sentence)
                 role = " ".join(re.sub(r"[()\"“”]", " ", m.group(1)).split()) if m else ""
                 # "I am a PhD Candidate": a role ESCO lacks counts after "I am"; before
                 # "with ..." only an occupation does ("The best of them was ... who").
-                named = _names_role(role) if pattern is _I_AM else _has_occupation_word(role)
+                named = (
+                    _names_role(role) if pattern is not _ROLE_BEFORE else _has_occupation_word(role)
+                )
                 if role and named and len(role.split()) <= 8:
                     return role
     return None
@@ -543,9 +591,11 @@ def _experience_title(lines: list[str]) -> str | None:
         if title and not (_could_be_role(title) and _names_role(title)):
             # "Renesas Electronics America Inc., Milpitas, CA (2020 – Present)" then the
             # title on the next line, or the title on the line before the employer's.
-            near = [section[j] for j in (i + 1, i - 1) if 0 <= j < len(section)]
+            near = [
+                section[j] for j in (i + 1, i + 2, i + 3, i + 4, i - 1) if 0 <= j < len(section)
+            ]
             for other in near:
-                role = _title_part(_DATE_PREFIX.sub("", other)).strip(" *_#")
+                role = _role_part(_DATE_PREFIX.sub("", other))
                 if role and _could_be_role(role) and _names_role(role) and _looks_like_title(role):
                     return role
         if title and _looks_like_title(title) and not _is_heading(title) and _could_be_role(title):
@@ -623,6 +673,16 @@ def _split_role(text: str) -> tuple[str | None, str | None]:
 _DATE_AFTER = re.compile(r"\s+(?:\d{1,2}[/.])?(?:19|20)\d\d\b.*$")
 
 
+def _role_part(line: str) -> str:
+    """The part of a position line that names a role ("Stanhope Road Elementary School —
+    Teacher" -> "Teacher"); the line's title part when none does."""
+    for part in re.split(r"\s+(?:—|–|-|at|@|\|)\s+", line):
+        part = _title_part(part).strip(" *_#")
+        if part and _could_be_role(part) and _names_role(part):
+            return part
+    return _title_part(line).strip(" *_#")
+
+
 def _continues_title(text: str) -> bool:
     """Whether the part after "Manager," is the rest of the title (a field: "Systems Design
     Engineering"), not the employer ("ANZ Bank New Zealand Limited"), a place or a date."""
@@ -640,7 +700,7 @@ def _title_part(text: str) -> str:
     """The title at the start of a position line, cut at its employer or date ("Data
     Analyst, Acme"), a comma after a rank word continuing it ("Sr. Manager, Systems Design
     Engineering", "Director, Product")."""
-    parts = re.split(r"(\s+(?:—|–|-|at|@|\|)\s+|,\s*|\s+\()", text)
+    parts = re.split(r"(\s+(?:—|–|-|at|@|\|)\s+|,\s*|\s+\(| {2,})", text)
     title = _DATE_AFTER.sub("", parts[0])  # "Associate Recruiter 06/2021 - 6/2022"
     ranks = _words()["rank_words"]
     if len(parts) > 2 and parts[1].startswith(",") and title.split():
@@ -689,13 +749,34 @@ def _location_raw(lines: list[str]) -> str | None:
         m = _LABELLED_LOCATION.match(line) or _PIN.search(line)  # "📍 Göteborg, Sweden | ..."
         if m:
             return m.group(1).strip().rstrip(".")
+        for part in line.split(" | ")[1:]:  # "Email: [email] | Location: Cameroon - Yaoundé"
+            m = _LABELLED_LOCATION.match(part.strip())
+            if m:
+                return m.group(1).strip().rstrip(".")
     for line in lines[:15]:
         m = _BASED_IN.search(line)
         if m:
             return m.group(1).strip()
         if re.match(r"^Greater .+ Area$", line):
             return line
-    return _header_place(lines) or _contact_place(lines) or _first_labelled_place(lines)
+    return (
+        _header_place(lines)
+        or _prose_place(lines[:5])
+        or _contact_place(lines)
+        or _first_labelled_place(lines)
+    )
+
+
+def _prose_place(lines: list[str]) -> str | None:
+    """The place after the role atop a CV: "I'm a software developer in Seattle, Washington."""
+    for line in lines:
+        m = _I_AM.search(line) or _WORK_AS.search(line)
+        if not m:
+            continue
+        after = re.match(r"\s+in\s+([^.;\n]+)", line[m.end() :])
+        if after and _names_place(after.group(1)):
+            return after.group(1).strip()
+    return None
 
 
 def _header_place(lines: list[str]) -> str | None:
@@ -725,7 +806,7 @@ def _contact_place(lines: list[str]) -> str | None:
     """The place among a contact line's parts ("Fort Lauderdale, FL [address] | [phone]"),
     wherever the CV keeps that line."""
     for line in lines:
-        if "[phone]" not in line and "[email]" not in line:
+        if not any(mark in line for mark in ("[phone]", "[email]", "[address]")):
             continue
         for part in re.split(r"\s*[|·•]\s*|\[\w+\]", line):
             part = part.strip(" ,;")
@@ -741,8 +822,10 @@ def _first_labelled_place(lines: list[str]) -> str | None:
         if ":" not in line and len(line.split()) <= 4:  # a heading: where the lines are
             schooling = bool(_SCHOOLING.search(line))
         m = _LABELLED_LOCATION.match(line)
-        if m and m.group(1).strip() and not schooling:  # a school's place is not one's own
-            return m.group(1).strip().rstrip(".")
+        if m and not schooling:  # a school's place is not one's own
+            value = m.group(1).strip().rstrip(".")
+            if value and location.parse(value).country is not None:  # not "Remote"
+                return value
     return None
 
 
@@ -756,10 +839,16 @@ def _latest_place(lines: list[str]) -> str | None:
         m = _RANGE.search(line)
         if not m:
             continue
-        for part in re.split(r"\s+[—–|·-]\s+|\s+@\s+", line[: m.start()].strip(" ,(—–-")):
-            part = part.strip(" ,()*_")
-            if part and _is_place(part):
-                return part
+        before, after = line[: m.start()].strip(" ,(—–-"), line[m.end() :].strip(" ,)—–-_")
+        for side in (before, after):  # "_January 2025 – Present · Mt. Wellington, Auckland_"
+            for part in re.split(r"\s+[—–|·-]\s+|\s+@\s+|^[·|]\s*", side):
+                part = part.strip(" ,()*_")
+                if part and "," in part and _is_place(part):
+                    return part
+            for part in re.split(r"\s+[—–|·-]\s+|\s+@\s+", side):
+                part = part.strip(" ,()*_")
+                if part and _is_place(part):
+                    return part
         return None  # only the newest dated line counts
     return None
 
@@ -775,9 +864,30 @@ def _work_modes(text: str, lines: list[str]) -> list[str]:
     header = "\n".join(lines[:8])
     if _OPEN_REMOTE.search(text) or _REMOTE_WORD.search(header):
         return ["onsite", "hybrid", "remote"]
+    now = _current_job_mode(lines)
+    if now == "remote":
+        return ["onsite", "hybrid", "remote"]  # works remotely now: open to remote work
+    if now == "hybrid":
+        return ["onsite", "hybrid"]
     if _ONSITE_HYBRID.search(text):
         return ["onsite", "hybrid"]
     return []
+
+
+def _current_job_mode(lines: list[str]) -> str | None:
+    """The work mode the newest position's own lines name ("Location: Remote", "Hybrid")."""
+    section = _experience_lines(lines)
+    for i, line in enumerate(section[:12]):
+        if _RANGE.search(line) or _DATE_PREFIX.match(line):
+            for near in section[max(0, i - 1) : i + 3]:
+                m = _JOB_MODE.search(near)
+                if m:
+                    return m.group(1).lower()
+            return None
+    return None
+
+
+_JOB_MODE = re.compile(r"(?i)^(?:location:\s*)?\(?(remote|hybrid)\)?\s*$")
 
 
 def _years(text: str) -> float | None:

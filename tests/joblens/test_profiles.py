@@ -302,3 +302,67 @@ def test_the_place_of_a_cv_header_or_contact_line(
 ) -> None:
     row = profiles.parse(text, candidate_id="x")
     assert (row["city"], row["country"]) == (city, country)
+
+
+def test_a_teacher_whose_school_heads_the_job_reads_as_a_teacher_in_auckland() -> None:
+    text = (
+        "Personal Statement\nDedicated educator with a decade of teaching.\n\n"
+        "Professional Experience\nStanhope Road Elementary School — Teacher\n"
+        "January 2025 – Present · Mt. Wellington, Auckland\n"
+        "Demonstrated measurable student achievement with Year 4 students\n"
+    )
+    row = profiles.parse(text, candidate_id="x")
+    assert (row["headline"], row["city"], row["country"]) == ("Teacher", "Auckland", "NZ")
+
+
+def test_a_jobs_collection_entry_keeps_its_front_matter() -> None:
+    text = (
+        "---\nposition: Project Engineer\norganization: Macro Construction\n"
+        "location: Chilliwack, BC\ndate_beg: 2021-03\ncategory: work\n---\n\n"
+        + "- Performed drafting, field inspection and project estimation duties on sites.\n"
+        * 3
+    )
+    row = profiles.parse(text, candidate_id="x")
+    assert (row["headline"], row["city"], row["region"]) == ("Project Engineer", "Chilliwack", "BC")
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Title: Resume\n\nExperience\nData Analyst, Acme, 2020 - present\n", "Data Analyst"),
+        (
+            "Experience\nDigital Marketing - Oceanbeat - May 2023 — August 2023\n"
+            "Planned and designed marketing roadmap and strategies\n\n"
+            "Summary\nSenior digital marketing professional with 10 years of experience.\n",
+            "Senior digital marketing professional",  # an achievement is never the title
+        ),
+        (
+            "I'm a software developer in Seattle, Washington. I taught before.\n",
+            "software developer",
+        ),
+    ],
+)
+def test_page_titles_and_achievements_are_not_headlines(text: str, want: str) -> None:
+    assert profiles.parse(text, candidate_id="x")["headline"] == want
+
+
+def test_the_place_after_the_role_atop_the_cv_and_in_a_contact_line() -> None:
+    row = profiles.parse(
+        "I'm a software developer in Seattle, Washington. I taught before.\n", candidate_id="x"
+    )
+    assert (row["city"], row["region"]) == ("Seattle", "WA")
+    row = profiles.parse(
+        "Ada Obi\nData Analyst\nEmail: [email] | Phone: [phone] | Location: Cameroon - Yaoundé\n",
+        candidate_id="y",
+    )
+    assert (row["city"], row["country"]) == ("Yaoundé", "CM")
+
+
+def test_working_remotely_now_is_a_stated_openness_to_remote_work() -> None:
+    text = (
+        "Experience\nPrincipal Software Engineer, Modus Create, 2021 - present\n"
+        "Location: Remote\nBuilt services.\n"
+    )
+    assert "remote" in profiles.parse(text, candidate_id="x")["work_modes"]
+    quiet = "Experience\nPrincipal Software Engineer, Modus Create, 2021 - present\n"
+    assert profiles.parse(quiet, candidate_id="y")["work_modes"] == []
