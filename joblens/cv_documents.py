@@ -64,9 +64,9 @@ def read(path: Path, folder: Path) -> str:
         return _docx_text(path.name, data)
     text = decode(path.name, data)
     if suffix == ".json":
-        return _json_resume_text(path.name, text)
+        return _data_file_text(path.name, text, "JSON")
     if suffix in (".yaml", ".yml"):
-        return _yaml_cv_text(path.name, text)
+        return _data_file_text(path.name, text, "YAML")
     return text
 
 
@@ -167,22 +167,15 @@ def _docx_text(name: str, data: bytes) -> str:
     return text
 
 
-def _json_resume_text(name: str, text: str) -> str:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CvFileError(f"{name}: not valid JSON ({exc})", field="file") from exc
-    return _data_cv_text(name, doc, "JSON")
-
-
-def _yaml_cv_text(name: str, text: str) -> str:
+def _data_file_text(name: str, text: str, kind: str) -> str:
+    """The CV text of a JSON or YAML file; CvFileError when it does not parse."""
     import yaml
 
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CvFileError(f"{name}: not valid YAML ({exc})", field="file") from exc
-    return _data_cv_text(name, doc, "YAML")
+        doc = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise CvFileError(f"{name}: not valid {kind} ({exc})", field="file") from exc
+    return _data_cv_text(name, doc, kind)
 
 
 def _data_cv_text(name: str, doc: Any, kind: str) -> str:

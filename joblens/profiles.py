@@ -554,9 +554,12 @@ def _prose_role(lines: list[str], *, first_person: bool = False) -> str | None:
     for line in lines[:25]:
         text = line.split(":", 1)[-1].strip()
         sentences = _SENTENCE_END.split(text)[:3]  # "I'm Alex. I'm a (product) designer."
-        patterns = ((_WORK_AS, sentences), (_I_AM, sentences), (_ROLE_BEFORE, sentences[:1]))
-        if first_person:
-            patterns = patterns[:2]
+        patterns: list[tuple[re.Pattern[str], list[str]]] = [
+            (_WORK_AS, sentences),
+            (_I_AM, sentences),
+        ]
+        if not first_person:
+            patterns.append((_ROLE_BEFORE, sentences[:1]))
         for pattern, where in patterns:
             for sentence in where:
                 m = pattern.search(sentence)
