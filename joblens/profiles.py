@@ -673,7 +673,11 @@ def _split_role(text: str) -> tuple[str | None, str | None]:
     return (text or None), None
 
 
-_DATE_AFTER = re.compile(r"\s+(?:\d{1,2}[/.])?(?:19|20)\d\d\b.*$")
+# "Associate Recruiter 06/2021 - 6/2022", "Project Lead, Engineer\tNov 2023 - ...".
+_DATE_AFTER = re.compile(
+    r"\s+(?:\d{1,2}[/.])?(?:19|20)\d\d\b.*$"
+    r"|\t+(?:\d|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?:\s|$)).*$"
+)
 
 
 def _role_part(line: str) -> str:
@@ -711,7 +715,7 @@ def _title_part(text: str) -> str:
         following = parts[2]
         if last in ranks and _continues_title(following):
             title = f"{title}, {following}"
-    return title.strip()
+    return _DATE_AFTER.sub("", title).strip()
 
 
 def _title_around(line: str, m: re.Match[str]) -> str:

@@ -271,6 +271,14 @@ def test_the_headline_is_a_role_never_an_employer_a_list_or_a_place(
             "Jane Roe\nSenior Software Engineer con mentalidad de producto\n",
             "Senior Software Engineer",
         ),
+        (
+            "Experience\nProject Lead, Engineer & Product Strategy\tNov 2024 — Jun 2025\n",
+            "Project Lead, Engineer & Product Strategy",  # the date after a tab is cut
+        ),
+        (
+            "Experience\nSep 2024 – Present\t\tAssociate Professor, Faculty of Medicine\n",
+            "Associate Professor",  # the title after a tab, a date before it
+        ),
     ],
 )
 def test_roles_in_prose_and_titles_cut_where_they_end(text: str, headline: str) -> None:
