@@ -802,7 +802,11 @@ def extract(text: str) -> list[str]:
     regex, lookup = _compiled()
     # Markdown escapes ("C\\#", "non\\-traditional") from scraped postings hide names.
     text = text.replace("\\", "")
-    found = {lookup.get(_key(m.group(0))) for m in regex.finditer(text) if not _is_season(m, text)}
+    found = {
+        lookup.get(_key(m.group(0)))
+        for m in regex.finditer(text)
+        if not _is_season(m, text) and not _is_verb(m, text)
+    }
     found.discard(None)
     return sorted(found)  # type: ignore[arg-type]
 
@@ -814,6 +818,20 @@ _SEASON_AFTER = re.compile(
     re.I,
 )
 _SEASON_BEFORE = re.compile(r"(?:this|next|last|early|late|mid|in the|by)\s+$", re.I)
+
+
+# "Excel at communication", "excel in teamwork": the verb, not the spreadsheet.
+_VERB_AFTER = re.compile(r"\s+(?:at|in)\s+(?!excel\b)[a-z]", re.I)
+
+
+_VERB_BEFORE = re.compile(r"(?:^|[.!?;:•\n]\s*|\b(?:i|we|you|to|will|can|they|should)\s+)$", re.I)
+
+
+def _is_verb(m: re.Match[str], text: str) -> bool:
+    """A sentence or a subject before it, "at"/"in" after it: "Excel at communication"."""
+    if m.group(0).lower() != "excel" or not _VERB_AFTER.match(text, m.end()):
+        return False
+    return bool(_VERB_BEFORE.search(text[max(0, m.start() - 16) : m.start()]))
 
 
 def _is_season(m: re.Match[str], text: str) -> bool:

@@ -141,3 +141,16 @@ def test_extract_is_fast_enough_for_100k_postings(samples_dir: Path) -> None:
 )
 def test_false_friends_rest_and_the_season_spring(text: str, want: list[str]) -> None:
     assert skills.extract(text) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Excel at communication and teamwork.", []),
+        ("You will excel in a fast-moving team", []),
+        ("Proficient in Excel in daily reporting", ["excel"]),
+        ("We excel at customer care. Tools: Excel, Word", ["excel"]),
+    ],
+)
+def test_excel_the_verb_is_not_the_spreadsheet(text: str, want: list[str]) -> None:
+    assert skills.extract(text) == want
