@@ -67,6 +67,10 @@ def test_a_killed_command_leaves_no_server(world: Path, tmp_path: Path, sig: int
             assert command.poll() is None, log.read_text()[-2000:]
             time.sleep(0.5)
         assert _servers(home), "the command's temporary server is running"
+        # Not in the first instant of a task run: Prefect 3.8's task engine, signalled while
+        # it creates the run, reads the state it has not set yet and logs "ValueError: Task
+        # run is not set" over the crash (seen once in four loaded `make test` runs).
+        time.sleep(2)
         command.send_signal(sig)
         command.wait(timeout=60)
     finally:
