@@ -69,6 +69,7 @@ def test_title_core_keeps_the_occupation_words(title: str, core: list[str]) -> N
         ("Registered Nurse", "nurse responsible for general care"),
         ("Blockchain Engineer (Contract)", "blockchain developer"),
         ("Product Designer (UX/UI)", "user interface designer"),
+        ("Postdoc Fellow", "university research assistant"),  # not postman/postwoman
     ],
 )
 def test_real_titles_find_their_occupation_in_the_top_ten(
