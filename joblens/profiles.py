@@ -536,11 +536,21 @@ def _could_be_role(text: str) -> bool:
         and len(stripped.split()) >= 3
     ):
         return False  # "I Turn Moving Parts Into ...", "Planned and designed the roadmap"
+    words = _plain_words(text)
     organization = _words()["organization_words"]
-    words = [w.strip(".,()").lower() for w in text.split()]
-    return not (words and words[-1] in organization) and not any(
+    return not _ends_in_organization(text) and not any(
         w in organization and not _has_occupation_word(text) for w in words
     )
+
+
+def _plain_words(text: str) -> list[str]:
+    return [w.strip(".,()").lower() for w in text.split()]
+
+
+def _ends_in_organization(text: str) -> bool:
+    """ "Renesas Electronics America Inc.", "ANZ Bank New Zealand Limited": an employer."""
+    words = _plain_words(text)
+    return bool(words) and words[-1] in _words()["organization_words"]
 
 
 def _first_sentence(line: str) -> str:
@@ -590,7 +600,7 @@ def _experience_title(lines: list[str]) -> str | None:
             continue
         title = _title_around(line, m)
         if (not title or _is_place(title)) and i > 0:
-            title = re.split(r"\s+(?:—|–|-|at|@|\|)\s+|,\s*", section[i - 1])[0].strip()
+            title = re.split(rf"{_POSITION_SEP}|,\s*", section[i - 1])[0].strip()
         if title and not (_could_be_role(title) and _names_role(title)):
             # "Renesas Electronics America Inc., Milpitas, CA (2020 – Present)" then the
             # title on the next line, or the title on the line before the employer's.
@@ -673,6 +683,8 @@ def _split_role(text: str) -> tuple[str | None, str | None]:
     return (text or None), None
 
 
+# What parts a position line: "Data Analyst — Acme", "Analyst at Acme", "Analyst | Acme".
+_POSITION_SEP = r"\s+(?:—|–|-|at|@|\|)\s+"
 # "Associate Recruiter 06/2021 - 6/2022", "Project Lead, Engineer\tNov 2023 - ...".
 _DATE_AFTER = re.compile(
     r"\s+(?:\d{1,2}[/.])?(?:19|20)\d\d\b.*$"
@@ -683,7 +695,7 @@ _DATE_AFTER = re.compile(
 def _role_part(line: str) -> str:
     """The part of a position line that names a role ("Stanhope Road Elementary School —
     Teacher" -> "Teacher"); the line's title part when none does."""
-    for part in re.split(r"\s+(?:—|–|-|at|@|\|)\s+", line):
+    for part in re.split(_POSITION_SEP, line):
         part = _title_part(part).strip(" *_#")
         if part and _could_be_role(part) and _names_role(part):
             return part
@@ -693,11 +705,9 @@ def _role_part(line: str) -> str:
 def _continues_title(text: str) -> bool:
     """Whether the part after "Manager," is the rest of the title (a field: "Systems Design
     Engineering"), not the employer ("ANZ Bank New Zealand Limited"), a place or a date."""
-    words = [w.strip(".,()").lower() for w in text.split()]
-    organization = _words()["organization_words"]
     return (
-        0 < len(words) <= 5
-        and words[-1] not in organization
+        0 < len(text.split()) <= 5
+        and not _ends_in_organization(text)
         and not _YEAR_IN.search(text)
         and not _is_place(text)
     )
@@ -707,7 +717,7 @@ def _title_part(text: str) -> str:
     """The title at the start of a position line, cut at its employer or date ("Data
     Analyst, Acme"), a comma after a rank word continuing it ("Sr. Manager, Systems Design
     Engineering", "Director, Product")."""
-    parts = re.split(r"(\s+(?:—|–|-|at|@|\|)\s+|,\s*|\s+\(| {2,})", text)
+    parts = re.split(rf"({_POSITION_SEP}|,\s*|\s+\(| {{2,}})", text)
     title = _DATE_AFTER.sub("", parts[0])  # "Associate Recruiter 06/2021 - 6/2022"
     ranks = _words()["rank_words"]
     if len(parts) > 2 and parts[1].startswith(",") and title.split():

@@ -211,15 +211,17 @@ _MAC_MOJIBAKE = re.compile(r"¬[^\x00-\x7f]|‚[^\x00-\x7f]{2}")
 
 
 def _mac_repaired(m: re.Match[str]) -> str:
-    try:
-        return m.group().encode("mac_roman").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return m.group()
+    return _redecoded(m.group(), ("mac_roman",))
 
 
 def _repaired(m: re.Match[str]) -> str:
-    run = m.group()
-    for encoding in ("cp1252", "latin-1"):
+    return _redecoded(m.group(), ("cp1252", "latin-1"))
+
+
+def _redecoded(run: str, encodings: tuple[str, ...]) -> str:
+    """`run` as the UTF-8 bytes it was when read in the first of `encodings` that gives
+    them; `run` itself when none does."""
+    for encoding in encodings:
         try:
             return run.encode(encoding).decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
