@@ -196,7 +196,8 @@ def _data_cv_text(name: str, doc: Any, kind: str) -> str:
 
 
 def _names_person(doc: Any, depth: int = 0) -> bool:
-    """Whether data holds a person's name within two levels, beside a role or a history."""
+    """Whether data holds, within three levels, a person's name beside a role, a summary or
+    a history, or a job (a title beside its employer or place)."""
     if depth > 3:
         return False
     if isinstance(doc, dict):
@@ -255,17 +256,7 @@ def _scalar(value: Any) -> bool:
 
 
 def _is_dated(keys: dict[str, Any]) -> bool:
-    dated = (
-        "startdate",
-        "start",
-        "start_date",
-        "from",
-        "dates",
-        "date",
-        "years",
-        "period",
-        "duration",
-    )
+    dated = (*_START_KEYS, "duration")
     return any(k in keys for k in dated) or any(k in keys for k in ("company", "employer"))
 
 
@@ -301,6 +292,8 @@ _PERSON_KEYS = (
 _TITLE_KEYS = ("label", "title", "headline", "position", "role", "job_title")
 _SUMMARY_KEYS = ("summary", "about", "objective", "profile_summary", "bio")
 _NAME_KEYS = ("name", "fullname", "full_name", "firstname", "first_name")
+# Keys of a job's start (or its whole span: "dates", "years", "period").
+_START_KEYS = ("startdate", "start", "start_date", "from", "dates", "date", "years", "period")
 # Keys beside a name that make data a CV (a package.json's name has "dependencies").
 _CV_PARTS = frozenset(
     {
@@ -353,8 +346,7 @@ def as_json_resume(doc: dict[str, Any]) -> dict[str, Any] | None:
 
 def _as_position(job: dict[str, Any]) -> dict[str, Any]:
     keys = {k.lower(): v for k, v in job.items()}
-    dated = ("startdate", "start", "start_date", "from", "dates", "date", "time", "years", "period")
-    dates = str(_first(keys, dated) or "")
+    dates = str(_first(keys, (*_START_KEYS, "time")) or "")
     years = [m.group(0) for m in _YEAR.finditer(dates)]
     end = str(_first(keys, ("enddate", "end", "end_date", "to")) or "")
     notes = _first(keys, ("highlights", "bullets", "responsibilities", "achievements"))
