@@ -218,7 +218,8 @@ def _data_lines(value: Any, key: str = "", depth: int = 0) -> list[str]:
     lines: list[str] = [] if not key else ["", _humanized(key)]
     if isinstance(value, dict):
         keys = {str(k).lower(): v for k, v in value.items()}
-        first, last = keys.get("firstname") or keys.get("first_name"), keys.get("lastname")
+        first = keys.get("firstname") or keys.get("first_name")
+        last = keys.get("lastname") or keys.get("last_name")
         if isinstance(first, str) and isinstance(last, str):
             lines.append(f"Name: {first} {last}")
         if depth and isinstance(_first(keys, _TITLE_KEYS), str) and _is_dated(keys):

@@ -292,3 +292,13 @@ def test_data_files_that_are_not_cvs_are_refused(tmp_path: Path, name: str, cont
     (tmp_path / name).write_text(content, encoding="utf-8")
     with pytest.raises(CvFileError, match="no CV|not valid YAML"):
         cv_documents.read(tmp_path / name, tmp_path)
+
+
+def test_a_name_split_in_two_keys_reads_as_one_name(tmp_path: Path) -> None:
+    (tmp_path / "ana.yaml").write_text(
+        "first_name: Ana\nlast_name: Sousa\nexperience:\n"
+        "  - role: Staff Nurse\n    company: Hospital de Braga\n    start: 2019\n",
+        encoding="utf-8",
+    )
+    text = cv_documents.read(tmp_path / "ana.yaml", tmp_path)
+    assert "Name: Ana Sousa" in text  # first_name/last_name, like firstName/lastName
