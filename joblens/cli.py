@@ -669,21 +669,19 @@ def profile(
     """
     from joblens import cv_documents, profile_eval, profiles
 
-    def read(path: Path) -> dict[str, Any]:
-        text = cv_documents.read(path, path.parent)
-        return profiles.parse(text, candidate_id=path.stem)
+    def profile_of(text: str, candidate_id: str) -> dict[str, Any]:
+        return profiles.parse(text, candidate_id=candidate_id)
 
-    def first_line(path: Path) -> str | None:
-        try:
-            text = profiles.clean_markup(cv_documents.read(path, path.parent))
-        except JobLensError:
-            return None
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
+    def read(path: Path) -> str:
+        return cv_documents.read(path, path.parent)
+
+    def first_line(text: str) -> str | None:
+        lines = [line.strip() for line in profiles.clean_markup(text).splitlines() if line.strip()]
         return lines[1] if len(lines) > 1 else None
 
     if truth is not None:
         try:
-            result = profile_eval.score(truth, read, first_line)
+            result = profile_eval.score(truth, read, profile_of, first_line)
         except JobLensError as exc:
             _fail(str(exc))
         for miss in result["misses"]:
@@ -695,33 +693,30 @@ def profile(
         _fail("profile what? give CV files or folders, or --truth truth.jsonl")
     for path in files:
         try:
-            row = read(path)
+            row = profile_of(read(path), path.stem)
         except JobLensError as exc:
             row = {"candidate_id": path.stem, "error": str(exc)}
-        keep = (
-            "candidate_id",
-            "name",
-            "headline",
-            "location_raw",
-            "city",
-            "region",
-            "country",
-            "work_modes",
-            "seniority",
-            "years_experience",
-            "skills",
-            "salary_floor_annual",
-            "salary_currency",
-        )
-        sys.stdout.write(
-            json.dumps(
-                {k: row.get(k) for k in keep if k in row}
-                | ({"error": row["error"]} if "error" in row else {}),
-                ensure_ascii=False,
-            )
-            + "\n"
-        )
+        shown = {k: row[k] for k in (*_PROFILE_FIELDS, "error") if k in row}
+        sys.stdout.write(json.dumps(shown, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+# What `joblens profile` shows of a candidate row (the summary and embedding aside).
+_PROFILE_FIELDS = (
+    "candidate_id",
+    "name",
+    "headline",
+    "location_raw",
+    "city",
+    "region",
+    "country",
+    "work_modes",
+    "seniority",
+    "years_experience",
+    "skills",
+    "salary_floor_annual",
+    "salary_currency",
+)
 
 
 @app.command()

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from joblens.errors import ConfigError
 from joblens.parse_eval import read_truth, same_field
 
 __all__ = ["FIELDS", "headline_matches", "score"]
@@ -76,22 +77,25 @@ def _right(field: str, row: dict[str, Any], profile: Profile) -> bool | None:
 
 def score(
     truth_file: Path,
-    profile: Callable[[Path], Profile],
-    first_line: Callable[[Path], str | None],
+    read: Callable[[Path], str],
+    profile: Callable[[str, str], Profile],
+    first_line: Callable[[str], str | None],
 ) -> dict[str, Any]:
-    """Each field's rate and the all-fields rate of `profile` over the labelled CVs, with
-    the baseline's headline rate and the misses; a CV the profiler refuses counts as read
-    with nothing (its error is in the miss)."""
-    rows = read_truth_rows(truth_file)
+    """Each field's rate and the all-fields rate of `profile` (text, candidate id) over the
+    labelled CVs, each file `read` once, with the baseline's headline rate and the misses;
+    a CV the reader or the profiler refuses counts as read with nothing (its error is in
+    the miss)."""
+    rows = _rows(truth_file)
     right = dict.fromkeys(FIELDS, 0)
     scored = dict.fromkeys(FIELDS, 0)
     exact = baseline = 0
     misses: list[dict[str, Any]] = []
     for row in rows:
         path = truth_file.parent / str(row["file"])
+        text: str | None = None
         try:
-            got = profile(path)
-            error = None
+            text = read(path)
+            got, error = profile(text, path.stem), None
         except Exception as exc:  # noqa: BLE001 - a refused CV is a miss with its reason
             got, error = {}, f"{type(exc).__name__}: {exc}"
         wrong = []
@@ -104,7 +108,8 @@ def score(
             if not verdict:
                 wrong.append(field)
         exact += not wrong
-        baseline += headline_matches(first_line(path), list(row.get("headlines") or []))
+        first = first_line(text) if text is not None else None
+        baseline += headline_matches(first, list(row.get("headlines") or []))
         if wrong:
             miss: dict[str, Any] = {"id": row.get("id")}
             for field in wrong:
@@ -126,10 +131,8 @@ def score(
     }
 
 
-def read_truth_rows(path: Path) -> list[dict[str, Any]]:
+def _rows(path: Path) -> list[dict[str, Any]]:
     """The labelled CVs of a truth file (each needs "file" and "headlines")."""
-    from joblens.errors import ConfigError
-
     rows = []
     for row in read_truth(path, required="file"):
         if not isinstance(row.get("headlines"), list):
