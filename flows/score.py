@@ -1,4 +1,5 @@
-"""Flow: every current candidate against every active job, top K each, in gold/matches."""
+"""Flow: every current candidate against every active job, top K each, in gold/matches;
+every active job's best candidates in gold/job_matches."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from typing import Any
 from prefect import flow
 
 from tasks.run import commit_run, mark_failed, start_run
-from tasks.scoring import finish_score, plan_score, score_part, score_task_runner
+from tasks.scoring import (
+    finish_score,
+    plan_score,
+    score_jobs_side,
+    score_part,
+    score_task_runner,
+)
 
 
 @flow(
@@ -30,5 +37,6 @@ def score(
     planned = plan_score(ctx, config)
     parts = planned["parts"]
     futures = [score_part.submit(ctx, config, part, parts) for part in range(parts)]
-    report = finish_score(ctx, planned, [f.result() for f in futures])
+    job_side = score_jobs_side.submit(ctx, config)
+    report = finish_score(ctx, planned, [f.result() for f in futures], job_side.result())
     return commit_run(ctx, [report])

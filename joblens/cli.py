@@ -1099,11 +1099,18 @@ def bench_score(
         int, typer.Option(min=1, help="Users whose kept jobs are checked against exact fp32")
     ] = 200,
     seed: Annotated[int, typer.Option(help="Seed of the drawn jobs and users")] = 0,
+    candidates_per_job: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Also time each job's best N candidates (gold/job_matches); 0 = skip"
+        ),
+    ] = 20,
 ) -> None:
     """Nightly scoring on jobs and users drawn like a job market's (thousands of cities in 40
     countries, a third remote): engine.match end to end with gold/matches written as
     Parquet, against FAISS IndexFlatIP top K over the embeddings alone; recall of the kept
-    set against an exact fp32 composite top K. JSON last line."""
+    set against an exact fp32 composite top K; then the recruiter's direction
+    (job_matches_seconds). JSON last line."""
     from joblens import bench_score as bench
 
     print(
@@ -1111,7 +1118,16 @@ def bench_score(
         file=sys.stderr,
         flush=True,
     )
-    _emit_json(bench.bench_score(jobs=jobs, users=users, k=k, recall_users=recall_users, seed=seed))
+    _emit_json(
+        bench.bench_score(
+            jobs=jobs,
+            users=users,
+            k=k,
+            recall_users=recall_users,
+            seed=seed,
+            candidates_per_job=candidates_per_job,
+        )
+    )
 
 
 @bench_app.command("pipeline")

@@ -58,6 +58,7 @@ def forget_candidate(lake: Lake, candidate_id: str, model_names: Sequence[str]) 
         "raw_cvs": lake.erase("raw_cvs", _stem("origin") == candidate_id),
         "candidates": lake.erase("candidates", pl.col("candidate_id") == candidate_id),
         "matches": lake.erase("matches", pl.col("candidate_id") == candidate_id),
+        "job_matches": lake.erase("job_matches", pl.col("candidate_id") == candidate_id),
         "analyses": lake.erase("analyses", pl.col("candidate_id") == candidate_id),
         "deferred_analyses": lake.erase(
             "deferred_analyses", pl.col("candidate_id") == candidate_id

@@ -436,6 +436,15 @@ TABLES: dict[str, Table] = {
             "top K jobs per candidate of the latest completed scoring run",
         ),
         Table(
+            "job_matches",
+            "gold/job_matches",
+            MATCHES,
+            ("dt",),
+            Current("flow", flow="score"),
+            "top K candidates per active job of the latest completed scoring run "
+            "(the recruiter's direction; rank is the candidate's place for the job)",
+        ),
+        Table(
             "analyses",
             "gold/analyses",
             ANALYSES,

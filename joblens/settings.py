@@ -128,6 +128,9 @@ class EmbedSettings(_Section):
 
 class ScoringSettings(_Section):
     top_k: int = Field(20, ge=1)
+    candidates_per_job: int = Field(
+        20, ge=0, description="Best candidates kept per active job in gold/job_matches; 0 = none"
+    )
     chunk_size: int = Field(0, ge=0, description="Candidates per chunk; 0 = from free memory")
     backend: Literal["auto", "torch", "numpy"] = "auto"
     # Weights (2026-12-07): `joblens tune` on a training world (seed 9001, the real model)

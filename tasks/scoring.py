@@ -13,7 +13,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from joblens import settings as joblens_settings
 from joblens.errors import ConfigError
 from joblens.stages import RunContext
-from joblens.stages.score import finish, plan
+from joblens.stages.score import finish, plan, score_jobs
 from joblens.stages.score import score_part as score_one_part
 from tasks.progress import StageProgress
 
@@ -68,9 +68,20 @@ def score_part(ctx: RunContext, config: str | None, part: int, parts: int) -> di
     return score_one_part(ctx, settings, part, parts, progress=progress)
 
 
+# Not retried, not cached: as score-part.
+@task(name="score-jobs", cache_policy=NO_CACHE, persist_result=False)
+def score_jobs_side(ctx: RunContext, config: str | None) -> dict[str, Any]:
+    """Write every active job's best candidates (gold/job_matches); return what it did."""
+    progress = StageProgress("score-jobs", "Ranking candidates for every job")
+    return score_jobs(ctx, joblens_settings.load(config), progress=progress)
+
+
 @task(name="finish-score", cache_policy=NO_CACHE, persist_result=False)
 def finish_score(
-    ctx: RunContext, planned: dict[str, Any], results: list[dict[str, Any]]
+    ctx: RunContext,
+    planned: dict[str, Any],
+    results: list[dict[str, Any]],
+    job_side: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Account for every candidate and record the stage; return the stage report."""
-    return finish(ctx, planned, results).to_dict()
+    return finish(ctx, planned, results, job_side).to_dict()

@@ -43,11 +43,13 @@ from joblens.scoring.features import CandidateAttributes
 from joblens.settings import ScoringSettings
 
 __all__ = [
+    "BlockScorer",
     "Ranker",
     "Shortlist",
     "ScoringStats",
     "auto_chunk_size",
     "match",
+    "prepare",
     "rank_candidates",
     "shortlist_size",
 ]
@@ -228,7 +230,7 @@ class Ranker:
         """Return job positions of the whole jobs frame for positions in this ranker."""
         return idx if self.block is None else self.block.jobs[idx]
 
-    def _scores(
+    def scores(
         self, cand_matrix: np.ndarray, cands: CandidateAttributes
     ) -> list[tuple[int, Any, Any]]:
         """Return, per run of the block's jobs, (the run's first position among the block's
@@ -279,7 +281,7 @@ class Ranker:
         # output and the three additions after it, each one rounding at most.
         slack = 2 * self._unit * (self._rest_span + 3 * self._span) + 1e-5
         limits = (thresholds - self.shift - slack).astype(np.float32)[:, None]
-        runs = self._scores(cand_matrix, cands)
+        runs = self.scores(cand_matrix, cands)
         started = time.perf_counter()
         if self.backend == "numpy":
             counts = sum((scores >= limits).sum(axis=1) for _, scores, _ in runs)
@@ -304,7 +306,7 @@ class Ranker:
             every = np.tile(self._global(np.arange(self.n_jobs)), (n, 1))
             return Shortlist(every, np.full(n, -np.inf), None)
         if self.backend == "numpy":
-            runs = self._scores(cand_matrix, cands)
+            runs = self.scores(cand_matrix, cands)
             started = time.perf_counter()
             kept = [_best_numpy(first, scores, cos, size) for first, scores, cos in runs]
             values, idx, cosines = (np.concatenate(x, axis=1) for x in zip(*kept, strict=True))
@@ -315,7 +317,7 @@ class Ranker:
             import torch
 
             with torch.inference_mode():
-                t_runs = self._scores(cand_matrix, cands)
+                t_runs = self.scores(cand_matrix, cands)
                 started = time.perf_counter()
                 t_kept = [_best_torch(first, scores, cos, size) for first, scores, cos in t_runs]
                 t_values, t_idx, t_cosines = (
@@ -391,6 +393,21 @@ def match(
     is called after each chunk with the number of candidates done; `stats`, when given, adds
     up where the time went.
     """
+    cand_attrs, blocks, scorer = prepare(candidates, jobs, settings, now, chunk_size, stats)
+    return _chunks(cand_attrs, blocks, scorer, progress)
+
+
+def prepare(
+    candidates: pl.DataFrame,
+    jobs: pl.DataFrame,
+    settings: ScoringSettings,
+    now: datetime,
+    chunk_size: int | None = None,
+    stats: ScoringStats | None = None,
+) -> tuple[CandidateAttributes, list[PlaceBlock], BlockScorer]:
+    """Check the inputs and return what a pass over them needs: the candidates' attributes,
+    the place blocks (blocks.py) and the block scorer (the resident job block); ScoringError
+    on no jobs or embeddings of different widths."""
     if jobs.height == 0:
         raise ScoringError("scoring: expected at least one job, got an empty jobs frame")
     job_attrs = features.job_attributes(jobs, settings=settings, now=now)
@@ -421,11 +438,11 @@ def match(
         semantic=job_attrs.embedding,
     )
     del job_matrix
-    scorer = _BlockScorer(ranker, explain.JobIndex(job_attrs), vocab, settings, chunk_size)
-    return _chunks(cand_attrs, layout.blocks, scorer, progress)
+    scorer = BlockScorer(ranker, explain.JobIndex(job_attrs), vocab, settings, chunk_size)
+    return cand_attrs, layout.blocks, scorer
 
 
-class _BlockScorer:
+class BlockScorer:
     """What every block's ranking shares: the jobs' factor block, index and the settings."""
 
     def __init__(
@@ -466,7 +483,7 @@ class _BlockScorer:
 def _chunks(
     cands: CandidateAttributes,
     blocks: list[PlaceBlock],
-    scorer: _BlockScorer,
+    scorer: BlockScorer,
     progress: Progress | None,
 ) -> Iterator[pl.DataFrame]:
     total, done = len(cands.ids), 0

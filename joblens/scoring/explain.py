@@ -296,6 +296,21 @@ def rerank(
     kth = np.full(n_cand, -np.inf)
     at_k = rank == top_k
     kth[ci[at_k]] = total_kept[at_k]
+    frame = pairs_frame(index, cands, ci, ji, rank, total_kept, values)
+    return Reranked(frame, kth)
+
+
+def pairs_frame(
+    index: JobIndex,
+    cands: CandidateAttributes,
+    ci: np.ndarray,
+    ji: np.ndarray,
+    rank: np.ndarray,
+    total: np.ndarray,
+    values: dict[str, np.ndarray],
+) -> pl.DataFrame:
+    """Return MATCHES rows (without run_id) of pairs (cands[ci], jobs[ji]) with their rank,
+    exact score, factors and matched/missing skills."""
     matched, missing = _skill_lists(index, cands, ci, ji)
     table = pa.table(
         {
@@ -303,7 +318,7 @@ def rerank(
             "candidate_id": pa.array(cands.ids, pa.string()).take(pa.array(ci)),
             "job_id": index.job_ids.take(pa.array(ji)),
             "rank": pa.array(rank.astype(np.int32)),
-            "score": pa.array(total_kept.astype(np.float32)),
+            "score": pa.array(total.astype(np.float32)),
             **{name: pa.array(values[name].astype(np.float32)) for name in FACTORS},
             "matched_skills": matched,
             "missing_skills": missing,
@@ -312,7 +327,7 @@ def rerank(
     )
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
-    return Reranked(frame.drop("run_id"), kth)
+    return frame.drop("run_id")
 
 
 def explain(

@@ -1,13 +1,15 @@
-"""Stage: every current candidate against every active job -> gold/matches.
+"""Stage: every current candidate against every active job -> gold/matches, job_matches.
 
 Reads: candidates and jobs (current state: whatever runs brought them; jobs only while
-active).  Writes: matches (top K per candidate with the per-factor breakdown), quarantine
-(stage score: candidates left without a match), run_stats.
+active).  Writes: matches (top K per candidate with the per-factor breakdown), job_matches
+(the recruiter's direction: each active job's best `scoring.candidates_per_job` candidates,
+same breakdown), quarantine (stage score: candidates left without a match), run_stats.
 
 The candidates can be split into parts (contiguous slices in candidate-id order) that score
 independently, on one machine or as tasks on a Dask cluster: `plan`, one `score_part` per
-part, then `finish`. A candidate's matches do not depend on which part it is in, so any
-split gives the same rows. `score` runs the three in-process.
+part and one `score_jobs` (every candidate, for the job side), then `finish`. A candidate's
+matches do not depend on which part it is in, so any split gives the same rows. `score`
+runs them in-process.
 """
 
 from __future__ import annotations
@@ -19,14 +21,14 @@ from typing import Any
 import polars as pl
 
 from joblens.errors import ScoringError
-from joblens.scoring import engine
+from joblens.scoring import engine, recruiter
 from joblens.settings import Settings
 from joblens.stages.run import Progress, RunContext, StageReport, quarantine, timed
 
-__all__ = ["READS", "WRITES", "finish", "plan", "score", "score_part"]
+__all__ = ["READS", "WRITES", "finish", "plan", "score", "score_jobs", "score_part"]
 
 READS = ("candidates", "jobs")
-WRITES = ("matches", "quarantine", "run_stats")
+WRITES = ("matches", "job_matches", "quarantine", "run_stats")
 
 
 def plan(ctx: RunContext, *, per_part: int) -> dict[str, Any]:
@@ -86,9 +88,43 @@ def score_part(
     }
 
 
-def finish(ctx: RunContext, planned: dict[str, Any], results: list[dict[str, Any]]) -> StageReport:
+def score_jobs(
+    ctx: RunContext, settings: Settings, *, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Write every active job's best `scoring.candidates_per_job` current candidates to
+    job_matches (the recruiter's direction, exact: scoring/recruiter.py); return what it did."""
+    k = settings.scoring.candidates_per_job
+    jobs, _ = _active_jobs(ctx)
+    candidates = ctx.lake.current("candidates") if k and jobs.height else pl.DataFrame()
+    if candidates.is_empty():
+        return {"job_match_rows": 0, "jobs_with_candidates": 0}
+    stats = engine.ScoringStats()
+    frame = recruiter.top_candidates(
+        candidates,
+        jobs,
+        settings=settings.scoring,
+        now=ctx.started_at,
+        top=k,
+        progress=progress,
+        stats=stats,
+    )
+    ctx.lake.write("job_matches", frame, run_id=ctx.run_id, partition={"dt": ctx.dt})
+    return {
+        "job_match_rows": frame.height,
+        "jobs_with_candidates": frame["job_id"].n_unique(),
+        "job_pairs_scored": stats.pairs_scored,
+    }
+
+
+def finish(
+    ctx: RunContext,
+    planned: dict[str, Any],
+    results: list[dict[str, Any]],
+    job_side: dict[str, Any] | None = None,
+) -> StageReport:
     """Account for every candidate (one without a match gets a quarantine row saying why)
-    and write the stage's run_stats row; return the stage report."""
+    and write the stage's run_stats row; return the stage report. `job_side` is what
+    `score_jobs` did."""
     report = StageReport("score")
     # The stage's time is the whole scoring, from the plan to the last part.
     with timed(ctx, report, since=planned["started"]):
@@ -114,6 +150,7 @@ def finish(ctx: RunContext, planned: dict[str, Any], results: list[dict[str, Any
             "pairs_scored": sum(r.get("pairs_scored", 0) for r in results),
             "match_rows": sum(r["rows"] for r in results),
             "parts": planned["parts"],
+            **(job_side or {}),
         }
     return report
 
@@ -122,4 +159,5 @@ def score(ctx: RunContext, settings: Settings, *, progress: Progress | None = No
     """Score every current candidate against every active job in this process (one part)."""
     planned = plan(ctx, per_part=max(1, settings.score.candidates_per_task))
     planned["parts"] = 1
-    return finish(ctx, planned, [score_part(ctx, settings, 0, 1, progress=progress)])
+    part = score_part(ctx, settings, 0, 1, progress=progress)
+    return finish(ctx, planned, [part], score_jobs(ctx, settings))

@@ -77,6 +77,31 @@ def test_matches_and_analyses_cover_every_candidate(
     assert analyses.height == matches.filter(pl.col("rank") <= settings.llm.top_n).height
 
 
+def test_every_active_job_lists_its_best_candidates_from_the_latest_score_run(
+    flow_runs: type, world: Path, tmp_path: Path
+) -> None:
+    flows = flow_runs(tmp_path)
+    flows.all(world)
+    again = flows.score()
+    lake = Lake(tmp_path)
+    per_job = lake.current("job_matches")
+    assert set(per_job["run_id"]) == {again.run_id}
+    jobs = lake.current("jobs").filter(pl.col("active"))
+    # Each job: ranks 1..n (n <= the setting), scores best first, only active jobs.
+    assert set(per_job["job_id"]) <= set(jobs["job_id"])
+    assert per_job["job_id"].n_unique() > jobs.height // 2
+    for _, group in per_job.group_by("job_id"):
+        group = group.sort("rank")
+        assert group["rank"].to_list() == list(range(1, group.height + 1))
+        assert group.height <= Settings().scoring.candidates_per_job
+        assert group["score"].to_list() == sorted(group["score"], reverse=True)
+    # A pair kept in both directions has the same score and factors in both tables.
+    both = per_job.join(lake.current("matches"), on=["candidate_id", "job_id"], suffix="_m")
+    assert both.height > 0
+    assert (both["score"] - both["score_m"]).abs().max() < 1e-5
+    assert lake.query("SELECT count(*) AS n FROM job_matches")["n"][0] == per_job.height
+
+
 def test_two_ingest_runs_then_one_score_run_give_one_row_per_entity(
     flow_runs: type, world: Path, tmp_path: Path
 ) -> None:
@@ -140,7 +165,7 @@ def test_rerunning_a_run_id_replaces_it_whole(flow_runs: type, world: Path, tmp_
     flows = flow_runs(tmp_path)
     flows.all(world, "r-fixed")
     lake = Lake(tmp_path)
-    tables = ("postings", "jobs", "matches", "quarantine", "run_stats")
+    tables = ("postings", "jobs", "matches", "job_matches", "quarantine", "run_stats")
     before = {t: lake.history(t).height for t in tables}
     flows.all(world, "r-fixed")
     assert {t: lake.history(t).height for t in tables} == before
