@@ -118,7 +118,10 @@ def tfidf_cosines(queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
 
 def truth_settings(settings: ScoringSettings) -> ScoringSettings:
     """The settings a family truth is judged with: place neither filters nor scores."""
-    return settings.model_copy(update={"place_filter": "none", "w_location": 0.0})
+    recruiter = settings.recruiter.model_copy(update={"w_location": 0.0})
+    return settings.model_copy(
+        update={"place_filter": "none", "w_location": 0.0, "recruiter": recruiter}
+    )
 
 
 def _per_ad(ranked: list[list[str]], relevant: list[set[str]]) -> list[tuple[float, float]]:

@@ -575,12 +575,13 @@ def rank_candidates(
     """Return the `top` candidates for one job (the recruiter's direction), best first.
 
     Every candidate is scored against the one job with the same factors and hard filters
-    as `match`; a candidate the hard filters exclude does not appear. Columns are MATCHES'
-    (rank is the candidate's place for this job).
+    as `match`, weighed with the recruiter's weights (`settings.recruiter`); a candidate the
+    hard filters exclude does not appear. Columns are MATCHES' (rank is the candidate's
+    place for this job).
     """
     if job.height != 1:
         raise ScoringError(f"rank_candidates takes one job, got {job.height}")
-    one = settings.model_copy(update={"top_k": 1})
+    one = settings.for_recruiter().model_copy(update={"top_k": 1})
     chunks = list(match(candidates, job, settings=one, now=now)) if candidates.height else []
     if not chunks:
         return pl.DataFrame(schema={"candidate_id": pl.String, "rank": pl.Int32})

@@ -239,7 +239,8 @@ def top_candidates(
     stats: ScoringStats | None = None,
 ) -> pl.DataFrame:
     """Return every job's exact top `top` candidates as MATCHES rows (without run_id),
-    ordered by job position then rank; a job no candidate may see has no row.
+    ordered by job position then rank, weighed with the recruiter's weights
+    (`settings.recruiter`); a job no candidate may see has no row.
 
     Two ranking passes at most: the first keeps M = shortlist_size(top, candidates) per
     job; the jobs it leaves uncertain get a second pass keeping WIDEN x M; any still
@@ -249,6 +250,7 @@ def top_candidates(
         assert isinstance(empty, pl.DataFrame)
         return empty.drop("run_id")
     stats = stats or ScoringStats()
+    settings = settings.for_recruiter()
     cands, blocks, scorer = prepare(candidates, jobs, settings, now, chunk_size, stats)
     n_jobs, n_cands = jobs.height, len(cands.ids)
     m = shortlist_size(top, n_cands)

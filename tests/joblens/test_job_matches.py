@@ -16,7 +16,9 @@ from tests.joblens.test_scoring import NOW, _settings, random_candidates, random
 
 
 def _brute_force(cands: pl.DataFrame, jobs: pl.DataFrame, s: ScoringSettings, top: int) -> dict:
-    """job_id -> [(score, candidate_id)] best first, ties to the smaller candidate_id."""
+    """job_id -> [(score, candidate_id)] best first, ties to the smaller candidate_id, with
+    the recruiter's weights."""
+    s = s.model_copy(update=s.recruiter.model_dump())
     out: dict[str, list[tuple[float, str]]] = {}
     for job in jobs.iter_rows(named=True):
         scored = [
@@ -81,7 +83,7 @@ def test_jobs_whose_shortlist_could_miss_a_candidate_are_ranked_again(
     _assert_same(got, _brute_force(cands, jobs, s, 8))
 
 
-def test_the_same_pair_scores_alike_in_both_directions() -> None:
+def test_a_pair_has_the_same_factors_in_both_directions_and_each_sides_weights() -> None:
     rng = random.Random(3)
     jobs, cands = random_jobs(rng, 60), random_candidates(rng, 80)
     s = _settings(top_k=60)
@@ -90,9 +92,15 @@ def test_the_same_pair_scores_alike_in_both_directions() -> None:
     both = per_job.join(per_cand, on=["candidate_id", "job_id"], suffix="_c")
     # Every allowed pair is in both (K covers them all) with the same factors.
     assert both.height == per_job.height == per_cand.height > 0
-    for name in ("score", "semantic", "skills", "location", "seniority", "occupation"):
+    factors = ("semantic", "skills", "location", "seniority", "salary", "freshness", "occupation")
+    for name in factors:
         np.testing.assert_allclose(both[name], both[f"{name}_c"], atol=1e-5)
     assert both["matched_skills"].to_list() == both["matched_skills_c"].to_list()
+    # The score is each side's weighted sum: the recruiter weighs seniority less.
+    for side, weights in (("", s.recruiter), ("_c", s)):
+        want = sum(getattr(weights, f"w_{n}") * both[n].cast(pl.Float64) for n in factors)
+        np.testing.assert_allclose(both[f"score{side}"], want, atol=1e-5)
+    assert s.recruiter.w_seniority < s.w_seniority
 
 
 def test_no_candidates_gives_no_rows_with_the_matches_columns() -> None:

@@ -507,9 +507,10 @@ def test_candidates_for_a_job_equal_the_reference_scored_pair_by_pair(seed: int)
     job = jobs.head(1)
     got = engine.rank_candidates(cands, job, settings=s, now=NOW, top=15)
     job_row = job.row(0, named=True)
+    weights = s.model_copy(update=s.recruiter.model_dump())  # the recruiter's weights
     want = sorted(
         (
-            (reference.score(c, job_row, now=NOW, settings=s), c["candidate_id"])
+            (reference.score(c, job_row, now=NOW, settings=weights), c["candidate_id"])
             for c in cands.iter_rows(named=True)
             if reference.allowed(c, job_row)
         ),
