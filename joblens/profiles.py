@@ -273,7 +273,10 @@ def _template_values(match: re.Match[str]) -> str:
 def parse(text: str, *, candidate_id: str) -> dict[str, object]:
     """Return the CANDIDATES fields read from one CV (no run_id, text_hash or embedding).
 
-    Raises ParseError when the CV is empty or has neither a headline nor any known skill.
+    Raises ParseError when the CV is empty, or has neither a headline nor any known skill
+    and is not laid out as a CV either (fewer than two of a CV's sections: a civil site
+    engineer's "Education Details / Skill Details / Company Details" is a CV whatever its
+    trade's skills).
     """
     text = clean_markup(text)
     lines = _lines(text)
@@ -286,7 +289,7 @@ def parse(text: str, *, candidate_id: str) -> dict[str, object]:
     name = _name(lines)
     headline, head_location = _headline(lines, name)
     found_skills = skills.extract(text)
-    if not headline and not found_skills:
+    if not headline and not found_skills and _section_count(lines) < 2:
         raise ParseError(
             f"CV {candidate_id!r} has neither a headline (role sought) nor any known skill",
             field="text",
@@ -412,6 +415,16 @@ def _is_section(line: str) -> bool:
         and not re.search(r"\d", line)
         and any(w in names["single"] for w in parts)
     )
+
+
+def _section_count(lines: list[str]) -> int:
+    """How many different CV sections (experience, education, skills, ...) head a line of
+    their own content; 0 when fewer than three lines are content."""
+    heading = [_is_section(ln) or _is_experience_heading(ln) for ln in lines]
+    if len(lines) - sum(heading) < 3:
+        return 0
+    filled = zip(lines, heading, heading[1:], strict=False)
+    return len({_plain(line) for line, head, next_head in filled if head and not next_head})
 
 
 def _is_experience_heading(line: str) -> bool:

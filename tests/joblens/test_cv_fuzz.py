@@ -45,6 +45,7 @@ _CV_WORDS = st.sampled_from(
         "+47 912",
     ]
 )
+_SECTION_WORDS = {"experience", "skills", "summary", "education", "work", "# work"}
 _CVS = st.one_of(st.text(max_size=400), st.lists(_CV_WORDS, max_size=60).map(" ".join))
 
 
@@ -58,7 +59,11 @@ def test_any_cv_text_gives_a_profile_or_a_parse_error(text: str) -> None:
     assert set(row) <= set(CANDIDATES.names)
     assert row["seniority"] is None or row["seniority"] in SENIORITY_LEVELS
     assert set(row["work_modes"]) <= set(WORK_MODES)
-    assert row["headline"] or row["skills"]  # else it is not a CV and must be refused
+    if not (row["headline"] or row["skills"]):
+        # Else it must be laid out as a CV: two different sections over lines of content.
+        lines = [ln.strip(" #:").lower() for ln in text.splitlines() if ln.strip(" #:")]
+        assert len({ln for ln in lines if ln in _SECTION_WORDS}) >= 2, text
+        assert len([ln for ln in lines if ln not in _SECTION_WORDS]) >= 3, text
 
 
 @settings(max_examples=300, deadline=None)
