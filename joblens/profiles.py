@@ -506,7 +506,32 @@ def _headline(lines: list[str], name: str | None) -> tuple[str | None, str | Non
     found = _prose_role(lines) or found
     if found:
         return found, None
-    return fallback or (_latest_title(lines), None)
+    return fallback or (_role_line(lines) or _latest_title(lines), None)
+
+
+# Words a job title never starts with: a phrase of prose ("In his spare time").
+_LEAD_WORDS = frozenset({"in", "at", "on", "for", "as", "and", "the", "a", "an", "of", "to"})
+
+
+def _role_line(lines: list[str]) -> str | None:
+    """A short line of its own, early in the CV, that is a job title ending in an ESCO
+    occupation's head word ("Python Developer" between the education and the skills of a
+    CV without a header; not "Lead Generation", "Research and Teaching")."""
+    from joblens.occupations import head_words, tokens
+
+    for line in lines[:40]:
+        role = line.split(",")[0].strip()
+        words = role.split()
+        if not 2 <= len(words) <= 5 or re.search(r"\d|:| - | – |\t", role):
+            continue  # one word ("Member", a data key) is too little to call a title
+        if words[0].lower() in _LEAD_WORDS or not role[0].isalpha():
+            continue  # "In his spare time", "• Act as mediator"
+        if _is_heading(role) or _is_section(role) or _is_contact(line):
+            continue
+        stems = tokens(role)
+        if stems and stems[-1] in head_words() and _could_be_role(role):
+            return role
+    return None
 
 
 def _names_role(text: str) -> bool:
@@ -549,11 +574,19 @@ def _could_be_role(text: str) -> bool:
         and len(stripped.split()) >= 3
     ):
         return False  # "I Turn Moving Parts Into ...", "Planned and designed the roadmap"
+    if _names_schooling(text) and not _has_occupation_word(text):
+        return False  # "BE PA College of Engineering", "Diploma Computer science Pune"
     words = _plain_words(text)
     organization = _words()["organization_words"]
     return not _ends_in_organization(text) and not any(
         w in organization and not _has_occupation_word(text) for w in words
     )
+
+
+def _names_schooling(text: str) -> bool:
+    """Whether a line names a degree or a school (cv_words.json's education_words)."""
+    words = _words()["education_words"]
+    return any(w.strip("()[],;:'\"") in words for w in re.split(r"[\s/|]+", text.lower()))
 
 
 def _plain_words(text: str) -> list[str]:
