@@ -332,12 +332,25 @@ def summary(text: str, headline: str | None, skill_ids: list[str]) -> str:
     return redact(_summary(headline, _lines(clean_markup(text)), skill_ids))
 
 
+_CELL_GAP = re.compile(r" {4,}")
+_FLAT_LINE = 160  # characters: a line this long with wide gaps is many lines run together
+
+
+def _flattened(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        out.extend(_CELL_GAP.split(line) if len(line) >= _FLAT_LINE else [line])
+    return out
+
+
 def _lines(text: str | None) -> list[str]:
-    """Non-empty lines with Markdown markers (headings, bullets, bold) taken off."""
+    """Non-empty lines with Markdown markers (headings, bullets, bold) taken off; in a long
+    line, a run of four or more spaces ends a line too (a CV flattened by a scraper:
+    "ACCOUNTANT         Summary    A detail oriented ...")."""
     if not text:
         return []
     out = []
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    for raw in _flattened(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
         line = _MD_NOISE.sub("", raw).strip()
         if len(line) > 2 and line[0] == line[-1] and line[0] in "*_":  # *italic* line
             line = line[1:-1].strip()
@@ -352,7 +365,8 @@ _LABELLED_NAME = re.compile(
 # "I am a data engineer", "I am currently the Head Chef at Breakside": the role ends
 # before where ("at", "for", "in", "with") or the sentence.
 _I_AM = re.compile(
-    r"\bI(?:'m| am| work as| serve as)(?: (?:currently|now|presently|also|working as|employed as))*"
+    r"\bI(?:['’]?m| am| work as| serve as)"
+    r"(?: (?:currently|now|presently|also|working as|employed as))*"
     r" (?:an? |the )?"
     r"([^,.;:]{3,60}?)(?=\s+(?:at|for|in|with|based|focused|who|speciali[sz]ed|passionate)\b"
     r"|[,.;:]|$)",
@@ -362,6 +376,14 @@ _I_AM = re.compile(
 _WORK_AS = re.compile(
     r"\bI(?:'ve| have)? (?:been )?work(?:ed|ing)? as (?:an? |the )?"
     r"([^,.;:]{3,60}?)(?=\s+(?:at|for|in|with|since)\b|[,.;:]|$)",
+    re.I,
+)
+# "Seeking a home health aide position", "I'm looking for Programmer internship": the role
+# a job seeker's post asks for.
+_SEEKING = re.compile(
+    r"\b(?:seeking|looking for|searching for|in search of)\s+(?:an? |the )?"
+    r"(?:(?:new|full[- ]time|part[- ]time|entry[- ]level|permanent)\s+)*"
+    r"([^,.;:]{3,60}?)\s+(?:position|job|role|internship|opportunit(?:y|ies)|employment)\b",
     re.I,
 )
 _ROLE_BEFORE = re.compile(
@@ -613,6 +635,7 @@ def _prose_role(lines: list[str], *, first_person: bool = False) -> str | None:
         patterns: list[tuple[re.Pattern[str], list[str]]] = [
             (_WORK_AS, sentences),
             (_I_AM, sentences),
+            (_SEEKING, sentences),
         ]
         if not first_person:
             patterns.append((_ROLE_BEFORE, sentences[:1]))

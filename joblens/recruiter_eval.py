@@ -150,7 +150,9 @@ def evaluate(
     """Return (one row per ad, the summary) of the ranking against `families`.
 
     `ads` are job rows with embeddings (one per ad, `job_id` = the ad's id), `ad_texts` their
-    texts by id; an ad or a candidate without a family is left out, and counted. Raises
+    texts by id; an ad or a candidate without a family is left out, and counted. A CV of
+    `cv_texts` (the CV files) with a family that never became a candidate (quarantined,
+    say) is relevant all the same: every ranker misses it, and it is counted. Raises
     ConfigError when no ad or no candidate has one."""
     pool = candidates.filter(pl.col("candidate_id").is_in(list(families)))
     ads_in = ads.height
@@ -163,6 +165,9 @@ def evaluate(
     ids = pool["candidate_id"].to_list()
     by_family: dict[str, set[str]] = {}
     for cid in ids:
+        by_family.setdefault(families[cid], set()).add(cid)
+    lost = sorted(set(cv_texts or {}).intersection(families).difference(ids))
+    for cid in lost:
         by_family.setdefault(families[cid], set()).add(cid)
     job_ids = ads["job_id"].to_list()
     relevant = [by_family.get(families[j], set()) for j in job_ids]
@@ -198,6 +203,7 @@ def evaluate(
         "jobs": len(job_ids),
         "candidates": len(ids),
         "candidates_without_family": candidates.height - pool.height,
+        "cvs_not_candidates": len(lost),
         "ads_without_family": ads_in - len(job_ids),
         **_summary(mine),
         "baselines": {

@@ -26,6 +26,7 @@ from joblens.scoring.features import (
     LON_CELLS,
     NEUTRAL,
     OCCUPATION_SHARE,
+    OCCUPATION_UNKNOWN,
     REMOTE_MODE,
     SALARY_ZERO_RATIO,
     CandidateAttributes,
@@ -187,10 +188,10 @@ def _occupation(
     index: JobIndex, cands: CandidateAttributes, ci: np.ndarray, ji: np.ndarray
 ) -> np.ndarray:
     """The occupation factor per pair: the share of codes both hold where both are known,
-    else NEUTRAL; the code rows are compared only for those pairs."""
+    else OCCUPATION_UNKNOWN; the code rows are compared only for those pairs."""
     cand_codes = index.occupation_codes(cands.occupation, len(cands.ids))
     known = (cand_codes[ci, 0] >= 0) & (index.occupation[ji, 0] >= 0)
-    out = np.full(len(ji), NEUTRAL, dtype=np.float64)
+    out = np.full(len(ji), OCCUPATION_UNKNOWN, dtype=np.float64)
     if known.any():
         kc, kj = ci[known], ji[known]
         job_occ = index.occupation[kj]

@@ -23,6 +23,7 @@ from joblens.scoring.features import (
     LOCATION_SAME_CITY,
     LOCATION_SAME_COUNTRY,
     NEUTRAL,
+    OCCUPATION_UNKNOWN,
     SALARY_ZERO_RATIO,
     cell_of,
     cells_touch,
@@ -174,11 +175,11 @@ def _freshness(job: Row, now: datetime, settings: ScoringSettings) -> float:
 
 def _occupation(candidate: Row, job: Row) -> float:
     """A quarter for each of: same ESCO occupation, same ISCO unit (4 digits), minor (3) and
-    sub-major (2) group; unknown occupation on either side: neutral."""
+    sub-major (2) group; unknown occupation on either side: OCCUPATION_UNKNOWN."""
     mine, theirs = _text(candidate, "occupation"), _text(job, "occupation")
     a, b = _text(candidate, "isco") or "", _text(job, "isco") or ""
     if mine is None or theirs is None or not _unit_group(a) or not _unit_group(b):
-        return NEUTRAL
+        return OCCUPATION_UNKNOWN
     shared = int(mine == theirs) + sum(1 for d in (4, 3, 2) if a[:d] == b[:d])
     return shared / 4
 

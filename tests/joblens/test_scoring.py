@@ -546,8 +546,9 @@ def test_occupation_fit_counts_shared_occupation_and_isco_groups() -> None:
     fit = dict(zip(got["job_id"].to_list(), got["occupation"].to_list(), strict=True))
     ids = jobs["job_id"].to_list()
     # Same occupation; web developer (2513, same minor 251); ICT developer (same unit 2512);
-    # data analyst (2511); nurse and midwife (another major group); unknown: neutral.
-    assert [fit[i] for i in ids] == [1.0, 0.5, 0.75, 0.5, 0.0, 0.0, 0.5]
+    # data analyst (2511); nurse and midwife (another major group); unknown: what a shared
+    # sub-major group scores, no more.
+    assert [fit[i] for i in ids] == [1.0, 0.5, 0.75, 0.5, 0.0, 0.0, 0.25]
     scores = dict(zip(got["job_id"].to_list(), got["score"].to_list(), strict=True))
     assert scores[ids[0]] == pytest.approx(1.0, abs=1e-4)
 
@@ -564,6 +565,6 @@ def test_an_occupation_without_a_unit_group_is_unknown_on_every_path() -> None:
     )
     settings = _settings(w_occupation=0.3, top_k=3, place_filter="none")
     got = _run(cand, jobs, settings).sort("job_id")
-    assert got["occupation"].to_list() == [1.0, 0.5, 0.5]
+    assert got["occupation"].to_list() == [1.0, 0.25, 0.25]
     want = reference.rank(cand, jobs, settings=settings, now=NOW).sort("job_id")
     np.testing.assert_allclose(got["score"].to_numpy(), want["score"].to_numpy(), atol=1e-3)
