@@ -120,9 +120,11 @@ class Ranker:
         stats: ScoringStats | None = None,
         order: np.ndarray | None = None,
         semantic: np.ndarray | None = None,
+        reduced: bool = True,
     ) -> None:
         """Keep the jobs' block (rows of `job_matrix`, whose first `dim` columns are the
-        unit embeddings, or `semantic` [J, dim] when given; `bias`) resident, in `order`."""
+        unit embeddings, or `semantic` [J, dim] when given; `bias`) resident, in `order`;
+        `reduced`: the rest's product in bf16/fp16 where the machine has it, else fp32."""
         self.block: PlaceBlock | None = None
         self.stats = stats or ScoringStats()
         self._w_location = settings.w_location
@@ -137,7 +139,11 @@ class Ranker:
             import torch  # heavy; only the torch backend pays for it
 
             if torch.cuda.is_available():
-                self._device, dtype, self.precision = "cuda", torch.float16, "fp16"
+                self._device = "cuda"
+            if not reduced:
+                dtype = torch.float32
+            elif self._device == "cuda":
+                dtype, self.precision = torch.float16, "fp16"
             elif cpu_has_bf16():
                 dtype, self.precision = torch.bfloat16, "bf16"
             else:
@@ -404,10 +410,13 @@ def prepare(
     now: datetime,
     chunk_size: int | None = None,
     stats: ScoringStats | None = None,
+    *,
+    reduced: bool = True,
 ) -> tuple[CandidateAttributes, list[PlaceBlock], BlockScorer]:
     """Check the inputs and return what a pass over them needs: the candidates' attributes,
-    the place blocks (blocks.py) and the block scorer (the resident job block); ScoringError
-    on no jobs or embeddings of different widths."""
+    the place blocks (blocks.py) and the block scorer (the resident job block, its rest
+    product in reduced precision when `reduced`); ScoringError on no jobs or embeddings of
+    different widths."""
     if jobs.height == 0:
         raise ScoringError("scoring: expected at least one job, got an empty jobs frame")
     job_attrs = features.job_attributes(jobs, settings=settings, now=now)
@@ -436,6 +445,7 @@ def prepare(
         stats=stats,
         order=layout.order,
         semantic=job_attrs.embedding,
+        reduced=reduced,
     )
     del job_matrix
     scorer = BlockScorer(ranker, explain.JobIndex(job_attrs), vocab, settings, chunk_size)
