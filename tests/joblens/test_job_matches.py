@@ -72,7 +72,7 @@ def test_jobs_whose_shortlist_could_miss_a_candidate_are_ranked_again(
 ) -> None:
     # No over-fetch: the certificate alone must find the uncertain jobs; with widen 1 the
     # second pass settles nothing and every candidate is scored exactly for them.
-    monkeypatch.setattr(recruiter, "shortlist_size", lambda k, n: min(k, n))
+    monkeypatch.setattr(recruiter, "kept_per_job", lambda k, n: min(k, n))
     monkeypatch.setattr(recruiter, "WIDEN", widen)
     rng = random.Random(9)
     jobs, cands = random_jobs(rng, 40), random_candidates(rng, 200)
