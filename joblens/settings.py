@@ -136,24 +136,27 @@ class RecruiterWeights(_Section):
     """The weights of the recruiter's direction: a job's candidates (gold/job_matches, `rank
     candidates`). The factors are the matches' own; what a recruiter weighs differs.
 
-    Chosen 2026-12-07 on three hand-labelled real sets (tests/data/recruiter_real*: 64 ads
-    ranking 50-71 real CVs each by job family, place aside). The candidate side's weights
-    scored below the embedding alone on all three (MAP 0.448 / 0.447 / 0.411 against 0.509
-    / 0.620 / 0.572): seniority, guessed from CV and ad wording, moved people of other
-    families above the ad's own. Seniority 0 (it is still computed and shown), skills 0.10
-    and the ESCO occupation 0.05 (an unknown one counting 0.25) gave the best mean MAP of a
-    grid over skills 0.1-0.3, occupation 0-0.2 and seniority 0-0.05 (per set 0.654, 0.782,
-    0.565 in the grid's count, relevant CVs never made candidates counting as missed).
-    Freshness is the job's own, the same for every candidate of it.
+    Chosen 2026-12-07 on four hand-labelled real sets (tests/data/recruiter_real*: 80 ads
+    ranking 27-72 real CVs each by job family, place aside). The candidate side's weights
+    scored below the embedding alone on each (MAP 0.448 / 0.447 / 0.411 / 0.583 against
+    0.509 / 0.620 / 0.572 / 0.773): seniority, guessed from CV and ad wording, moved people
+    of other families above the ad's own. Seniority 0 (it is still computed and shown),
+    skills 0.05 and the ESCO occupation 0.025 (an unknown one counting 0.25) gave the best
+    mean MAP of a grid over skills 0-0.15, occupation 0-0.1 and seniority 0-0.05, and beat
+    the embedding alone on all four sets (0.636 / 0.757 / 0.607 / 0.768 against 0.507 /
+    0.659 / 0.586 / 0.736 in the grid's count, relevant CVs never made candidates counting
+    as missed); skills 0.10 and occupation 0.05 did better on the first two sets and worse
+    than the embedding on the job seekers' posts of the last two. Freshness is the job's
+    own, the same for every candidate of it.
     """
 
     w_semantic: float = Field(0.30, ge=0)
-    w_skills: float = Field(0.10, ge=0)
+    w_skills: float = Field(0.05, ge=0)
     w_location: float = Field(0.30, ge=0)
     w_seniority: float = Field(0.0, ge=0)
     w_salary: float = Field(0.025, ge=0)
     w_freshness: float = Field(0.0, ge=0)
-    w_occupation: float = Field(0.05, ge=0)
+    w_occupation: float = Field(0.025, ge=0)
 
     @model_validator(mode="after")
     def _some_weight(self) -> RecruiterWeights:
