@@ -108,7 +108,8 @@ def test_forget_erases_the_candidate_everywhere(lake_with_private_cv: tuple[Path
     assert out.exit_code == 0, out.output
     removed = json.loads(out.stdout.strip().splitlines()[-1])["removed"]
     assert removed["candidates"] == 2 and removed["raw_cvs"] == 2  # both runs' versions
-    assert removed["matches"] > 0 and removed["embedding_cache"] >= 1
+    assert removed["matches"] > 0 and removed["job_matches"] > 0
+    assert removed["embedding_cache"] >= 1
     assert removed["llm_answers"] > 0 and removed["analyses"] > 0
     text = _parquet_text(lake)
     assert '"ola"' not in text and EMAIL not in text and "Ola Nordmann" not in text
