@@ -726,7 +726,8 @@ def candidates(
     top: TopOpt = 10,
     config: ConfigOpt = None,
 ) -> None:
-    """Print the best current candidates for one job (every candidate scored against it)."""
+    """Print the best current candidates for one job: every candidate scored against it now,
+    with the recruiter's weights (the score run's lists are the job_matches view)."""
     from datetime import UTC, datetime
 
     from joblens.scoring import engine
@@ -803,9 +804,9 @@ def forget(
     lake: LakeOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Erase a candidate from the whole lake, history included: raw CV, profile, matches,
-    analyses, quarantine rows, cached embeddings, report pages naming them. Prints what it
-    removed; JSON last line."""
+    """Erase a candidate from the whole lake, history included: raw CV, profile, matches
+    (both directions), analyses, quarantine rows, cached embeddings, report pages naming
+    them. Prints what it removed; JSON last line."""
     from joblens.forget import forget_candidate
 
     settings = _settings(config)
