@@ -1,12 +1,12 @@
 """The right to erasure: `forget_candidate` removes one candidate from the whole lake.
 
 What it erases, in every run (history included, not only the current state): the raw CV
-(bronze/raw_cvs, by file stem), the profile (silver/candidates), the matches (both
-directions: gold/matches, gold/job_matches) and analyses
-(gold), the candidate's quarantine rows, the embedding cache's vectors of the candidate's
-texts (LanceDB, compacted so the vectors leave the disk), and any report page that names the
-candidate. What it cannot reach: the CV file in the folder it was read from (the user's own
-input), and Prefect's records of past flow runs (their markdown summaries may name the id).
+(bronze/raw_cvs, by file stem), the profile (silver/candidates), the matches of both
+directions (gold/matches, gold/job_matches), the analyses (gold), the candidate's quarantine
+rows, the embedding cache's vectors of the candidate's texts (LanceDB, compacted so the
+vectors leave the disk), and any report page that names the candidate. What it cannot
+reach: the CV file in the folder it was read from (the user's own input), and Prefect's
+records of past flow runs (their markdown summaries may name the id).
 """
 
 from __future__ import annotations
