@@ -48,6 +48,7 @@ __all__ = [
     "Shortlist",
     "ScoringStats",
     "auto_chunk_size",
+    "block_chunks",
     "match",
     "prepare",
     "rank_candidates",
@@ -496,9 +497,24 @@ def _chunks(
     scorer: BlockScorer,
     progress: Progress | None,
 ) -> Iterator[pl.DataFrame]:
-    total, done = len(cands.ids), 0
+    for ranker, rows in block_chunks(len(cands.ids), blocks, scorer, progress):
+        yield scorer.top_k(cands.take(rows), ranker)
+
+
+def block_chunks(
+    total: int,
+    blocks: list[PlaceBlock],
+    scorer: BlockScorer,
+    progress: Progress | None,
+    skip: Callable[[PlaceBlock], bool] | None = None,
+) -> Iterator[tuple[Ranker, np.ndarray]]:
+    """Yield (the block's ranker, candidate positions) for each chunk of each block's
+    candidates; a block without jobs (its hard filters leave these candidates none), or one
+    `skip` says to pass over, counts as done at once. `progress(done, total)` follows each
+    chunk's work (called when the next one is asked for)."""
+    done = 0
     for block in blocks:
-        if not len(block.jobs):  # its hard filters leave these candidates no job
+        if not len(block.jobs) or (skip is not None and skip(block)):
             done += len(block.candidates)
             if progress is not None:
                 progress(done, total)
@@ -506,8 +522,8 @@ def _chunks(
         ranker = scorer.ranker(block)
         size = scorer.size(ranker)
         for start in range(0, len(block.candidates), size):
-            rows = block.candidates[start : start + size]
-            yield scorer.top_k(cands.take(rows), ranker)
+            rows = np.asarray(block.candidates[start : start + size])
+            yield ranker, rows
             done += len(rows)
             if progress is not None:
                 progress(done, total)

@@ -29,7 +29,7 @@ import polars as pl
 from joblens.schemas import MATCHES
 from joblens.scoring import explain, features
 from joblens.scoring.blocks import PlaceBlock
-from joblens.scoring.engine import BlockScorer, ScoringStats, prepare
+from joblens.scoring.engine import BlockScorer, ScoringStats, block_chunks, prepare
 from joblens.scoring.features import CandidateAttributes
 from joblens.settings import ScoringSettings
 
@@ -64,7 +64,7 @@ class _Kept:
         m = self.values.shape[1]
         both_v = np.concatenate([self.values[cols], values], axis=1)
         both_w = np.concatenate([self.who[cols], who], axis=1)
-        best = np.argpartition(-both_v, m - 1, axis=1)[:, :m]
+        best = explain.row_best(both_v, m)
         self.values[cols] = np.take_along_axis(both_v, best, axis=1)
         self.who[cols] = np.take_along_axis(both_w, best, axis=1)
 
@@ -74,11 +74,7 @@ def _column_best(scores: Any, columns: np.ndarray | None, m: int) -> tuple[np.nd
     `columns` (all when None) of a run's [rows, run] scores."""
     if isinstance(scores, np.ndarray):
         part = scores if columns is None else scores[:, columns]
-        k = min(m, part.shape[0])
-        if k < part.shape[0]:
-            rows = np.argpartition(-part, k - 1, axis=0)[:k]
-        else:
-            rows = np.tile(np.arange(part.shape[0])[:, None], (1, part.shape[1]))
+        rows = explain.row_best(part.T, m).T  # each column's best, as row_best gives a row's
         return np.take_along_axis(part, rows, axis=0).astype(np.float32), rows
     import torch
 
@@ -104,36 +100,32 @@ def _rank_pass(
     kept: _Kept,
     progress: Callable[[int, int], None] | None,
 ) -> float:
-    """Fill `kept` from every block's ranking scores; return the ranker's margin."""
+    """Fill `kept` from every block's ranking scores (blocks with none of its jobs passed
+    over); return the ranker's margin."""
     m = kept.values.shape[1]
-    total, done, margin = len(cands.ids), 0, 0.0
-    for block in blocks:
-        followed = kept.column[block.jobs] >= 0 if len(block.jobs) else np.array([], bool)
-        if not followed.any():
-            done += len(block.candidates)
-            continue
-        ranker = scorer.ranker(block)
-        margin, size = ranker.margin, scorer.size(ranker)
-        for start in range(0, len(block.candidates), size):
-            rows = np.asarray(block.candidates[start : start + size])
-            chunk = cands.take(rows)
-            matrix = features.candidate_block_from(chunk, scorer.vocab, scorer.settings)
-            with _inference(ranker.backend):
-                runs = ranker.scores(matrix, chunk)
-                started = time.perf_counter()
-                for first, scores, _ in runs:
-                    run_jobs = block.jobs[first : first + scores.shape[1]]
-                    inside = np.flatnonzero(kept.column[run_jobs] >= 0)
-                    if not len(inside):
-                        continue
-                    every = len(inside) == len(run_jobs)
-                    values, best = _column_best(scores, None if every else inside, m)
-                    cols = kept.column[run_jobs[inside]]
-                    kept.merge(cols, (values + ranker.shift).T, rows[best].T)
-                scorer.stats.topk_seconds += time.perf_counter() - started
-            done += len(rows)
-            if progress is not None:
-                progress(done, total)
+    margin = 0.0
+
+    def unfollowed(block: PlaceBlock) -> bool:
+        return not (kept.column[block.jobs] >= 0).any()
+
+    for ranker, rows in block_chunks(len(cands.ids), blocks, scorer, progress, unfollowed):
+        assert ranker.block is not None
+        block_jobs, margin = ranker.block.jobs, ranker.margin
+        chunk = cands.take(rows)
+        matrix = features.candidate_block_from(chunk, scorer.vocab, scorer.settings)
+        with _inference(ranker.backend):
+            runs = ranker.scores(matrix, chunk)
+            started = time.perf_counter()
+            for first, scores, _ in runs:
+                run_jobs = block_jobs[first : first + scores.shape[1]]
+                inside = np.flatnonzero(kept.column[run_jobs] >= 0)
+                if not len(inside):
+                    continue
+                every = len(inside) == len(run_jobs)
+                values, best = _column_best(scores, None if every else inside, m)
+                cols = kept.column[run_jobs[inside]]
+                kept.merge(cols, (values + ranker.shift).T, rows[best].T)
+            scorer.stats.topk_seconds += time.perf_counter() - started
     return margin
 
 
