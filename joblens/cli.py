@@ -730,7 +730,7 @@ def candidates(
     with the recruiter's weights (the score run's lists are the job_matches view)."""
     from datetime import UTC, datetime
 
-    from joblens.scoring import engine
+    from joblens.scoring import recruiter
 
     settings = _settings(config)
     lk = _lake(lake, config)
@@ -738,7 +738,7 @@ def candidates(
         one = lk.query("SELECT * EXCLUDE (active) FROM jobs WHERE job_id = ?", [job])
         if one.is_empty():
             _fail(f"job {job!r} is not in the lake (list them: joblens query 'FROM jobs')")
-        ranked = engine.rank_candidates(
+        ranked = recruiter.rank_candidates(
             lk.current("candidates"), one, settings=settings.scoring, now=datetime.now(UTC), top=top
         )
     except JobLensError as exc:
@@ -931,7 +931,7 @@ def rank_candidates_cmd(
     from joblens.errors import ParseError
     from joblens.job_ads import read_ad
     from joblens.occupations import shared_index
-    from joblens.scoring import engine
+    from joblens.scoring import recruiter
     from joblens.stages.embed import JOB_TEXT
 
     settings = _settings(config)
@@ -967,7 +967,7 @@ def rank_candidates_cmd(
             return
         for i in range(frame.height):
             t0 = time.perf_counter()
-            ranked = engine.rank_candidates(
+            ranked = recruiter.rank_candidates(
                 pool, frame[i : i + 1], settings=settings.scoring, now=now, top=top
             )
             job_id = frame["job_id"][i]

@@ -45,7 +45,7 @@ from joblens import dedupe
 from joblens.bm25 import Bm25
 from joblens.errors import LakeError
 from joblens.lake import Lake
-from joblens.scoring import engine
+from joblens.scoring import recruiter
 from joblens.scoring.features import embeddings
 from joblens.settings import ScoringSettings
 
@@ -489,7 +489,7 @@ def recruiter_direction(
     now = datetime.now(UTC)
     ours: dict[str, list[str | None]] = {}
     for i, job_id in enumerate(keys):
-        ranked = engine.rank_candidates(
+        ranked = recruiter.rank_candidates(
             candidates, sample[i : i + 1], settings=settings, now=now, top=k
         )
         ours[job_id] = ranked["candidate_id"].to_list() if ranked.height else []

@@ -31,7 +31,7 @@ import polars as pl
 from scipy import sparse
 
 from joblens.errors import ConfigError
-from joblens.scoring import engine
+from joblens.scoring import recruiter
 from joblens.scoring.features import embeddings
 from joblens.settings import ScoringSettings
 
@@ -174,7 +174,7 @@ def evaluate(
     scoring = truth_settings(settings)
     ours: list[list[str]] = []
     for i in range(ads.height):
-        ranked = engine.rank_candidates(
+        ranked = recruiter.rank_candidates(
             pool, ads[i : i + 1], settings=scoring, now=now, top=pool.height
         )
         ours.append(ranked["candidate_id"].to_list())

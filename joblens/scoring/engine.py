@@ -51,7 +51,6 @@ __all__ = [
     "block_chunks",
     "match",
     "prepare",
-    "rank_candidates",
     "shortlist_size",
 ]
 
@@ -588,33 +587,6 @@ def _certified_top_k(
         )
     )
     return merged[order]
-
-
-def rank_candidates(
-    candidates: pl.DataFrame,
-    job: pl.DataFrame,
-    *,
-    settings: ScoringSettings,
-    now: datetime,
-    top: int,
-) -> pl.DataFrame:
-    """Return the `top` candidates for one job (the recruiter's direction), best first.
-
-    Every candidate is scored against the one job with the same factors and hard filters
-    as `match`, weighed with the recruiter's weights (`settings.recruiter`); a candidate the
-    hard filters exclude does not appear. Columns are MATCHES' (rank is the candidate's
-    place for this job).
-    """
-    if job.height != 1:
-        raise ScoringError(f"rank_candidates takes one job, got {job.height}")
-    one = settings.for_recruiter().model_copy(update={"top_k": 1})
-    chunks = list(match(candidates, job, settings=one, now=now)) if candidates.height else []
-    if not chunks:
-        return pl.DataFrame(schema={"candidate_id": pl.String, "rank": pl.Int32})
-    ranked = pl.concat(chunks).sort(["score", "candidate_id"], descending=[True, False])
-    return ranked.head(top).with_columns(
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("rank")
-    )
 
 
 _ADD_ROWS = 32

@@ -6,7 +6,7 @@ Per chunk of a place block's candidates, each job's `M` best candidates by ranki
 (M = kept_per_job(K, candidates)) are merged into a running [M, jobs] table; a job
 open to several blocks (remote, unknown place) merges all of them. Then the kept pairs are
 scored exactly (explain.exact_factors) and each job keeps its exact top K, ties to the
-smaller candidate_id as in `engine.rank_candidates`.
+smaller candidate_id. `rank_candidates` is the same for one new ad.
 
 A certificate per job, as in the candidate direction: a ranking score is within
 `Ranker.margin` of its pair's exact score, so when a job's K-th exact score is at least its
@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from joblens.errors import ScoringError
 from joblens.schemas import MATCHES
 from joblens.scoring import explain, features
 from joblens.scoring.blocks import PlaceBlock
@@ -33,7 +34,7 @@ from joblens.scoring.engine import BlockScorer, ScoringStats, block_chunks, prep
 from joblens.scoring.features import CandidateAttributes
 from joblens.settings import ScoringSettings
 
-__all__ = ["top_candidates"]
+__all__ = ["kept_per_job", "rank_candidates", "top_candidates"]
 
 _EXACT_PAIRS = 2_000_000  # pairs scored exactly per step: bounds the re-rank's memory
 WIDEN = 4  # the second pass keeps this many times the first's candidates per job
@@ -284,3 +285,19 @@ def top_candidates(
         .sort(["_pos", "rank"])
         .drop("_pos")
     )
+
+
+def rank_candidates(
+    candidates: pl.DataFrame,
+    job: pl.DataFrame,
+    *,
+    settings: ScoringSettings,
+    now: datetime,
+    top: int,
+) -> pl.DataFrame:
+    """Return the `top` candidates for one job (a new ad, `rank candidates`), best first:
+    `top_candidates` of that one job. A candidate the hard filters exclude does not appear;
+    columns are MATCHES' without run_id (rank is the candidate's place for this job)."""
+    if job.height != 1:
+        raise ScoringError(f"rank_candidates takes one job, got {job.height}")
+    return top_candidates(candidates, job, settings=settings, now=now, top=top)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from joblens.errors import ScoringError
 from joblens.schemas import CANDIDATES, JOBS, MATCHES, SENIORITY_LEVELS, WORK_MODES
-from joblens.scoring import engine, explain, features, reference
+from joblens.scoring import engine, explain, features, recruiter, reference
 from joblens.scoring.features import LOCATION_SAME_CITY, LOCATION_SAME_COUNTRY
 from joblens.settings import ScoringSettings
 
@@ -505,7 +505,7 @@ def test_candidates_for_a_job_equal_the_reference_scored_pair_by_pair(seed: int)
     jobs, cands = random_jobs(rng, 5), random_candidates(rng, 60)
     s = _settings(top_k=10)
     job = jobs.head(1)
-    got = engine.rank_candidates(cands, job, settings=s, now=NOW, top=15)
+    got = recruiter.rank_candidates(cands, job, settings=s, now=NOW, top=15)
     job_row = job.row(0, named=True)
     weights = s.model_copy(update=s.recruiter.model_dump())  # the recruiter's weights
     want = sorted(
