@@ -206,10 +206,9 @@ def _recall(
     shares = []
     for c, cid in enumerate(cands.ids):
         ci = np.full(n_jobs, c)
-        values, allowed = explain.exact_factors(
+        _, total = explain.exact_scores(
             index, cands, ci, np.arange(n_jobs), settings=settings, width=n_jobs
         )
-        total = np.where(allowed, explain.weighted(values, settings), -np.inf)
         best = np.sort(total[np.isfinite(total)])[::-1][:k]
         if not len(best):
             continue

@@ -234,6 +234,25 @@ def _location(
     return np.where(remote, remote_value, value)
 
 
+def exact_scores(
+    index: JobIndex,
+    cands: CandidateAttributes,
+    ci: np.ndarray,
+    ji: np.ndarray,
+    *,
+    settings: ScoringSettings,
+    width: int | None = None,
+    cosines: np.ndarray | None = None,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Return ({factor: values per pair}, exact score per pair) for pairs (cands[ci],
+    jobs[ji]), -inf where the hard filters remove the pair (`width`, `cosines`: as in
+    `exact_factors`)."""
+    values, allowed = exact_factors(
+        index, cands, ci, ji, settings=settings, width=width, cosines=cosines
+    )
+    return values, np.where(allowed, weighted(values, settings), -np.inf)
+
+
 def weighted(values: dict[str, np.ndarray], settings: ScoringSettings) -> np.ndarray:
     """Return the score per pair: the sum of weight * factor."""
     return sum(  # type: ignore[return-value]
@@ -276,10 +295,10 @@ def rerank(
     n_cand, width = shortlist.shape
     ci = np.repeat(np.arange(n_cand), width)
     ji = shortlist.reshape(-1).astype(np.int64)
-    values, allowed = exact_factors(
+    values, flat_total = exact_scores(
         index, cands, ci, ji, settings=settings, width=width, cosines=cosines
     )
-    total = np.where(allowed, weighted(values, settings), -np.inf).reshape(n_cand, width)
+    total = flat_total.reshape(n_cand, width)
     jobs = ji.reshape(n_cand, width)
     # Each row's best K: a partition, then a sort of those by exact score (descending) and
     # job position (ties to the earlier job). Filtered pairs (-inf) fall out below.
@@ -290,7 +309,7 @@ def rerank(
     order = np.lexsort((picked_job, -picked_total), axis=1)
     flat = (np.arange(n_cand)[:, None] * width + np.take_along_axis(best, order, axis=1)).ravel()
     rank = np.tile(np.arange(1, k + 1), n_cand)
-    keep = allowed[flat]
+    keep = np.isfinite(flat_total[flat])
     flat, rank = flat[keep], rank[keep]
     ci, ji, total_kept = ci[flat], ji[flat], total.reshape(-1)[flat]
     values = {name: v[flat] for name, v in values.items()}

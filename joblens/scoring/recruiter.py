@@ -3,16 +3,17 @@
 The same resident job block, place blocks and ranking products as `engine.match`, read
 down the columns instead of along the rows, so it costs what the candidates' pass costs.
 Per chunk of a place block's candidates, each job's `M` best candidates by ranking score
-(M = kept_per_job(K, candidates)) are merged into a running [M, jobs] table; a job
+(M = kept_per_job(K, candidates)) are merged into a running [jobs, M] table; a job
 open to several blocks (remote, unknown place) merges all of them. Then the kept pairs are
 scored exactly (explain.exact_factors) and each job keeps its exact top K, ties to the
 smaller candidate_id. `rank_candidates` is the same for one new ad.
 
 A certificate per job, as in the candidate direction: a ranking score is within
 `Ranker.margin` of its pair's exact score, so when a job's K-th exact score is at least its
-lowest kept ranking score + margin, no candidate left out can beat it. A job that fails it
-(or has fewer than M candidates scored) is scored exactly against every candidate; its top K
-is then exact by construction. So the result equals scoring every pair, not just usually.
+lowest kept ranking score + margin, no candidate left out can beat it. The jobs that fail it
+get a second pass keeping WIDEN x M, and any still uncertain are scored exactly against
+every candidate, exact by construction. So the result equals scoring every pair, not just
+usually.
 """
 
 from __future__ import annotations
@@ -130,15 +131,6 @@ def _rank_pass(
     return margin
 
 
-def _exact(
-    scorer: BlockScorer, cands: CandidateAttributes, ci: np.ndarray, ji: np.ndarray
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Return (factors, exact score with filtered pairs at -inf) of pairs (ci, ji)."""
-    values, allowed = explain.exact_factors(scorer.index, cands, ci, ji, settings=scorer.settings)
-    total = np.where(allowed, explain.weighted(values, scorer.settings), -np.inf)
-    return values, total
-
-
 def _best_per_job(
     ci: np.ndarray, ji: np.ndarray, total: np.ndarray, id_order: np.ndarray, k: int
 ) -> np.ndarray:
@@ -182,12 +174,12 @@ class _Settler:
             present = who >= 0
             ci = who[present]
             ji = np.repeat(jobs, present.sum(axis=1))
-            values, total = _exact(self.scorer, self.cands, ci, ji)
+            values, total = self._exact(ci, ji)
             pick = _best_per_job(ci, ji, total, self.id_order, self.top)
             # The K-th exact score per job (-inf with fewer than K allowed pairs).
             kth = np.full(len(jobs), -np.inf)
             at_k = pick[_place_in_group(ji[pick]) == self.top - 1]
-            kth[np.searchsorted(jobs, ji[at_k], sorter=np.argsort(jobs))] = total[at_k]
+            kth[kept.column[ji[at_k]] - lo] = total[at_k]
             lowest = kept.values[part].min(axis=1)
             # Certain: every scored candidate kept, or only filtered ones left out, or the
             # K-th exact score beats anything left out (its ranking score + margin).
@@ -208,9 +200,14 @@ class _Settler:
         for lo in range(0, len(jobs), per_step):
             cols = jobs[lo : lo + per_step]
             ci, ji = np.tile(np.arange(n), len(cols)), np.repeat(cols, n)
-            values, total = _exact(self.scorer, self.cands, ci, ji)
+            values, total = self._exact(ci, ji)
             pick = _best_per_job(ci, ji, total, self.id_order, self.top)
             self.frames.append(self._frame(ci, ji, total, values, pick))
+
+    def _exact(self, ci: np.ndarray, ji: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """(factors, exact score, -inf where filtered) of pairs (ci, ji)."""
+        scorer = self.scorer
+        return explain.exact_scores(scorer.index, self.cands, ci, ji, settings=scorer.settings)
 
     def _frame(
         self,
