@@ -442,7 +442,7 @@ def _is_section(line: str) -> bool:
 def _section_count(lines: list[str]) -> int:
     """How many different CV sections (experience, education, skills, ...) head a line of
     their own content; 0 when fewer than three lines are content."""
-    heading = [_is_section(ln) or _is_experience_heading(ln) for ln in lines]
+    heading = [_is_section(ln) for ln in lines]  # experience headings are sections too
     if len(lines) - sum(heading) < 3:
         return 0
     filled = zip(lines, heading, heading[1:], strict=False)
